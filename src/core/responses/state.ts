@@ -1,0 +1,88 @@
+/**
+ * The one state an answer is folded into, from the stream's typed events (see fold.ts).
+ * The live-message engine renders it; usage and conversations read it at the end.
+ */
+export interface Usage {
+  input_tokens: number
+  cached_input_tokens: number
+  output_tokens: number
+  reasoning_tokens: number
+  total_tokens: number
+}
+
+export interface Citation {
+  url: string
+  title: string
+}
+
+export interface WebSearch {
+  id: string
+  status: 'in_progress' | 'searching' | 'completed' | 'failed'
+  /** The query, when the API tells it (in `action.query` of the output item). */
+  query?: string
+}
+
+export interface FunctionCall {
+  /** The output item id (`fc_…`). */
+  id: string
+  call_id: string
+  name: string
+  /** JSON text, complete once `status` is 'completed'. */
+  arguments: string
+  status: 'in_progress' | 'completed'
+}
+
+/** What the model is doing right now, for the status line while streaming. */
+export type Activity =
+  | { kind: 'waiting' }
+  | { kind: 'queued' }
+  | { kind: 'thinking' }
+  | { kind: 'searching'; query?: string }
+  | { kind: 'calling'; name: string }
+  | { kind: 'writing' }
+
+export type AnswerStatus = 'queued' | 'in_progress' | 'completed' | 'incomplete' | 'failed' | 'cancelled'
+
+export interface AnswerState {
+  responseId?: string
+  model?: string
+  status: AnswerStatus
+  activity: Activity
+  /** The answer's text so far (all output_text parts, in order; refusals included). */
+  text: string
+  /** Reasoning summary text so far (parts separated by a blank line). */
+  reasoning: string
+  searches: WebSearch[]
+  /** Unique by url, in order of first appearance. */
+  citations: Citation[]
+  functionCalls: FunctionCall[]
+  usage?: Usage
+  /** Set when status is 'incomplete': `max_output_tokens`, `content_filter`, `stream_ended`, `timeout`, … */
+  incompleteReason?: string
+  /** Set when status is 'failed' (a `response.failed` or an `error` event). */
+  error?: { code: string; message: string }
+  /** The last `sequence_number` seen: where a background stream resumes. */
+  lastSequence: number
+}
+
+export function initialState(): AnswerState {
+  return {
+    status: 'in_progress',
+    activity: { kind: 'waiting' },
+    text: '',
+    reasoning: '',
+    searches: [],
+    citations: [],
+    functionCalls: [],
+    lastSequence: -1,
+  }
+}
+
+export function isFinal(state: AnswerState): boolean {
+  return (
+    state.status === 'completed' ||
+    state.status === 'incomplete' ||
+    state.status === 'failed' ||
+    state.status === 'cancelled'
+  )
+}
