@@ -1,0 +1,107 @@
+import type { Invocation } from '../core/chat.ts'
+
+/**
+ * A command is defined once; each adapter derives its platform's registration from the definition
+ * (Discord slash command JSON, Telegram `setMyCommands`) and parses arguments into `Invocation.args`.
+ *
+ * @example
+ *   export const reset = defineCommand({
+ *     name: 'reset',
+ *     description: { en: 'Start a new conversation', zh: '开始新的对话' },
+ *     options: [],
+ *     async run(ctx) { … },
+ *   })
+ */
+export interface Localized {
+  en: string
+  zh: string
+}
+
+export interface OptionDef {
+  name: string
+  description: Localized
+  type: 'string' | 'boolean'
+  /** Allowed values (a Discord choice list; validated on Telegram too). */
+  choices?: readonly string[]
+  required?: boolean
+  maxLength?: number
+}
+
+export interface CommandDef<Ctx = unknown> {
+  /** Lowercase, 1-32 characters of a-z, 0-9 and _ (valid on both platforms). */
+  name: string
+  description: Localized
+  options: readonly OptionDef[]
+  /**
+   * On text platforms, the option that takes the text after the command (`/ask what is…` → prompt).
+   * Other options can be given as `name:value` words before it (`/ask effort:high why…`).
+   */
+  textOption?: string
+  /** Shown only to admins where the platform allows (Discord default_member_permissions). */
+  adminOnly?: boolean
+  run(ctx: Ctx, invocation: Invocation): Promise<void>
+}
+
+export function defineCommand<Ctx>(def: CommandDef<Ctx>): CommandDef<Ctx> {
+  if (!/^[a-z0-9_]{1,32}$/.test(def.name)) throw new Error(`invalid command name "${def.name}"`)
+  return def
+}
+
+export type ParsedArgs = { ok: true; args: Record<string, string | boolean> } | { ok: false; error: string }
+
+/**
+ * Parses the text after a command on text platforms: leading `name:value` words for known options,
+ * the rest into `textOption`. Unknown `name:` words are text. Values are checked against choices.
+ */
+export function parseTextArgs(def: CommandDef<unknown>, text: string): ParsedArgs {
+  const args: Record<string, string | boolean> = {}
+  const words = text.trim().split(/\s+/).filter((w) => w !== '')
+  let i = 0
+  for (; i < words.length; i++) {
+    const match = /^([a-z_]+):(.*)$/.exec(words[i]!)
+    const option = match ? def.options.find((o) => o.name === match[1] && o.name !== def.textOption) : undefined
+    if (!match || !option) break
+    const raw = match[2]!
+    if (option.type === 'boolean') {
+      if (!['on', 'off', 'true', 'false', 'yes', 'no'].includes(raw.toLowerCase())) {
+        return { ok: false, error: `${option.name}: expected on or off` }
+      }
+      args[option.name] = ['on', 'true', 'yes'].includes(raw.toLowerCase())
+    } else {
+      if (option.choices && !option.choices.includes(raw)) {
+        return { ok: false, error: `${option.name}: expected one of ${option.choices.join(', ')}` }
+      }
+      args[option.name] = raw
+    }
+  }
+  // The rest keeps its own line breaks: take it from the original text, after the consumed words.
+  let remaining = text.trim()
+  for (const word of words.slice(0, i)) remaining = remaining.slice(remaining.indexOf(word) + word.length)
+  remaining = remaining.trim()
+  // A command without a text option takes its first option positionally (`/model gpt-5`).
+  const textOption = def.textOption ?? def.options[0]?.name
+  if (remaining !== '') {
+    if (textOption === undefined) return { ok: false, error: 'this command takes no arguments' }
+    const option = def.options.find((o) => o.name === textOption)
+    if (option?.type === 'boolean') {
+      const lower = remaining.toLowerCase()
+      if (!['on', 'off', 'true', 'false', 'yes', 'no'].includes(lower)) {
+        return { ok: false, error: `${textOption}: expected on or off` }
+      }
+      args[textOption] = ['on', 'true', 'yes'].includes(lower)
+    } else {
+      if (option?.choices && !option.choices.includes(remaining)) {
+        return { ok: false, error: `${textOption}: expected one of ${option.choices.join(', ')}` }
+      }
+      args[textOption] = remaining
+    }
+  }
+  for (const option of def.options) {
+    if (option.required && args[option.name] === undefined) return { ok: false, error: `${option.name}: required` }
+    const value = args[option.name]
+    if (typeof value === 'string' && option.maxLength !== undefined && value.length > option.maxLength) {
+      return { ok: false, error: `${option.name}: at most ${option.maxLength} characters` }
+    }
+  }
+  return { ok: true, args }
+}
