@@ -211,6 +211,13 @@ export async function loadConfig(env: Env): Promise<Config> {
     throw new ConfigError('TELEGRAM_WEBHOOK_SECRET', 'expected 1-256 characters of A-Z, a-z, 0-9, _ and -')
   }
   const discordToken = r.raw('DISCORD_TOKEN')
+  // Validated even when their adapter is off, so a typo shows up before it matters.
+  const telegramAdminIds = r.ids('TELEGRAM_ADMIN_IDS')
+  const discordAdminIds = r.ids('DISCORD_ADMIN_IDS')
+  const discordAdminRoleIds = r.ids('DISCORD_ADMIN_ROLE_IDS')
+  const discordGuildIds = r.ids('DISCORD_GUILD_IDS')
+  const telegramApiRoot = r.url('TELEGRAM_API_ROOT', 'https://api.telegram.org', ['https:', 'http:']) as string
+  const discordApiRoot = r.url('DISCORD_API_ROOT', 'https://discord.com/api', ['https:', 'http:']) as string
 
   const config: Config = {
     openai: {
@@ -273,19 +280,19 @@ export async function loadConfig(env: Env): Promise<Config> {
   if (telegramToken !== undefined) {
     config.telegram = {
       token: telegramToken,
-      apiRoot: r.url('TELEGRAM_API_ROOT', 'https://api.telegram.org', ['https:', 'http:']) as string,
+      apiRoot: telegramApiRoot,
       webhookSecret: webhookSecret ?? (await deriveWebhookSecret(telegramToken)),
-      adminIds: r.ids('TELEGRAM_ADMIN_IDS'),
+      adminIds: telegramAdminIds,
     }
     if (webhookUrl !== undefined) config.telegram.webhookUrl = webhookUrl
   }
   if (discordToken !== undefined) {
     config.discord = {
       token: discordToken,
-      apiRoot: r.url('DISCORD_API_ROOT', 'https://discord.com/api', ['https:', 'http:']) as string,
-      guildIds: r.ids('DISCORD_GUILD_IDS'),
-      adminIds: r.ids('DISCORD_ADMIN_IDS'),
-      adminRoleIds: r.ids('DISCORD_ADMIN_ROLE_IDS'),
+      apiRoot: discordApiRoot,
+      guildIds: discordGuildIds,
+      adminIds: discordAdminIds,
+      adminRoleIds: discordAdminRoleIds,
     }
   }
   return config
