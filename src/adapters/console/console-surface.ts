@@ -1,0 +1,64 @@
+import type { MessageRef, Rendered, Surface } from '../../core/live/surface.ts'
+
+/**
+ * A terminal as a Surface: each message is printed once and then redrawn in place as it grows.
+ * On a TTY the current message's rows are cleared and reprinted; elsewhere (a pipe) only text that
+ * extends what is already printed is written, so a transcript has no repeats.
+ */
+export interface ConsoleOutput {
+  write(text: string): void
+  readonly isTTY?: boolean
+  readonly columns?: number
+}
+
+export const CONSOLE_PACE = { perMessageMs: 80, perChatMs: 0 }
+
+export function createConsoleSurface(out: ConsoleOutput): Surface {
+  let nextId = 1
+  let current: { id: string; printed: string } | undefined
+
+  const rowsOf = (text: string): number => {
+    const width = Math.max(1, out.columns ?? 80)
+    return text.split('\n').reduce((rows, line) => rows + Math.max(1, Math.ceil([...line].length / width)), 0)
+  }
+
+  const redraw = (text: string): void => {
+    if (!current) return
+    if (text.startsWith(current.printed)) {
+      out.write(text.slice(current.printed.length))
+    } else if (out.isTTY) {
+      const rows = rowsOf(current.printed)
+      // Up to the first row of this message, to its column 0, then clear everything below.
+      out.write(`${rows > 1 ? `\x1b[${rows - 1}A` : ''}\r\x1b[J${text}`)
+    } else {
+      const common = commonPrefixLength(current.printed, text)
+      // A pipe cannot take text back: write only what is new past the shared prefix, on a new line when it diverged.
+      if (common < current.printed.length && text.length > common) out.write(`\n${text.slice(common)}`)
+      else out.write(text.slice(common))
+    }
+    current.printed = text
+  }
+
+  return {
+    chatKey: 'console:local',
+    limit: 100_000,
+    pace: CONSOLE_PACE,
+    format: 'plain',
+    async send(content: Rendered): Promise<MessageRef> {
+      if (current) out.write('\n')
+      current = { id: String(nextId++), printed: '' }
+      redraw(content.text)
+      return { id: current.id, chatId: 'console' }
+    },
+    async edit(ref: MessageRef, content: Rendered): Promise<void> {
+      if (current?.id !== ref.id) return
+      redraw(content.text)
+    },
+  }
+}
+
+function commonPrefixLength(a: string, b: string): number {
+  let i = 0
+  while (i < a.length && i < b.length && a[i] === b[i]) i++
+  return i
+}

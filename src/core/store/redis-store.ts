@@ -1,0 +1,156 @@
+import KeyvRedis, { createClient, Keyv } from '@keyv/redis'
+import { ConfigError } from '../errors.ts'
+import type { Store, StoreOptions } from '../store.ts'
+import { assertIntegerAmount, assertNamespace, assertTtl } from './key-rules.ts'
+
+// Each script reads and writes one key, so it is atomic on the server (and cluster-safe).
+const RENEW = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end return 0`
+const RELEASE = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`
+const INCR = `local v = redis.call('INCRBY', KEYS[1], ARGV[1])
+if ARGV[2] ~= '' and redis.call('PTTL', KEYS[1]) == -1 then redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+return v`
+const ADD = `redis.call('SADD', KEYS[1], ARGV[1])
+if ARGV[2] ~= '' then redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+return 1`
+
+type RedisClient = ReturnType<typeof createClient>
+
+/** `redis://user:secret@host` → `redis://user:***@host`, for error messages. */
+function redact(url: string): string {
+  const parsed = new URL(url)
+  if (parsed.password) parsed.password = '***'
+  return parsed.toString()
+}
+
+function escapeGlob(text: string): string {
+  return text.replace(/[*?[\]\\]/g, '\\$&')
+}
+
+/**
+ * The store for more than one machine: one Redis, keys under `prefix` (default `herald:`):
+ * `kv:<namespace>:<key>` (keyv), `lock:<key>`, `n:<key>` (counters), `set:<name>`. TTLs run on the
+ * Redis server's clock. A Redis that cannot be reached at start-up is a clear error; later outages
+ * are reported to `onError` while the client reconnects (commands wait in its offline queue).
+ */
+export async function createRedisStore(url: string, opts: StoreOptions = {}): Promise<Store> {
+  const prefix = opts.prefix ?? 'herald:'
+  let connected = false
+  const client: RedisClient = createClient({
+    url,
+    socket: {
+      connectTimeout: 5000,
+      reconnectStrategy: (retries: number, cause: Error) =>
+        connected ? Math.min(2 ** retries * 100, 2000) : retries < 2 ? 200 : cause,
+    },
+  })
+  client.on('error', (error: Error) => {
+    if (connected) opts.onError?.(error)
+  })
+  try {
+    await client.connect()
+  } catch (error) {
+    throw new ConfigError('STORE_URL', `cannot reach Redis at ${redact(url)}: ${(error as Error).message}`)
+  }
+  connected = true
+  // Every keyv namespace adds its own listeners to the shared client.
+  client.setMaxListeners(100)
+
+  const lock = (key: string) => `${prefix}lock:${key}`
+  const count = (key: string) => `${prefix}n:${key}`
+  const set = (name: string) => `${prefix}set:${name}`
+  const kvPrefix = (namespace: string) => `${prefix}kv:${namespace}`
+  const ms = (ttlMs: number) => String(Math.max(1, Math.ceil(ttlMs)))
+
+  const namespaces = new Map<string, Keyv<unknown>>()
+  let closed = false
+
+  return {
+    backend: 'redis',
+
+    kv<T>(namespace: string): Keyv<T> {
+      assertNamespace(namespace)
+      let keyv = namespaces.get(namespace)
+      if (!keyv) {
+        const full = kvPrefix(namespace)
+        const store = new KeyvRedis<unknown>(client, {
+          namespace: full,
+          keyPrefixSeparator: ':',
+          throwOnErrors: true,
+        })
+        keyv = new Keyv<unknown>({ store, namespace: full, useKeyPrefix: false, throwOnErrors: true })
+        namespaces.set(namespace, keyv)
+      }
+      return keyv as Keyv<T>
+    },
+
+    async keys(namespace) {
+      assertNamespace(namespace)
+      const start = `${kvPrefix(namespace)}:`
+      const found: string[] = []
+      for await (const batch of client.scanIterator({ MATCH: `${escapeGlob(start)}*`, COUNT: 500 })) {
+        for (const key of batch) found.push(String(key).slice(start.length))
+      }
+      return found.sort()
+    },
+
+    async claim(key, owner, ttlMs) {
+      assertTtl(ttlMs)
+      const reply = await client.set(lock(key), owner, {
+        condition: 'NX',
+        expiration: { type: 'PX', value: Number(ms(ttlMs)) },
+      })
+      return reply === 'OK'
+    },
+
+    async renew(key, owner, ttlMs) {
+      assertTtl(ttlMs)
+      return Number(await client.eval(RENEW, { keys: [lock(key)], arguments: [owner, ms(ttlMs)] })) === 1
+    },
+
+    async release(key, owner) {
+      return Number(await client.eval(RELEASE, { keys: [lock(key)], arguments: [owner] })) === 1
+    },
+
+    async holder(key) {
+      const owner = await client.get(lock(key))
+      return owner === null ? undefined : String(owner)
+    },
+
+    async incrBy(key, amount, ttlMs) {
+      assertIntegerAmount(amount)
+      if (ttlMs !== undefined) assertTtl(ttlMs)
+      const ttl = ttlMs === undefined ? '' : ms(ttlMs)
+      return Number(await client.eval(INCR, { keys: [count(key)], arguments: [String(amount), ttl] }))
+    },
+
+    async counter(key) {
+      const value = await client.get(count(key))
+      return value === null ? 0 : Number(value)
+    },
+
+    async addToSet(name, member, ttlMs) {
+      if (ttlMs !== undefined) assertTtl(ttlMs)
+      const ttl = ttlMs === undefined ? '' : ms(ttlMs)
+      await client.eval(ADD, { keys: [set(name)], arguments: [member, ttl] })
+    },
+
+    async removeFromSet(name, member) {
+      await client.sRem(set(name), member)
+    },
+
+    async members(name) {
+      return (await client.sMembers(set(name))).map(String).sort()
+    },
+
+    async ping() {
+      await client.ping()
+    },
+
+    async close() {
+      if (closed) return
+      closed = true
+      connected = false
+      await client.close()
+    },
+  }
+}
