@@ -1,0 +1,335 @@
+import { Agent, type Dispatcher, request } from 'undici'
+import { type Clock, systemClock } from '../clock.ts'
+import { HeraldError } from '../errors.ts'
+import { type Logger, silentLogger } from '../log.ts'
+import { ConnectionError, header, UpstreamError, UpstreamTimeoutError } from './errors.ts'
+import type { ResponseObject, StreamEvent } from './events.ts'
+import { finishUnterminated, fold, stateFromResponse } from './fold.ts'
+import type { ResponsesRequest } from './request.ts'
+import { readResponseBody } from './response-body.ts'
+import { withRetries } from './retry.ts'
+import { createStreamEventParser } from './sse.ts'
+import { type AnswerState, initialState, isFinal } from './state.ts'
+import { createWatchdog } from './watchdog.ts'
+
+/**
+ * The Responses API client. `run` streams one answer and resolves with its final state; every
+ * folded state on the way goes to `onState` (the live message keeps only the newest).
+ *
+ * How a call ends:
+ * - Nothing received yet (error status, unreachable, no first byte in `firstByteMs`): it throws an
+ *   `UpstreamError`, `ConnectionError` or `UpstreamTimeoutError`, after retries (see retry.ts;
+ *   never for `background: true`).
+ * - Once an event arrived it always resolves: a stream cut before its terminal event gives status
+ *   'incomplete' with `incompleteReason` 'stream_ended'; no data for `idleMs` gives 'timeout'. The
+ *   text so far is kept.
+ * - The caller's `signal` aborting resolves (at any point) with the state so far, status
+ *   'incomplete' and `incompleteReason` 'aborted'; the connection is closed.
+ * - A JSON answer (a relay that does not stream) is read as a Response or a Chat Completions body.
+ *
+ * @example
+ *   const client = createResponsesClient({ baseUrl: 'https://api.openai.com/v1', apiKey })
+ *   const final = await client.run({ model, input: 'Hi' }, { signal, onState: (s) => lane.offer(render(s)) })
+ */
+export interface ResponsesClientOptions {
+  /** Ends in /v1, e.g. `https://api.openai.com/v1`. */
+  baseUrl: string
+  apiKey: string
+  clock?: Clock
+  maxRetries?: number
+  timeouts?: Partial<Timeouts>
+  log?: Logger
+  /** In [0, 1): the retry jitter. */
+  random?: () => number
+  /** Replaces the client's own Agent (which then is not created and not closed). */
+  dispatcher?: Dispatcher
+}
+
+export interface Timeouts {
+  /** TCP + TLS connect, enforced by the undici Agent. */
+  connectMs: number
+  /** From sending the request to the first byte of the answer's body. */
+  firstByteMs: number
+  /** The longest gap between two chunks of a stream (long silent reasoning must fit). */
+  idleMs: number
+}
+
+export const defaultTimeouts: Timeouts = { connectMs: 10_000, firstByteMs: 120_000, idleMs: 90_000 }
+
+/** After the terminal event, how long the server may keep the stream open before we close it. */
+const TERMINAL_GRACE_MS = 2_000
+
+export interface RunOptions {
+  signal?: AbortSignal
+  /** Each new state, after every event (and once more when the end is not a terminal event). */
+  onState?: (state: AnswerState) => void
+  /** Each event as parsed, before folding (logging, resume bookkeeping). */
+  onEvent?: (event: StreamEvent) => void
+}
+
+export interface ResumeOptions extends RunOptions {
+  /** The state folded so far; events continue on it. */
+  state?: AnswerState
+}
+
+export interface CallOptions {
+  signal?: AbortSignal
+}
+
+export interface ResponsesClient {
+  /** POST /responses with `stream: true`, folded; see the interface doc for how it ends. */
+  run(req: ResponsesRequest, options?: RunOptions): Promise<AnswerState>
+  /** GET /responses/{id}?stream=true&starting_after=N: resumes a background stream after event N. */
+  retrieveStream(id: string, startingAfter: number, options?: ResumeOptions): Promise<AnswerState>
+  /** POST /responses without streaming (background requests: returns the queued Response). */
+  create(req: ResponsesRequest, options?: CallOptions): Promise<ResponseObject>
+  /** GET /responses/{id}: the current Response (polling a background run). */
+  retrieve(id: string, options?: CallOptions): Promise<ResponseObject>
+  /** POST /responses/{id}/cancel. */
+  cancel(id: string, options?: CallOptions): Promise<ResponseObject>
+  /** Closes the client's own connection pool. */
+  close(): Promise<void>
+}
+
+interface Call {
+  method: 'GET' | 'POST'
+  path: string
+  body?: unknown
+  retries: number
+  stream: boolean
+  signal: AbortSignal | undefined
+}
+
+/** An answer whose status line arrived, with the means to read its body under the deadlines. */
+interface Opened {
+  response: Dispatcher.ResponseData
+  /** Moves the deadline to now + ms; from here on an expiry counts as an idle timeout. */
+  arm(ms: number): void
+  /** What an error while reading means: a timeout, the caller's abort, or a broken connection. */
+  translate(error: unknown): HeraldError
+}
+
+export function createResponsesClient(options: ResponsesClientOptions): ResponsesClient {
+  const clock = options.clock ?? systemClock
+  const log = options.log ?? silentLogger
+  const random = options.random ?? Math.random
+  const maxRetries = options.maxRetries ?? 2
+  const timeouts: Timeouts = { ...defaultTimeouts, ...options.timeouts }
+  const ownAgent = options.dispatcher ? undefined : new Agent({ connect: { timeout: timeouts.connectMs } })
+  const dispatcher = options.dispatcher ?? (ownAgent as Agent)
+  const baseUrl = options.baseUrl.replace(/\/+$/, '')
+  const context = { baseUrl: options.baseUrl, secrets: [options.apiKey] }
+
+  /** One call: opens it (with retries) under the first-byte deadline, then hands it to `read`. */
+  async function perform<T>(call: Call, read: (opened: Opened) => Promise<T>): Promise<T> {
+    const controller = new AbortController()
+    let phase: 'first_byte' | 'idle' = 'first_byte'
+    let timedOut: UpstreamTimeoutError | undefined
+    const watchdog = createWatchdog(clock, () => {
+      timedOut = new UpstreamTimeoutError(
+        phase,
+        phase === 'first_byte' ? timeouts.firstByteMs : timeouts.idleMs,
+      )
+      controller.abort(timedOut)
+    })
+    const onAbort = () => controller.abort(call.signal?.reason)
+    call.signal?.addEventListener('abort', onAbort, { once: true })
+    const translate = (error: unknown): HeraldError => {
+      if (timedOut) return timedOut
+      if (call.signal?.aborted) return new HeraldError('aborted', 'aborted by the caller')
+      if (error instanceof HeraldError) return error
+      const code = (error as { code?: unknown } | null)?.code
+      const detail = typeof code === 'string' ? code : error instanceof Error ? error.message : String(error)
+      return new ConnectionError(`could not reach the OpenAI API (${detail})`, { cause: error })
+    }
+    const open = async () => {
+      watchdog.arm(timeouts.firstByteMs)
+      try {
+        const response = await request(`${baseUrl}${call.path}`, {
+          method: call.method,
+          headers: {
+            authorization: `Bearer ${options.apiKey}`,
+            accept: call.stream ? 'text/event-stream' : 'application/json',
+            'user-agent': 'herald',
+            ...(call.body === undefined ? {} : { 'content-type': 'application/json' }),
+          },
+          body: call.body === undefined ? null : JSON.stringify(call.body),
+          signal: controller.signal,
+          dispatcher,
+          headersTimeout: 0,
+          bodyTimeout: 0,
+        })
+        if (response.statusCode < 400) return response
+        const text = await response.body.text()
+        throw UpstreamError.from(response.statusCode, text, response.headers, {
+          ...context,
+          now: clock.now(),
+        })
+      } catch (error) {
+        watchdog.disarm()
+        throw translate(error)
+      }
+    }
+    try {
+      if (call.signal?.aborted) throw translate(call.signal.reason)
+      const response = await withRetries(open, {
+        maxRetries: call.retries,
+        clock,
+        random,
+        signal: controller.signal,
+        onRetry: ({ attempt, delayMs, error }) =>
+          log.warn({ path: call.path, kind: error.kind, attempt, delayMs }, 'retrying OpenAI call'),
+      }).catch((error: unknown) => {
+        throw translate(error)
+      })
+      const arm = (ms: number) => {
+        phase = 'idle'
+        watchdog.arm(ms)
+      }
+      return await read({ response, arm, translate })
+    } finally {
+      watchdog.disarm()
+      call.signal?.removeEventListener('abort', onAbort)
+    }
+  }
+
+  /** Reads a whole JSON body under the deadline. */
+  async function readJson(opened: Opened): Promise<ResponseObject> {
+    let text: string
+    try {
+      text = await opened.response.body.text()
+    } catch (error) {
+      throw opened.translate(error)
+    }
+    let parsed: ResponseObject | undefined
+    try {
+      parsed = readResponseBody(JSON.parse(text))
+    } catch {
+      parsed = undefined
+    }
+    if (!parsed)
+      throw new UpstreamError('server', opened.response.statusCode, 'OpenAI API answered unreadable JSON')
+    return parsed
+  }
+
+  /** Folds an SSE (or JSON) answer onto `initial`; see the interface doc for how it ends. */
+  async function streamCall(call: Call, initial: AnswerState, runOptions: RunOptions, fresh: boolean) {
+    let state = initial
+    const publish = (next: AnswerState) => {
+      if (next === state) return
+      state = next
+      runOptions.onState?.(state)
+    }
+    const read = async (opened: Opened) => {
+      const { response } = opened
+      if ((header(response.headers, 'content-type') ?? '').includes('json')) {
+        publish(stateFromResponse(await readJson(opened), state.lastSequence))
+        return state
+      }
+      let events = 0
+      const parser = createStreamEventParser({
+        onEvent: (event) => {
+          if (event.sequence_number <= initial.lastSequence) return
+          events++
+          runOptions.onEvent?.(event)
+          publish(fold(state, event))
+        },
+        onUnknown: (type) => log.debug({ type }, 'unknown stream event skipped'),
+        onMalformed: (data) => log.debug({ data: data.slice(0, 200) }, 'malformed stream event skipped'),
+      })
+      let failure: HeraldError | undefined
+      const chunks: AsyncIterator<Buffer> = response.body[Symbol.asyncIterator]()
+      try {
+        for (;;) {
+          let next: IteratorResult<Buffer>
+          try {
+            next = await chunks.next()
+          } catch (error) {
+            failure = opened.translate(error)
+            break
+          }
+          if (next.done) {
+            parser.end()
+            break
+          }
+          parser.feed(next.value)
+          opened.arm(isFinal(state) ? TERMINAL_GRACE_MS : timeouts.idleMs)
+        }
+      } finally {
+        response.body.destroy()
+      }
+      const reason =
+        failure?.kind === 'timeout' ? 'timeout' : failure?.kind === 'aborted' ? 'aborted' : 'stream_ended'
+      if (events === 0 && fresh && failure && reason !== 'aborted') throw failure
+      if (parser.stats.malformed > 0)
+        log.warn({ malformed: parser.stats.malformed }, 'malformed stream events skipped')
+      if (events === 0 && fresh && !isFinal(state))
+        throw new ConnectionError('the OpenAI API stream ended before any event')
+      publish(finishUnterminated(state, reason))
+      return state
+    }
+    try {
+      return await perform(call, read)
+    } catch (error) {
+      if (!(error instanceof HeraldError && error.kind === 'aborted')) throw error
+      publish(finishUnterminated(state, 'aborted'))
+      return state
+    }
+  }
+
+  const jsonCall = (call: Call) => perform(call, readJson)
+  const responsePath = (id: string) => `/responses/${encodeURIComponent(id)}`
+
+  return {
+    run(req, runOptions = {}) {
+      const call: Call = {
+        method: 'POST',
+        path: '/responses',
+        body: { ...req, stream: true },
+        retries: req.background ? 0 : maxRetries,
+        stream: true,
+        signal: runOptions.signal,
+      }
+      return streamCall(call, initialState(), runOptions, true)
+    },
+    retrieveStream(id, startingAfter, resumeOptions = {}) {
+      const call: Call = {
+        method: 'GET',
+        path: `${responsePath(id)}?stream=true&starting_after=${startingAfter}`,
+        retries: maxRetries,
+        stream: true,
+        signal: resumeOptions.signal,
+      }
+      const state = resumeOptions.state ?? { ...initialState(), responseId: id }
+      return streamCall(call, { ...state, lastSequence: startingAfter }, resumeOptions, false)
+    },
+    create(req, callOptions = {}) {
+      const body = { ...req, stream: false }
+      const retries = req.background ? 0 : maxRetries
+      return jsonCall({
+        method: 'POST',
+        path: '/responses',
+        body,
+        retries,
+        stream: false,
+        signal: callOptions.signal,
+      })
+    },
+    retrieve(id, callOptions = {}) {
+      return jsonCall({
+        method: 'GET',
+        path: responsePath(id),
+        retries: maxRetries,
+        stream: false,
+        signal: callOptions.signal,
+      })
+    },
+    cancel(id, callOptions = {}) {
+      const path = `${responsePath(id)}/cancel`
+      return jsonCall({ method: 'POST', path, retries: 0, stream: false, signal: callOptions.signal })
+    },
+    async close() {
+      await ownAgent?.close()
+    },
+  }
+}

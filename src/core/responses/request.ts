@@ -1,0 +1,88 @@
+/**
+ * The body of `POST /responses`, with the API's own names. `stream` is set by the client method
+ * (`run` streams, `create` does not), so it is not part of this type.
+ *
+ * @example
+ *   const req: ResponsesRequest = {
+ *     model: 'gpt-5-mini',
+ *     input: [{ role: 'user', content: [{ type: 'input_text', text: 'Hi' }] }],
+ *     reasoning: { effort: 'low', summary: 'auto' },
+ *     tools: [{ type: 'web_search' }],
+ *   }
+ */
+export interface InputText {
+  type: 'input_text'
+  text: string
+}
+
+export interface InputImage {
+  type: 'input_image'
+  /** An https URL or a `data:image/...;base64,` URL. */
+  image_url: string
+  detail?: 'low' | 'high' | 'auto'
+}
+
+/** Earlier assistant text sent back as history. */
+export interface OutputTextInput {
+  type: 'output_text'
+  text: string
+}
+
+export interface InputMessage {
+  type?: 'message'
+  role: 'user' | 'assistant' | 'system' | 'developer'
+  content: string | (InputText | InputImage | OutputTextInput)[]
+}
+
+/** A function call the model made, sent back with local history. */
+export interface FunctionCallInput {
+  type: 'function_call'
+  call_id: string
+  name: string
+  arguments: string
+  id?: string
+}
+
+export interface FunctionCallOutputInput {
+  type: 'function_call_output'
+  call_id: string
+  output: string
+}
+
+export type InputItem = InputMessage | FunctionCallInput | FunctionCallOutputInput
+
+export type JsonSchema = { [key: string]: unknown }
+
+export interface FunctionToolDefinition {
+  type: 'function'
+  name: string
+  description: string
+  parameters: JsonSchema
+  strict?: boolean
+}
+
+export interface WebSearchToolDefinition {
+  type: 'web_search' | 'web_search_preview'
+  search_context_size?: 'low' | 'medium' | 'high'
+}
+
+export type ToolDefinition = WebSearchToolDefinition | FunctionToolDefinition
+
+export type ToolChoice = 'auto' | 'none' | 'required' | { type: 'function'; name: string }
+
+export type ReasoningEffort = 'minimal' | 'low' | 'medium' | 'high'
+
+export interface ResponsesRequest {
+  model: string
+  input: string | InputItem[]
+  instructions?: string
+  previous_response_id?: string
+  reasoning?: { effort?: ReasoningEffort; summary?: 'auto' | 'concise' | 'detailed' }
+  tools?: ToolDefinition[]
+  tool_choice?: ToolChoice
+  max_output_tokens?: number
+  max_tool_calls?: number
+  background?: boolean
+  store?: boolean
+  metadata?: Record<string, string>
+}

@@ -1,0 +1,398 @@
+import { once } from 'node:events'
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import type { ResponseObject, StreamEvent } from '../../src/core/responses/events.ts'
+import { toSseFrames } from './fake-responses-transcripts.ts'
+
+/**
+ * A fake OpenAI Responses API: a real HTTP server on 127.0.0.1 (port 0) under `/v1`. It records every
+ * request and answers `POST /v1/responses` from scripts queued with `enqueue` (or chosen by `route`).
+ * Background requests become runs that progress when the test says so (`advanceBackground`) or on a
+ * timer (`stepMs`), and can be polled, resumed from a sequence number and cancelled.
+ *
+ * @example
+ *   const fake = await startFakeResponsesApi()
+ *   fake.enqueue(rateLimited({ retryAfter: '3' }), sse(textAnswer('Hello world')))
+ *   const client = createResponsesClient({ baseUrl: fake.url, apiKey: 'sk-test' })
+ */
+export type Script =
+  | {
+      kind: 'sse'
+      events: readonly object[]
+      /** false: `data:` lines only, as some relays send. */
+      eventLines?: boolean
+      /** Adds a `data: [DONE]` trailer. */
+      done?: boolean
+      /** Real milliseconds between frames. */
+      delayMs?: number
+      /** Sends this many frames, then keeps the connection open and silent. */
+      stallAfter?: number
+      /** Sends this many frames, then destroys the socket. */
+      cutAfter?: number
+    }
+  /** Raw text chunks written as an event stream, one by one (malformed lines, odd framing). */
+  | { kind: 'raw'; chunks: readonly string[]; delayMs?: number }
+  | { kind: 'json'; status?: number; body: unknown; headers?: Record<string, string> }
+  | { kind: 'text'; status: number; body: string; contentType?: string; headers?: Record<string, string> }
+  /** Never answers. */
+  | { kind: 'hang' }
+  /** A background run: these events are published over time; see `advanceBackground`. */
+  | { kind: 'background'; events: readonly StreamEvent[]; stepMs?: number }
+
+export interface RecordedRequest {
+  method: string
+  /** Path with query, e.g. `/v1/responses/resp_1?stream=true&starting_after=3`. */
+  path: string
+  pathname: string
+  query: URLSearchParams
+  headers: IncomingMessage['headers']
+  /** Parsed JSON body, or undefined. */
+  body: Record<string, unknown> | undefined
+}
+
+export interface FakeResponsesApiOptions {
+  /** Answer 400 to a `previous_response_id`, as stateless relays do. */
+  rejectPreviousResponseId?: boolean
+  /** Answer 400 to `background: true`. */
+  rejectBackground?: boolean
+  /** false: background POSTs answer JSON even with `stream: true`, and stream resume is refused. */
+  backgroundStreaming?: boolean
+}
+
+export interface BackgroundRun {
+  readonly id: string
+  readonly events: readonly StreamEvent[]
+  /** How many events are published so far. */
+  published: number
+  /** The Response object `GET /responses/{id}` answers now. */
+  response: ResponseObject
+}
+
+export interface FakeResponsesApi {
+  /** Base URL ending in /v1. */
+  readonly url: string
+  /** The same server without /v1 (for misconfigured base URL tests). */
+  readonly origin: string
+  readonly requests: RecordedRequest[]
+  options: FakeResponsesApiOptions
+  /** Scripts for the next `POST /v1/responses`, in order. */
+  enqueue(...scripts: Script[]): void
+  /** Chooses the script for a request before the queue is consulted (return undefined to fall through). */
+  route: ((req: RecordedRequest) => Script | undefined) | undefined
+  waitForRequests(count: number): Promise<void>
+  background(id: string): BackgroundRun
+  /** Publishes the next `steps` events of a background run. */
+  advanceBackground(id: string, steps?: number): void
+  /** Publishes every remaining event of a background run. */
+  finishBackground(id: string): void
+  close(): Promise<void>
+}
+
+// Helpers for scripts.
+
+export const sse = (
+  events: readonly object[],
+  options: Omit<Extract<Script, { kind: 'sse' }>, 'kind' | 'events'> = {},
+): Script => ({
+  kind: 'sse',
+  events,
+  ...options,
+})
+
+export const apiError = (
+  status: number,
+  error: Record<string, unknown>,
+  headers: Record<string, string> = {},
+): Script => ({
+  kind: 'json',
+  status,
+  body: { error: { message: '', type: null, param: null, code: null, ...error } },
+  headers,
+})
+
+export const rateLimited = (retry: { retryAfter?: string; retryAfterMs?: string } = {}): Script =>
+  apiError(
+    429,
+    {
+      message: 'Rate limit reached for gpt-test in organization org-1 on requests per min (RPM).',
+      type: 'requests',
+      code: 'rate_limit_exceeded',
+    },
+    {
+      ...(retry.retryAfter ? { 'retry-after': retry.retryAfter } : {}),
+      ...(retry.retryAfterMs ? { 'retry-after-ms': retry.retryAfterMs } : {}),
+    },
+  )
+
+export const quotaExceeded = (): Script =>
+  apiError(429, {
+    message: 'You exceeded your current quota, please check your plan and billing details.',
+    type: 'insufficient_quota',
+    code: 'insufficient_quota',
+  })
+
+export const serverError = (status = 500): Script =>
+  apiError(status, {
+    message: 'The server had an error while processing your request. Sorry about that!',
+    type: 'server_error',
+  })
+
+export const modelNotFound = (model: string): Script =>
+  apiError(404, {
+    message: `The model \`${model}\` does not exist or you do not have access to it.`,
+    type: 'invalid_request_error',
+    code: 'model_not_found',
+  })
+
+const TERMINAL = new Set(['response.completed', 'response.failed', 'response.incomplete'])
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
+
+export async function startFakeResponsesApi(
+  options: FakeResponsesApiOptions = {},
+): Promise<FakeResponsesApi> {
+  const requests: RecordedRequest[] = []
+  const queue: Script[] = []
+  const runs = new Map<string, BackgroundRun & { listeners: Set<ServerResponse>; timer?: NodeJS.Timeout }>()
+  const waiters: (() => void)[] = []
+
+  const write = (res: ServerResponse, text: string) =>
+    new Promise<void>((resolve) => {
+      if (res.destroyed) return resolve()
+      res.write(text, () => resolve())
+    })
+
+  const sendJson = (
+    res: ServerResponse,
+    status: number,
+    body: unknown,
+    headers: Record<string, string> = {},
+  ) => {
+    res.writeHead(status, { 'content-type': 'application/json', ...headers })
+    res.end(JSON.stringify(body))
+  }
+
+  const badRequest = (res: ServerResponse, message: string, param: string | null = null) =>
+    sendJson(res, 400, { error: { message, type: 'invalid_request_error', param, code: null } })
+
+  const startStream = (res: ServerResponse) => {
+    res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache' })
+    res.flushHeaders()
+  }
+
+  async function play(res: ServerResponse, script: Script): Promise<void> {
+    switch (script.kind) {
+      case 'json':
+        return sendJson(res, script.status ?? 200, script.body, script.headers)
+      case 'text':
+        res.writeHead(script.status, { 'content-type': script.contentType ?? 'text/html', ...script.headers })
+        return void res.end(script.body)
+      case 'hang':
+        return
+      case 'raw':
+        startStream(res)
+        for (const chunk of script.chunks) {
+          if (script.delayMs) await sleep(script.delayMs)
+          await write(res, chunk)
+        }
+        return void res.end()
+      case 'sse': {
+        startStream(res)
+        const frames = toSseFrames(script.events, {
+          eventLines: script.eventLines ?? true,
+          done: script.done ?? false,
+        })
+        for (const [i, frame] of frames.entries()) {
+          if (i === script.stallAfter) return
+          if (i === script.cutAfter) return void res.socket?.destroy()
+          if (script.delayMs && i > 0) await sleep(script.delayMs)
+          await write(res, frame)
+        }
+        if (script.stallAfter === frames.length) return
+        if (script.cutAfter === frames.length) return void res.socket?.destroy()
+        return void res.end()
+      }
+      case 'background':
+        throw new Error('a background script answers only a request with background: true')
+    }
+  }
+
+  // Background runs.
+
+  const runOf = (id: string) => {
+    const run = runs.get(id)
+    if (!run) throw new Error(`no background run ${id}`)
+    return run
+  }
+
+  const isOver = (run: BackgroundRun) =>
+    ['completed', 'failed', 'incomplete', 'cancelled'].includes(run.response.status)
+
+  function publish(
+    run: BackgroundRun & { listeners: Set<ServerResponse>; timer?: NodeJS.Timeout },
+    steps: number,
+  ) {
+    for (let i = 0; i < steps && run.published < run.events.length && !isOver(run); i++) {
+      const event = run.events[run.published++]!
+      if ('response' in event) run.response = structuredClone({ ...event.response, background: true })
+      else if (event.type === 'response.output_item.done')
+        run.response.output[event.output_index] = structuredClone(event.item)
+      const [frame] = toSseFrames([event])
+      for (const listener of run.listeners) void write(listener, frame!)
+      if (TERMINAL.has(event.type)) endListeners(run)
+    }
+  }
+
+  function endListeners(run: BackgroundRun & { listeners: Set<ServerResponse>; timer?: NodeJS.Timeout }) {
+    for (const listener of run.listeners) listener.end()
+    run.listeners.clear()
+    clearInterval(run.timer)
+  }
+
+  function createRun(script: Script, res: ServerResponse, stream: boolean) {
+    if (script.kind !== 'background' && script.kind !== 'sse') return play(res, script)
+    const events = script.events as StreamEvent[]
+    const first = events[0]
+    if (!first || !('response' in first))
+      throw new Error('a background transcript starts with response.created')
+    const run = {
+      id: first.response.id,
+      events,
+      published: 0,
+      response: first.response,
+      listeners: new Set<ServerResponse>(),
+    }
+    runs.set(run.id, run)
+    const queuedAt = events.findIndex((e) => e.type === 'response.queued')
+    publish(run, queuedAt >= 0 ? queuedAt + 1 : 1)
+    if (script.kind === 'background' && script.stepMs) {
+      ;(run as { timer?: NodeJS.Timeout }).timer = setInterval(() => publish(run, 1), script.stepMs)
+    }
+    if (stream) return replay(run, -1, res)
+    sendJson(res, 200, run.response)
+  }
+
+  function replay(
+    run: BackgroundRun & { listeners: Set<ServerResponse> },
+    after: number,
+    res: ServerResponse,
+  ) {
+    startStream(res)
+    const sent = run.events.slice(0, run.published).filter((e) => e.sequence_number > after)
+    for (const frame of toSseFrames(sent)) void write(res, frame)
+    if (isOver(run)) return void res.end()
+    run.listeners.add(res)
+    res.on('close', () => run.listeners.delete(res))
+  }
+
+  async function handle(res: ServerResponse, recorded: RecordedRequest) {
+    const { method, pathname, query, body } = recorded
+    if (!pathname.startsWith('/v1/')) {
+      res.writeHead(404, { 'content-type': 'text/html' })
+      return void res.end('<html><body><h1>404 Not Found</h1></body></html>')
+    }
+    if (method === 'POST' && pathname === '/v1/responses') {
+      if (fake.options.rejectPreviousResponseId && body?.previous_response_id !== undefined) {
+        return badRequest(
+          res,
+          'previous_response_id is not supported by this endpoint',
+          'previous_response_id',
+        )
+      }
+      if (fake.options.rejectBackground && body?.background === true) {
+        return badRequest(res, 'background mode is not supported by this endpoint', 'background')
+      }
+      const script = fake.route?.(recorded) ?? queue.shift()
+      if (!script)
+        return sendJson(res, 500, { error: { message: 'fake: no script queued', type: 'server_error' } })
+      if (body?.background === true) {
+        const streaming = body.stream === true && fake.options.backgroundStreaming !== false
+        return createRun(script, res, streaming)
+      }
+      return play(res, script)
+    }
+    const match = /^\/v1\/responses\/([^/]+)(\/cancel)?$/.exec(pathname)
+    const run = match ? runs.get(decodeURIComponent(match[1]!)) : undefined
+    if (!match || !run) {
+      const id = match?.[1] ?? pathname
+      return sendJson(res, 404, {
+        error: {
+          message: `Response with id '${id}' not found.`,
+          type: 'invalid_request_error',
+          param: null,
+          code: null,
+        },
+      })
+    }
+    if (method === 'POST' && match[2]) {
+      if (isOver(run))
+        return badRequest(res, `Cannot cancel a response with status '${run.response.status}'.`)
+      run.response = { ...run.response, status: 'cancelled' }
+      endListeners(run)
+      return sendJson(res, 200, run.response)
+    }
+    if (method !== 'GET') return sendJson(res, 405, { error: { message: 'method not allowed' } })
+    if (query.get('stream') !== 'true') return sendJson(res, 200, run.response)
+    if (fake.options.backgroundStreaming === false)
+      return badRequest(res, 'streaming is not supported for this response', 'stream')
+    replay(run, Number(query.get('starting_after') ?? -1), res)
+  }
+
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = []
+    req.on('data', (chunk: Buffer) => chunks.push(chunk))
+    req.on('end', () => {
+      const url = new URL(req.url ?? '/', 'http://fake')
+      const raw = Buffer.concat(chunks).toString('utf8')
+      let body: Record<string, unknown> | undefined
+      try {
+        body = raw ? (JSON.parse(raw) as Record<string, unknown>) : undefined
+      } catch {
+        body = undefined
+      }
+      const recorded: RecordedRequest = {
+        method: req.method ?? 'GET',
+        path: req.url ?? '/',
+        pathname: url.pathname,
+        query: url.searchParams,
+        headers: req.headers,
+        body,
+      }
+      requests.push(recorded)
+      for (const wake of waiters.splice(0)) wake()
+      handle(res, recorded).catch((error: unknown) => {
+        if (!res.headersSent)
+          sendJson(res, 500, { error: { message: `fake: ${String(error)}`, type: 'server_error' } })
+        else res.destroy()
+      })
+    })
+  })
+  server.listen(0, '127.0.0.1')
+  await once(server, 'listening')
+  const { port } = server.address() as AddressInfo
+  const origin = `http://127.0.0.1:${port}`
+  let closing: Promise<void> | undefined
+
+  const fake: FakeResponsesApi = {
+    url: `${origin}/v1`,
+    origin,
+    requests,
+    options: { backgroundStreaming: true, ...options },
+    route: undefined,
+    enqueue: (...scripts) => void queue.push(...scripts),
+    async waitForRequests(count) {
+      while (requests.length < count) await new Promise<void>((resolve) => waiters.push(resolve))
+    },
+    background: (id) => runOf(id),
+    advanceBackground: (id, steps = 1) => publish(runOf(id), steps),
+    finishBackground: (id) => publish(runOf(id), Number.POSITIVE_INFINITY),
+    close() {
+      closing ??= new Promise<void>((resolve) => {
+        for (const run of runs.values()) clearInterval(run.timer)
+        server.close(() => resolve())
+        server.closeAllConnections()
+      })
+      return closing
+    },
+  }
+  return fake
+}
