@@ -71,6 +71,21 @@ const en = {
   'reasoning.title': 'Reasoning',
   'discord.moved': 'This answer continues in ordinary messages (Discord interactions expire after 15 minutes).',
   'research.refused_private': 'Deep research is for admins only.',
+  'answer.empty': '(no text in this answer)',
+  'input.too_long': 'Your message is too long ({length} characters; the limit is {max}).',
+  'models.unknown': 'Unknown model “{model}”. See /model for the list.',
+  'models.effort_unsupported': '{model} does not take reasoning effort “{effort}”.',
+  'models.search_unsupported': '{model} cannot search the web. Turn search off (/search off) or pick another model.',
+  'models.search_needs_effort': '{model} cannot search the web at “{effort}” effort. Use low or higher.',
+  'models.images_unsupported': '{model} cannot read images. Pick a model with vision (/model).',
+  'models.background_unsupported': '{model} cannot run in the background.',
+  'models.research_needs_search': '{model} needs web search to run.',
+  'settings.model_unknown': 'Unknown model “{model}”. Choose one of: {allowed}',
+  'settings.effort_unsupported': '{model} takes these efforts: {allowed}.',
+  'settings.effort_not_reasoning': '{model} is not a reasoning model: it has no effort setting.',
+  'settings.search_unsupported': '{model} cannot search the web.',
+  'error.generic': 'Something went wrong on our side. Please try again.',
+  'queue.position': 'Queued… position {position}',
 } as const
 
 export type MessageKey = keyof typeof en
@@ -139,6 +154,21 @@ const zh: Record<MessageKey, string> = {
   'reasoning.title': '推理',
   'discord.moved': '此回答改用普通消息继续（Discord 交互 15 分钟后失效）。',
   'research.refused_private': '深度研究仅限管理员使用。',
+  'answer.empty': '（此回答没有文字）',
+  'input.too_long': '消息太长（{length} 个字符，上限 {max}）。',
+  'models.unknown': '未知模型“{model}”。请用 /model 查看列表。',
+  'models.effort_unsupported': '{model} 不支持推理强度“{effort}”。',
+  'models.search_unsupported': '{model} 不能联网搜索。请关闭搜索（/search off）或换一个模型。',
+  'models.search_needs_effort': '{model} 在“{effort}”强度下不能联网搜索，请用 low 或更高。',
+  'models.images_unsupported': '{model} 不能读取图片。请选择支持视觉的模型（/model）。',
+  'models.background_unsupported': '{model} 不能在后台运行。',
+  'models.research_needs_search': '{model} 需要联网搜索才能运行。',
+  'settings.model_unknown': '未知模型“{model}”。可选：{allowed}',
+  'settings.effort_unsupported': '{model} 支持的推理强度：{allowed}。',
+  'settings.effort_not_reasoning': '{model} 不是推理模型，没有推理强度设置。',
+  'settings.search_unsupported': '{model} 不能联网搜索。',
+  'error.generic': '我们这边出了点问题，请再试一次。',
+  'queue.position': '排队中……第 {position} 位',
 }
 
 const tables: Record<Language, Record<MessageKey, string>> = { en, zh }

@@ -1,0 +1,112 @@
+import { createInterface, type Interface } from 'node:readline'
+import { parseTextArgs } from '../../commands/define.ts'
+import type { Services } from '../../commands/context.ts'
+import type { CommandDef } from '../../commands/define.ts'
+import type { Adapter, ChatRef, Herald, Invocation, UserRef } from '../../core/chat.ts'
+import { toPlainText } from '../../core/live/render-plain.ts'
+import { type ConsoleOutput, createConsoleSurface } from './console-surface.ts'
+
+/**
+ * The terminal as a chat: every line is a prompt, `/command args` runs a command, Ctrl-C stops a
+ * running answer (and quits at an empty prompt), Ctrl-D quits. It proves the core is platform-neutral.
+ */
+export interface ConsoleAdapterOptions {
+  herald: Herald
+  commands: readonly CommandDef<Services>[]
+  input?: NodeJS.ReadableStream
+  output?: ConsoleOutput & NodeJS.WritableStream
+  /** Called when the person quits. */
+  onExit?: () => void
+}
+
+const chat: ChatRef = { platform: 'console', id: 'local', kind: 'private', key: 'console:local' }
+const user: UserRef = { platform: 'console', id: 'local', name: 'you', isAdmin: true }
+
+export function createConsoleAdapter(options: ConsoleAdapterOptions): Adapter & { closed: Promise<void> } {
+  const output = options.output ?? process.stdout
+  const surface = createConsoleSurface(output)
+  const byName = new Map(options.commands.map((c) => [c.name, c]))
+  let rl: Interface | undefined
+  let running: Promise<void> | undefined
+  let seq = 0
+  let resolveClosed!: () => void
+  const closed = new Promise<void>((resolve) => {
+    resolveClosed = resolve
+  })
+
+  const notify: Invocation['notify'] = async (text) => {
+    output.write(`${toPlainText(text)}\n`)
+    return undefined
+  }
+
+  const invocation = (command: string, args: Record<string, string | boolean>): Invocation => ({
+    eventId: `console:${process.pid}:${++seq}`,
+    command,
+    args,
+    user,
+    chat,
+    images: [],
+    surface,
+    notify,
+  })
+
+  const handleLine = async (line: string) => {
+    const text = line.trim()
+    if (text === '') return
+    const match = /^\/(\w+)\s*([\s\S]*)$/.exec(text)
+    if (!match) return options.herald.handle(invocation('ask', { prompt: text }))
+    const def = byName.get(match[1]!.toLowerCase())
+    if (!def) {
+      output.write(`Unknown command /${match[1]}. Try /help.\n`)
+      return
+    }
+    const parsed = parseTextArgs(def, match[2] ?? '')
+    if (!parsed.ok) {
+      output.write(`${parsed.error}\n`)
+      return
+    }
+    await options.herald.handle(invocation(def.name, parsed.args))
+  }
+
+  return {
+    platform: 'console',
+    closed,
+    async start() {
+      rl = createInterface({ input: options.input ?? process.stdin, output, terminal: Boolean(output.isTTY) })
+      rl.setPrompt('› ')
+      // Lines typed while an answer streams wait their turn; Ctrl-C still reaches the answer.
+      let queue = Promise.resolve()
+      rl.on('line', (line) => {
+        queue = queue.then(() => {
+          const current = handleLine(line).finally(() => {
+            running = undefined
+            output.write('\n')
+            rl?.prompt()
+          })
+          running = current
+          return current
+        })
+      })
+      rl.on('SIGINT', () => {
+        if (running) {
+          void options.herald.handle(invocation('cancel', {}))
+          return
+        }
+        rl?.close()
+      })
+      rl.on('close', () => {
+        void (running ?? Promise.resolve()).then(() => {
+          resolveClosed()
+          options.onExit?.()
+        })
+      })
+      output.write('Herald: type a question (/help for commands, Ctrl-D to quit).\n')
+      rl.prompt()
+    },
+    async stop() {
+      rl?.close()
+    },
+    healthy: () => rl !== undefined,
+    surfaceFor: () => surface,
+  }
+}

@@ -1,0 +1,11 @@
+import type { Services } from './context.ts'
+import { defineCommand } from './define.ts'
+
+export const help = defineCommand<Services>({
+  name: 'help',
+  description: { en: 'How to use Herald', zh: '使用说明' },
+  options: [],
+  async run(s, inv) {
+    await inv.notify(s.t('help.text'), { ephemeral: true })
+  },
+})

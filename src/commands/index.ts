@@ -1,0 +1,26 @@
+import { ask } from './ask.ts'
+import { cancel } from './cancel.ts'
+import type { Services } from './context.ts'
+import type { CommandDef } from './define.ts'
+import { effort } from './effort.ts'
+import { help } from './help.ts'
+import { model } from './model.ts'
+import { research } from './research.ts'
+import { reset } from './reset.ts'
+import { search } from './search.ts'
+import { status } from './status.ts'
+import { usage } from './usage.ts'
+
+/** The whole command surface; adapters derive their registration from it. */
+export const commands: readonly CommandDef<Services>[] = [
+  ask,
+  research,
+  reset,
+  model,
+  effort,
+  search,
+  usage,
+  cancel,
+  help,
+  status,
+]

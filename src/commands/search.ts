@@ -1,0 +1,18 @@
+import type { Services } from './context.ts'
+import { defineCommand } from './define.ts'
+import { describeSettings, scopeOf } from './settings-scope.ts'
+
+export const search = defineCommand<Services>({
+  name: 'search',
+  description: { en: 'Turn web search on or off', zh: '开启或关闭联网搜索' },
+  options: [{ name: 'enabled', description: { en: 'on or off', zh: '开启或关闭' }, type: 'boolean' }],
+  async run(s, inv) {
+    const enabled = inv.args.enabled
+    if (typeof enabled !== 'boolean') {
+      await inv.notify(describeSettings(s, await s.settings.get(scopeOf(inv))))
+      return
+    }
+    const updated = await s.settings.setWebSearch(scopeOf(inv), enabled)
+    await inv.notify(s.t('settings.search_set', { search: s.t(updated.webSearch ? 'settings.on' : 'settings.off') }))
+  },
+})

@@ -1,0 +1,87 @@
+import type { Services } from '../commands/context.ts'
+import type { CommandDef } from '../commands/define.ts'
+import { userKey } from './answer.ts'
+import type { ButtonPress, Herald, Invocation } from './chat.ts'
+import { HeraldError, InputError } from './errors.ts'
+import type { MessageKey } from './i18n.ts'
+
+/** Handled event ids are kept this long (Telegram retries a webhook for about a day at most). */
+const EVENT_TTL_MS = 2 * 86_400_000
+
+/**
+ * The dispatcher adapters call: each platform event is handled once (even across processes), the
+ * policy is checked, then the command runs. Errors become one line in the chat; nothing throws
+ * into the adapter.
+ */
+export function createHerald(s: Services, commands: readonly CommandDef<Services>[]): Herald {
+  const byName = new Map(commands.map((c) => [c.name, c]))
+  const processId = `${process.pid}-${s.startedAt}`
+
+  const firstTime = (eventId: string) => s.store.claim(`event:${eventId}`, processId, EVENT_TTL_MS)
+
+  const say = async (notify: Invocation['notify'], text: string) => {
+    try {
+      await notify(text, { ephemeral: true })
+    } catch (err) {
+      s.log.warn({ err }, 'could not tell the user')
+    }
+  }
+
+  return {
+    async handle(inv) {
+      try {
+        if (!(await firstTime(inv.eventId))) {
+          s.log.debug({ event: inv.eventId }, 'event already handled')
+          return
+        }
+        const command = byName.get(inv.command)
+        if (!command) return
+        const decision = s.policy.decide({
+          command: command.name,
+          user: { id: inv.user.id, isAdmin: inv.user.isAdmin, roleIds: inv.user.roleIds },
+          chat: {
+            id: inv.chat.id,
+            kind: inv.chat.kind,
+            guildId: inv.chat.guildId,
+            channelId: inv.chat.parentId ?? inv.chat.id,
+          },
+          defaultRule: command.adminOnly ? 'admins' : undefined,
+        })
+        // Research turns a member's request into an approval card itself; only a block stops it here.
+        if (!decision.allowed && !(command.name === 'research' && decision.reason !== 'blocked')) {
+          await say(inv.notify, s.t(`policy.${decision.reason}` as MessageKey))
+          return
+        }
+        await command.run(s, inv)
+      } catch (err) {
+        await say(inv.notify, describeError(s, err))
+        if (!(err instanceof InputError)) s.log.error({ err, command: inv.command }, 'command failed')
+      }
+    },
+
+    async press(press) {
+      try {
+        if (!(await firstTime(press.eventId))) return
+        if (press.data.startsWith('stop:')) return await stop(s, press)
+        if (await s.research.press(s, press)) return
+        await press.answer(s.t('button.stale'))
+      } catch (err) {
+        s.log.error({ err, data: press.data }, 'button failed')
+        await press.answer(describeError(s, err)).catch(() => {})
+      }
+    },
+  }
+}
+
+async function stop(s: Services, press: ButtonPress): Promise<void> {
+  const answer = s.answers.get(press.data.slice('stop:'.length))
+  if (!answer) return press.answer(s.t('button.stale'))
+  if (answer.userId !== userKey(press) && !press.user.isAdmin) return press.answer(s.t('button.not_yours'))
+  answer.controller.abort(new HeraldError('aborted', 'stopped by a button'))
+  await press.answer(s.t('ask.stopped'))
+}
+
+export function describeError(s: Services, err: unknown): string {
+  if (err instanceof InputError) return s.t(err.key as MessageKey, err.params)
+  return s.t('error.generic')
+}
