@@ -12,7 +12,10 @@ export const status = defineCommand<Services>({
   options: [],
   adminOnly: true,
   async run(s, inv) {
-    const store = await s.store.ping().catch(() => false)
+    const store = await s.store.ping().then(
+      () => true,
+      () => false,
+    )
     const platforms = [...s.adapters.values()].map((a) => `${a.platform} ${a.healthy() ? 'up' : 'down'}`).join(', ')
     await inv.notify(
       s.t('status.text', {
