@@ -1,0 +1,325 @@
+import { Telegraf, type Telegram, TelegramError } from 'telegraf'
+import type { CallbackQuery, Chat, Message, User } from 'telegraf/types'
+import { type CommandDef, parseTextArgs } from '../../commands/define.ts'
+import type {
+  Adapter,
+  ButtonPress,
+  ChatRef,
+  Herald,
+  Invocation,
+  NotifyOptions,
+  UserRef,
+} from '../../core/chat.ts'
+import type { Config } from '../../core/config.ts'
+import { ConfigError } from '../../core/errors.ts'
+import type { MessageRef } from '../../core/live/surface.ts'
+import type { Logger } from '../../core/log.ts'
+import { registerCommands } from './telegram-commands.ts'
+import { toSurfaceError } from './telegram-errors.ts'
+import { photoImage } from './telegram-photo.ts'
+import { createSurfaceShared, createTelegramSurface } from './telegram-surface.ts'
+import { type BotIdentity, classifyMessage } from './telegram-triggers.ts'
+import { createWebhookHandler, type HttpHandler, type HttpRoutes } from './telegram-webhook.ts'
+
+/**
+ * Telegram for Herald, with telegraf: updates become Invocations and ButtonPresses handed to the
+ * Herald without waiting for the answer (long polling awaits every handler of a batch, so one long
+ * answer must never hold another chat), and each chat gets a Surface.
+ * Long polling by default; webhook mode when `webhookUrl` is set, served on the lead's HTTP server.
+ *
+ * @example
+ *   const telegram = createTelegramAdapter({ config: config.telegram, herald, commands, log, httpServer })
+ *   await telegram.start()
+ */
+export interface TelegramAdapterOptions {
+  config: NonNullable<Config['telegram']>
+  herald: Herald
+  commands: readonly CommandDef<unknown>[]
+  log: Logger
+  /** Where the webhook path is served in webhook mode (registered in `start()`, before `setWebhook`). */
+  httpServer?: HttpRoutes
+  /** Photos larger than this are refused before downloading. Default: Telegram's 20 MB getFile limit. */
+  maxImageBytes?: number
+  fetch?: typeof globalThis.fetch
+}
+
+export interface TelegramAdapter extends Adapter {
+  readonly mode: 'polling' | 'webhook'
+  /** Webhook mode: the path of `webhookUrl` and the handler for it (401 on a wrong secret). */
+  readonly webhook: { path: string; handler: HttpHandler } | undefined
+}
+
+export const TELEGRAM_FILE_MAX_BYTES = 20 * 1024 * 1024
+const ALLOWED_UPDATES = ['message', 'callback_query'] as const
+
+export function escapeHtml(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;')
+}
+
+export function telegramChatRef(chat: Pick<Chat, 'id' | 'type'>): ChatRef {
+  const id = String(chat.id)
+  return {
+    platform: 'telegram',
+    id,
+    kind: chat.type === 'private' ? 'private' : 'group',
+    key: `telegram:${id}`,
+  }
+}
+
+/** Reports every getUpdates of the polling loop, so `start()` and `healthy()` know the connection. */
+function observePolling(telegram: Telegram, onPoll: (phase: 'sent' | 'ok' | 'failed') => void): void {
+  const callApi = telegram.callApi.bind(telegram)
+  const observed = async (method: string, payload: unknown, options?: unknown) => {
+    const call = callApi as unknown as (m: string, p: unknown, o?: unknown) => Promise<unknown>
+    if (method !== 'getUpdates') return call(method, payload, options)
+    onPoll('sent')
+    try {
+      const result = await call(method, payload, options)
+      onPoll('ok')
+      return result
+    } catch (err) {
+      onPoll('failed')
+      throw err
+    }
+  }
+  telegram.callApi = observed as typeof telegram.callApi
+}
+
+export function createTelegramAdapter(options: TelegramAdapterOptions): TelegramAdapter {
+  const { config, herald, commands } = options
+  const log = options.log.child({ adapter: 'telegram' })
+  const apiRoot = config.apiRoot.endsWith('/') ? config.apiRoot : `${config.apiRoot}/`
+  const bot = new Telegraf(config.token, { telegram: { apiRoot, webhookReply: false } })
+  const telegram = bot.telegram
+  const shared = createSurfaceShared()
+  const admins = new Set(config.adminIds)
+  const promptOption = commands.find((c) => c.name === 'ask')?.textOption ?? 'prompt'
+  const maxImageBytes = options.maxImageBytes ?? TELEGRAM_FILE_MAX_BYTES
+  const fetchOption = options.fetch ? { fetch: options.fetch } : {}
+  let me: BotIdentity | undefined
+  let state: 'idle' | 'starting' | 'running' | 'stopped' | 'failed' = 'idle'
+  let pollHealthy = false
+  let launched: Promise<void> | undefined
+
+  const userRef = (from: User): UserRef => ({
+    platform: 'telegram',
+    id: String(from.id),
+    name: [from.first_name, from.last_name].filter(Boolean).join(' ') || from.username || String(from.id),
+    isAdmin: admins.has(String(from.id)),
+  })
+
+  const surfaceOf = (chat: ChatRef, replyTo?: number, threadId?: number) =>
+    createTelegramSurface({
+      telegram,
+      chat,
+      shared,
+      ...(replyTo !== undefined ? { replyToMessageId: replyTo } : {}),
+      ...(threadId !== undefined ? { threadId } : {}),
+    })
+
+  /** Short lines outside the live engine: plain text, escaped for HTML. */
+  const notifier =
+    (chat: ChatRef, replyTo?: number, threadId?: number) =>
+    async (text: string, notifyOptions?: NotifyOptions): Promise<MessageRef | undefined> =>
+      surfaceOf(chat, replyTo, threadId).send({
+        text: escapeHtml(text),
+        format: 'telegram-html',
+        ...(notifyOptions?.buttons ? { buttons: notifyOptions.buttons } : {}),
+      })
+
+  /** Runs Herald's part without holding the update handler; failures are logged, never thrown. */
+  const detach = (what: string, context: Record<string, unknown>, run: () => Promise<unknown>) => {
+    let promise: Promise<unknown>
+    try {
+      promise = run()
+    } catch (err) {
+      promise = Promise.reject(err)
+    }
+    promise.catch((err: unknown) => log.error({ err, ...context }, `telegram: ${what} failed`))
+  }
+
+  function onMessage(updateId: number, message: Message): void {
+    if (state !== 'running' || !me || !message.from) return
+    const trigger = classifyMessage(message, me, commands)
+    if (!trigger) return
+    const chat = telegramChatRef(message.chat)
+    const threadId =
+      'is_topic_message' in message && message.is_topic_message ? message.message_thread_id : undefined
+    const notify = notifier(chat, message.message_id, threadId)
+    const context = { updateId, chat: chat.key }
+    let command = 'ask'
+    let args: Record<string, string | boolean> = {
+      [promptOption]: trigger.kind === 'prompt' ? trigger.text : '',
+    }
+    if (trigger.kind === 'command') {
+      const parsed = parseTextArgs(trigger.command, trigger.argsText)
+      if (!parsed.ok) {
+        detach('notify', context, () => notify(parsed.error))
+        return
+      }
+      command = trigger.command.name
+      args = parsed.args
+    }
+    const photo =
+      'photo' in message
+        ? photoImage({ telegram, sizes: message.photo, maxBytes: maxImageBytes, ...fetchOption })
+        : undefined
+    const replied = 'reply_to_message' in message ? message.reply_to_message : undefined
+    const invocation: Invocation = {
+      eventId: `telegram:update:${updateId}`,
+      command,
+      args,
+      user: userRef(message.from),
+      chat,
+      images: photo ? [photo] : [],
+      surface: surfaceOf(chat, message.message_id, threadId),
+      notify,
+      ...(replied && replied.from?.id === me.id ? { replyTo: String(replied.message_id) } : {}),
+    }
+    log.debug({ ...context, command }, 'telegram invocation')
+    detach('handle', context, () => herald.handle(invocation))
+  }
+
+  function onCallbackQuery(updateId: number, query: CallbackQuery): void {
+    if (state !== 'running') return
+    const answerQuery = (text?: string) =>
+      telegram
+        .callApi('answerCallbackQuery', {
+          callback_query_id: query.id,
+          ...(text ? { text, show_alert: false } : {}),
+        })
+        .then(
+          () => undefined,
+          (err: unknown) => Promise.reject(toSurfaceError(err)),
+        )
+    const message = query.message
+    const context = { updateId }
+    if (!('data' in query) || !message) {
+      detach('answer', context, () => answerQuery())
+      return
+    }
+    const chat = telegramChatRef(message.chat)
+    let answered = false
+    const press: ButtonPress = {
+      eventId: `telegram:update:${updateId}`,
+      data: query.data,
+      user: userRef(query.from),
+      chat,
+      message: { id: String(message.message_id), chatId: chat.id },
+      surface: surfaceOf(chat),
+      answer: (text) => {
+        answered = true
+        return answerQuery(text)
+      },
+      notify: notifier(chat),
+    }
+    detach('press', { ...context, chat: chat.key }, async () => {
+      try {
+        await herald.press(press)
+      } finally {
+        // Telegram shows a spinner on the button until the query is answered.
+        if (!answered) await answerQuery()
+      }
+    })
+  }
+
+  bot.catch((err, ctx) =>
+    log.error({ err, updateId: ctx.update.update_id }, 'telegram: update handler failed'),
+  )
+  bot.on('message', (ctx) => onMessage(ctx.update.update_id, ctx.message))
+  bot.on('callback_query', (ctx) => onCallbackQuery(ctx.update.update_id, ctx.callbackQuery))
+
+  const webhook =
+    config.webhookUrl === undefined
+      ? undefined
+      : {
+          path: new URL(config.webhookUrl).pathname,
+          handler: createWebhookHandler({
+            secret: config.webhookSecret,
+            handleUpdate: (update) => bot.handleUpdate(update),
+            isOpen: () => state === 'running',
+            log,
+          }),
+        }
+
+  async function connect(): Promise<void> {
+    try {
+      bot.botInfo = await telegram.getMe()
+    } catch (err) {
+      if (err instanceof TelegramError && (err.code === 401 || err.code === 404)) {
+        throw new ConfigError(
+          'TELEGRAM_BOT_TOKEN',
+          `rejected by the Bot API (${err.code}): check the token from @BotFather`,
+        )
+      }
+      throw toSurfaceError(err)
+    }
+    me = { id: bot.botInfo.id, username: bot.botInfo.username }
+    await registerCommands({ telegram, commands, adminIds: config.adminIds, log })
+  }
+
+  async function startPolling(): Promise<void> {
+    let firstPoll!: () => void
+    const polling = new Promise<void>((resolve) => {
+      firstPoll = resolve
+    })
+    observePolling(telegram, (phase) => {
+      if (phase === 'sent') firstPoll()
+      else if (state === 'running') pollHealthy = phase === 'ok'
+    })
+    state = 'running'
+    pollHealthy = true
+    const run = bot.launch({ allowedUpdates: [...ALLOWED_UPDATES] })
+    launched = run.then(
+      () => {
+        pollHealthy = false
+      },
+      (err: unknown) => {
+        pollHealthy = false
+        if (state === 'running') state = 'failed'
+        log.error({ err }, 'telegram: polling stopped')
+      },
+    )
+    await Promise.race([polling, run])
+    log.info({ bot: me?.username }, 'telegram: long polling')
+  }
+
+  return {
+    platform: 'telegram',
+    mode: webhook ? 'webhook' : 'polling',
+    webhook,
+    async start() {
+      if (state !== 'idle') throw new Error(`telegram adapter cannot start: it is ${state}`)
+      state = 'starting'
+      try {
+        await connect()
+        if (!webhook) return await startPolling()
+        options.httpServer?.route(webhook.path, webhook.handler)
+        await telegram.setWebhook(config.webhookUrl!, {
+          secret_token: config.webhookSecret,
+          allowed_updates: [...ALLOWED_UPDATES],
+        })
+        state = 'running'
+        log.info({ bot: me?.username, path: webhook.path }, 'telegram: webhook set')
+      } catch (err) {
+        state = 'failed'
+        throw err instanceof ConfigError ? err : toSurfaceError(err)
+      }
+    },
+    async stop() {
+      const wasRunning = state === 'running'
+      state = 'stopped'
+      if (!launched) return
+      if (wasRunning) {
+        try {
+          bot.stop('herald stopping')
+        } catch {
+          // polling had already ended
+        }
+      }
+      await launched
+    },
+    healthy: () => state === 'running' && (webhook !== undefined || pollHealthy),
+    surfaceFor: (chat) => surfaceOf(chat),
+  }
+}

@@ -1,0 +1,114 @@
+import type { Telegram } from 'telegraf'
+import type { PhotoSize } from 'telegraf/types'
+import type { ImageRef } from '../../core/chat.ts'
+import { InputError, SurfaceError } from '../../core/errors.ts'
+import { toSurfaceError } from './telegram-errors.ts'
+
+/**
+ * A Telegram photo as an ImageRef: the largest size, fetched only when asked (getFile, then
+ * `{apiRoot}/file/bot<token>/<file_path>`), refused before downloading when it is over the limit,
+ * and checked against the size Telegram announced after downloading.
+ *
+ * @example
+ *   const image = photoImage({ telegram, sizes: message.photo, maxBytes: 10 * 1024 * 1024 })
+ *   const { bytes } = await image.fetch()
+ */
+export interface PhotoImageOptions {
+  telegram: Telegram
+  sizes: readonly PhotoSize[]
+  maxBytes: number
+  fetch?: typeof globalThis.fetch
+}
+
+/** Telegram sends photos as JPEG. */
+export const TELEGRAM_PHOTO_MIME = 'image/jpeg'
+
+function largest(sizes: readonly PhotoSize[]): PhotoSize | undefined {
+  const area = (p: PhotoSize) => p.file_size ?? p.width * p.height
+  return [...sizes].sort((a, b) => area(b) - area(a))[0]
+}
+
+function tooLarge(maxBytes: number): InputError {
+  return new InputError('image_too_large', { maxBytes })
+}
+
+async function readBounded(response: Response, maxBytes: number, signal?: AbortSignal): Promise<Uint8Array> {
+  const chunks: Uint8Array[] = []
+  let total = 0
+  const reader = response.body?.getReader()
+  if (!reader) return new Uint8Array(0)
+  for (;;) {
+    signal?.throwIfAborted()
+    const { done, value } = await reader.read()
+    if (done) break
+    total += value.length
+    if (total > maxBytes) {
+      await reader.cancel()
+      throw tooLarge(maxBytes)
+    }
+    chunks.push(value)
+  }
+  const bytes = new Uint8Array(total)
+  let at = 0
+  for (const chunk of chunks) {
+    bytes.set(chunk, at)
+    at += chunk.length
+  }
+  return bytes
+}
+
+export function photoImage(options: PhotoImageOptions): ImageRef | undefined {
+  const { telegram, maxBytes } = options
+  const photo = largest(options.sizes)
+  if (!photo) return undefined
+  const fetchImpl = options.fetch ?? globalThis.fetch
+  const image: ImageRef = {
+    mime: TELEGRAM_PHOTO_MIME,
+    async fetch(signal) {
+      if (photo.file_size !== undefined && photo.file_size > maxBytes) throw tooLarge(maxBytes)
+      let link: URL
+      let expected: number | undefined
+      try {
+        const file = await telegram.getFile(photo.file_id)
+        expected = file.file_size
+        if (expected !== undefined && expected > maxBytes) throw tooLarge(maxBytes)
+        if (file.file_path === undefined)
+          throw new SurfaceError('telegram getFile: no file_path (file too big?)', false)
+        link = await telegram.getFileLink(file)
+      } catch (err) {
+        throw toSurfaceError(err)
+      }
+      if (link.protocol !== 'http:' && link.protocol !== 'https:') {
+        throw new SurfaceError(
+          'telegram: a local Bot API server returned a file path, not a download URL',
+          false,
+        )
+      }
+      let response: Response
+      try {
+        response = await fetchImpl(link, signal ? { signal } : {})
+      } catch (err) {
+        throw toSurfaceError(err)
+      }
+      if (!response.ok) {
+        await response.body?.cancel()
+        throw new SurfaceError(`telegram file download: HTTP ${response.status}`, response.status >= 500)
+      }
+      const announced = Number(response.headers.get('content-length') ?? Number.NaN)
+      if (announced > maxBytes) {
+        await response.body?.cancel()
+        throw tooLarge(maxBytes)
+      }
+      const bytes = await readBounded(response, maxBytes, signal)
+      if (expected !== undefined && bytes.length !== expected) {
+        throw new SurfaceError(
+          `telegram file download: got ${bytes.length} bytes, expected ${expected}`,
+          true,
+        )
+      }
+      return { mime: TELEGRAM_PHOTO_MIME, bytes }
+    },
+  }
+  if (photo.file_size !== undefined) image.size = photo.file_size
+  return image
+}

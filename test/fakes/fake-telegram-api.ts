@@ -1,0 +1,426 @@
+import { FloodControl, type RateLimits } from './fake-telegram-flood.ts'
+import { codePointLength, parseTelegramHtml, type TgEntity, trimFormatted } from './fake-telegram-html.ts'
+import type { Upload } from './fake-telegram-http.ts'
+import {
+  BotApiError,
+  type Params,
+  type StoredFile,
+  type StoredMessage,
+  type TgChat,
+  type TgMarkup,
+  type TgMessage,
+  type TgUser,
+} from './fake-telegram-types.ts'
+
+export type { Params } from './fake-telegram-types.ts'
+
+/** The methods answered from this state alone (the server adds updates, webhooks and getMe). */
+export const STATE_METHODS = [
+  'sendMessage',
+  'editMessageText',
+  'editMessageReplyMarkup',
+  'deleteMessage',
+  'sendChatAction',
+  'answerCallbackQuery',
+  'sendDocument',
+  'sendMessageDraft',
+  'getFile',
+  'getChatMember',
+  'setMyCommands',
+  'getMyCommands',
+] as const
+
+const NOT_MODIFIED =
+  'message is not modified: specified new message content and reply markup are exactly the same as a current content and reply markup of the message'
+const CHAT_ACTIONS = [
+  'typing',
+  'upload_photo',
+  'record_video',
+  'upload_video',
+  'record_voice',
+  'upload_voice',
+  'upload_document',
+  'choose_sticker',
+  'find_location',
+  'record_video_note',
+  'upload_video_note',
+]
+
+function bad(description: string): BotApiError {
+  return new BotApiError(400, `Bad Request: ${description}`)
+}
+
+function asJson<T>(value: unknown): T | undefined {
+  if (typeof value === 'string') {
+    try {
+      return JSON.parse(value) as T
+    } catch {
+      throw bad(`can't parse JSON: ${value.slice(0, 40)}`)
+    }
+  }
+  return value as T | undefined
+}
+
+function asInt(value: unknown): number | undefined {
+  if (value === undefined || value === null || value === '') return undefined
+  const n = Number(value)
+  return Number.isInteger(n) ? n : Number.NaN
+}
+
+/**
+ * The state and the methods of the fake Bot API, without HTTP: what Telegram keeps (chats, messages,
+ * keyboards, files, drafts, commands) and the rules it enforces (lengths, HTML, "not modified",
+ * flood limits). fake-telegram.ts serves it over HTTP and adds the test helpers.
+ */
+export class FakeBotApiState {
+  readonly bot: TgUser
+  readonly chats = new Map<number, TgChat>()
+  readonly messages = new Map<number, StoredMessage[]>()
+  readonly files = new Map<string, StoredFile>()
+  readonly drafts = new Map<number, { draft_id: number; text: string; entities: TgEntity[] }>()
+  readonly commands = new Map<string, { command: string; description: string }[]>()
+  readonly chatActions: { chat: number; action: string; at: number }[] = []
+  readonly callbackAnswers: { id: string; text?: string; show_alert: boolean }[] = []
+  readonly openCallbacks = new Set<string>()
+  readonly blocked = new Set<number>()
+  readonly members = new Map<string, string>()
+  readonly flood: FloodControl
+  draftSupported: boolean
+  private nextFile = 1
+  private readonly now: () => number
+
+  constructor(options: {
+    bot: TgUser
+    draftSupported: boolean
+    rateLimits: RateLimits | false
+    now: () => number
+  }) {
+    this.bot = options.bot
+    this.draftSupported = options.draftSupported
+    this.flood = new FloodControl(options.rateLimits, options.now)
+    this.now = options.now
+  }
+
+  call(method: string, params: Params, upload: Upload | undefined): unknown {
+    switch (method) {
+      case 'sendMessage':
+        return this.sendMessage(params)
+      case 'editMessageText':
+        return this.editMessageText(params)
+      case 'editMessageReplyMarkup':
+        return this.editMessageReplyMarkup(params)
+      case 'deleteMessage':
+        return this.deleteMessage(params)
+      case 'sendChatAction':
+        return this.sendChatAction(params)
+      case 'answerCallbackQuery':
+        return this.answerCallbackQuery(params)
+      case 'sendDocument':
+        return this.sendDocument(params, upload)
+      case 'sendMessageDraft':
+        return this.sendMessageDraft(params)
+      case 'getFile':
+        return this.getFile(params)
+      case 'getChatMember':
+        return this.getChatMember(params)
+      case 'setMyCommands':
+        return this.setMyCommands(params)
+      case 'getMyCommands':
+        return this.getMyCommands(params)
+      default:
+        throw new BotApiError(404, 'Not Found')
+    }
+  }
+
+  chat(id: unknown): TgChat {
+    const chatId = asInt(id)
+    const chat = chatId === undefined ? undefined : this.chats.get(chatId)
+    if (!chat) throw bad('chat not found')
+    if (this.blocked.has(chat.id)) {
+      throw new BotApiError(
+        403,
+        chat.type === 'private'
+          ? 'Forbidden: bot was blocked by the user'
+          : 'Forbidden: bot was kicked from the group chat',
+      )
+    }
+    return chat
+  }
+
+  addChat(chat: TgChat): TgChat {
+    const known = this.chats.get(chat.id)
+    if (known) return known
+    this.chats.set(chat.id, chat)
+    this.messages.set(chat.id, [])
+    return chat
+  }
+
+  store(chat: TgChat, message: Omit<TgMessage, 'message_id' | 'date' | 'chat'>): TgMessage {
+    const list = this.messages.get(chat.id)!
+    const stored: TgMessage = {
+      message_id: list.length + 1,
+      date: Math.floor(this.now() / 1000),
+      chat,
+      ...message,
+    }
+    list.push({ message: stored, deleted: false })
+    return stored
+  }
+
+  find(chatId: number, messageId: number): StoredMessage | undefined {
+    return this.messages.get(chatId)?.find((m) => m.message.message_id === messageId)
+  }
+
+  addFile(bytes: Uint8Array, path: string, declaredSize?: number): StoredFile {
+    const n = this.nextFile++
+    const file: StoredFile = {
+      file_id: `file-${n}`,
+      file_unique_id: `unique-${n}`,
+      file_path: `${path}/file_${n}`,
+      bytes,
+      file_size: declaredSize ?? bytes.length,
+    }
+    this.files.set(file.file_id, file)
+    return file
+  }
+
+  /** Text as the server stores it: parsed (HTML or explicit entities), trimmed, checked for length. */
+  private formatted(params: Params, field: 'text' | 'caption', limit: number, allowEmpty = false) {
+    const raw = params[field]
+    if (raw === undefined || raw === null || raw === '') {
+      if (allowEmpty) return { text: '', entities: [] as TgEntity[] }
+      throw bad(field === 'text' ? 'message text is empty' : 'message caption is empty')
+    }
+    const source = String(raw)
+    const mode = typeof params.parse_mode === 'string' ? params.parse_mode : ''
+    let parsed: { text: string; entities: TgEntity[] }
+    if (mode.toLowerCase() === 'html') {
+      const result = parseTelegramHtml(source)
+      if (!result.ok) throw bad(`can't parse entities: ${result.error}`)
+      parsed = result
+    } else if (mode === '') {
+      const given = asJson<TgEntity[]>(params[field === 'text' ? 'entities' : 'caption_entities']) ?? []
+      const result = trimFormatted(source, given)
+      if (!result.ok) throw bad(result.error)
+      parsed = result
+    } else {
+      throw bad(`unsupported parse_mode in this fake: ${mode}`)
+    }
+    if (parsed.text === '' && !allowEmpty) throw bad('text must be non-empty')
+    if (codePointLength(parsed.text) > limit) {
+      if (field === 'caption') throw bad('message caption is too long')
+      throw bad(params.message_id !== undefined ? 'MESSAGE_TOO_LONG' : 'message is too long')
+    }
+    return parsed
+  }
+
+  private markup(params: Params): TgMarkup | undefined {
+    const markup = asJson<TgMarkup>(params.reply_markup)
+    if (markup === undefined) return undefined
+    if (!Array.isArray(markup.inline_keyboard))
+      throw bad('unsupported reply_markup in this fake (inline_keyboard only)')
+    const rows = markup.inline_keyboard.filter((row) => Array.isArray(row) && row.length > 0)
+    for (const row of rows) {
+      for (const button of row) {
+        if (typeof button.text !== 'string' || button.text.trim() === '') throw bad('BUTTON_TEXT_INVALID')
+        if (button.callback_data === undefined && button.url === undefined) {
+          throw bad("can't parse inline keyboard button: Text buttons are unallowed in the inline keyboard")
+        }
+        const bytes = button.callback_data === undefined ? 1 : Buffer.byteLength(button.callback_data, 'utf8')
+        if (bytes < 1 || bytes > 64) throw bad('BUTTON_DATA_INVALID')
+      }
+    }
+    return rows.length === 0 ? undefined : { inline_keyboard: rows }
+  }
+
+  private replyTarget(chat: TgChat, params: Params): TgMessage | undefined {
+    const reply = asJson<{ message_id?: unknown; allow_sending_without_reply?: boolean }>(
+      params.reply_parameters,
+    )
+    const id = asInt(reply?.message_id ?? params.reply_to_message_id)
+    if (id === undefined) return undefined
+    const target = this.find(chat.id, id)
+    if (target && !target.deleted) {
+      const { reply_to_message: _, ...shallow } = target.message
+      return shallow
+    }
+    if (reply?.allow_sending_without_reply || params.allow_sending_without_reply) return undefined
+    throw bad('message to be replied not found')
+  }
+
+  private editable(chat: TgChat, params: Params): StoredMessage {
+    const id = asInt(params.message_id)
+    if (id === undefined) throw bad('message identifier is not specified')
+    const stored = this.find(chat.id, id)
+    if (!stored || stored.deleted) throw bad('message to edit not found')
+    if (stored.message.from?.id !== this.bot.id) throw bad("message can't be edited")
+    return stored
+  }
+
+  sendMessage(params: Params): TgMessage {
+    const chat = this.chat(params.chat_id)
+    this.flood.throttle(chat, 'sendMessage')
+    const { text, entities } = this.formatted(params, 'text', 4096)
+    const markup = this.markup(params)
+    const replyTo = this.replyTarget(chat, params)
+    const thread = asInt(params.message_thread_id)
+    return this.store(chat, {
+      from: this.bot,
+      text,
+      ...(entities.length > 0 ? { entities } : {}),
+      ...(markup ? { reply_markup: markup } : {}),
+      ...(replyTo ? { reply_to_message: replyTo } : {}),
+      ...(thread !== undefined ? { message_thread_id: thread } : {}),
+    })
+  }
+
+  editMessageText(params: Params): TgMessage {
+    if (params.inline_message_id !== undefined) throw bad('inline messages are not supported by this fake')
+    const chat = this.chat(params.chat_id)
+    this.flood.throttle(chat, 'editMessageText')
+    const stored = this.editable(chat, params)
+    const { text, entities } = this.formatted(params, 'text', 4096)
+    // Like Telegram, an edit without reply_markup removes the inline keyboard.
+    const markup = this.markup(params)
+    const message = stored.message
+    if (
+      message.text === text &&
+      JSON.stringify(message.entities ?? []) === JSON.stringify(entities) &&
+      JSON.stringify(message.reply_markup ?? null) === JSON.stringify(markup ?? null)
+    ) {
+      throw bad(NOT_MODIFIED)
+    }
+    message.text = text
+    if (entities.length > 0) message.entities = entities
+    else delete message.entities
+    if (markup) message.reply_markup = markup
+    else delete message.reply_markup
+    message.edit_date = Math.floor(this.now() / 1000)
+    return message
+  }
+
+  editMessageReplyMarkup(params: Params): TgMessage {
+    const chat = this.chat(params.chat_id)
+    this.flood.throttle(chat, 'editMessageReplyMarkup')
+    const stored = this.editable(chat, params)
+    const markup = this.markup(params)
+    if (JSON.stringify(stored.message.reply_markup ?? null) === JSON.stringify(markup ?? null)) {
+      throw bad(NOT_MODIFIED)
+    }
+    if (markup) stored.message.reply_markup = markup
+    else delete stored.message.reply_markup
+    stored.message.edit_date = Math.floor(this.now() / 1000)
+    return stored.message
+  }
+
+  deleteMessage(params: Params): true {
+    const chat = this.chat(params.chat_id)
+    const stored = this.find(chat.id, asInt(params.message_id) ?? -1)
+    if (!stored || stored.deleted) throw bad('message to delete not found')
+    stored.deleted = true
+    return true
+  }
+
+  sendChatAction(params: Params): true {
+    const chat = this.chat(params.chat_id)
+    const action = String(params.action ?? '')
+    if (!CHAT_ACTIONS.includes(action)) throw bad('wrong parameter action in request')
+    this.chatActions.push({ chat: chat.id, action, at: this.now() })
+    return true
+  }
+
+  answerCallbackQuery(params: Params): true {
+    const id = String(params.callback_query_id ?? '')
+    if (!this.openCallbacks.has(id)) {
+      throw bad('query is too old and response timeout expired or query ID is invalid')
+    }
+    const text = params.text === undefined ? undefined : String(params.text)
+    if (text !== undefined && codePointLength(text) > 200) throw bad('MESSAGE_TOO_LONG')
+    this.openCallbacks.delete(id)
+    const showAlert = params.show_alert === true || params.show_alert === 'true'
+    this.callbackAnswers.push({ id, ...(text !== undefined ? { text } : {}), show_alert: showAlert })
+    return true
+  }
+
+  sendDocument(params: Params, upload: Upload | undefined): TgMessage {
+    const chat = this.chat(params.chat_id)
+    this.flood.throttle(chat, 'sendDocument')
+    if (!upload) throw bad('there is no document in the request')
+    const caption = this.formatted(params, 'caption', 1024, true)
+    const markup = this.markup(params)
+    const replyTo = this.replyTarget(chat, params)
+    const file = this.addFile(upload.bytes, 'documents')
+    return this.store(chat, {
+      from: this.bot,
+      document: {
+        file_id: file.file_id,
+        file_unique_id: file.file_unique_id,
+        file_name: upload.name,
+        file_size: upload.bytes.length,
+      },
+      ...(caption.text !== '' ? { caption: caption.text } : {}),
+      ...(caption.entities.length > 0 ? { caption_entities: caption.entities } : {}),
+      ...(markup ? { reply_markup: markup } : {}),
+      ...(replyTo ? { reply_to_message: replyTo } : {}),
+    })
+  }
+
+  sendMessageDraft(params: Params): true {
+    if (!this.draftSupported) throw new BotApiError(404, 'Not Found')
+    const chat = this.chat(params.chat_id)
+    if (chat.type !== 'private') throw bad('drafts can be sent only to private chats')
+    const draftId = asInt(params.draft_id)
+    if (draftId === undefined || Number.isNaN(draftId) || draftId === 0)
+      throw bad('draft_id must be non-zero')
+    this.flood.throttle(chat, 'sendMessageDraft')
+    const { text, entities } = this.formatted(params, 'text', 4096, true)
+    this.drafts.set(chat.id, { draft_id: draftId, text, entities })
+    return true
+  }
+
+  getFile(params: Params): Omit<StoredFile, 'bytes'> {
+    const file = this.files.get(String(params.file_id ?? ''))
+    if (!file) throw bad('invalid file_id')
+    const { bytes: _, ...info } = file
+    return info
+  }
+
+  getChatMember(params: Params): { status: string; user: TgUser | { id: number } } {
+    const chat = this.chat(params.chat_id)
+    const userId = asInt(params.user_id)
+    if (userId === undefined || Number.isNaN(userId)) throw bad('invalid user_id specified')
+    if (userId === this.bot.id)
+      return { status: this.members.get(`${chat.id}:${userId}`) ?? 'member', user: this.bot }
+    const status =
+      this.members.get(`${chat.id}:${userId}`) ??
+      (chat.type === 'private' && chat.id === userId ? 'member' : 'left')
+    return { status, user: { id: userId } }
+  }
+
+  setMyCommands(params: Params): true {
+    const commands = asJson<{ command: string; description: string }[]>(params.commands)
+    if (!Array.isArray(commands) || commands.length > 100)
+      throw bad('commands must be an array of at most 100')
+    for (const c of commands) {
+      if (!/^[a-z0-9_]{1,32}$/.test(c.command ?? '')) throw bad('BOT_COMMAND_INVALID')
+      const length = codePointLength(c.description ?? '')
+      if (length < 1 || length > 256) throw bad('BOT_COMMAND_DESCRIPTION_INVALID')
+    }
+    this.commands.set(
+      this.commandKey(params),
+      commands.map((c) => ({ command: c.command, description: c.description })),
+    )
+    return true
+  }
+
+  getMyCommands(params: Params): { command: string; description: string }[] {
+    return this.commands.get(this.commandKey(params)) ?? []
+  }
+
+  /** Commands are kept per scope and language, like Telegram's `setMyCommands`. */
+  commandKey(params: Params): string {
+    const scope = asJson<Record<string, unknown>>(params.scope) ?? { type: 'default' }
+    const language = typeof params.language_code === 'string' ? params.language_code : ''
+    return `${JSON.stringify(scope)}|${language}`
+  }
+}
