@@ -1,0 +1,303 @@
+import {
+  type ButtonInteraction,
+  ChannelType,
+  type ChatInputCommandInteraction,
+  Client,
+  DiscordjsErrorCodes,
+  Events,
+  GatewayIntentBits,
+  type Interaction,
+  type Message,
+  Partials,
+  Status,
+  ThreadAutoArchiveDuration,
+} from 'discord.js'
+import type { CommandDef } from '../../commands/define.ts'
+import type { Adapter, ButtonPress, ChatRef, Herald, Invocation, NotifyOptions } from '../../core/chat.ts'
+import { type Clock, systemClock } from '../../core/clock.ts'
+import type { Config } from '../../core/config.ts'
+import { ConfigError } from '../../core/errors.ts'
+import type { MessageRef, Rendered, Surface } from '../../core/live/surface.ts'
+import type { Logger } from '../../core/log.ts'
+import { registerCommands } from './discord-commands.ts'
+import { toSurfaceError, withRateLimitRetry } from './discord-errors.ts'
+import {
+  type AdminPolicy,
+  argsOf,
+  canOpenThread,
+  chatRefOf,
+  imagesOf,
+  promptOf,
+  userRefOf,
+} from './discord-events.ts'
+import { DiscordInteractionSurface, InteractionReplies } from './discord-interaction-surface.ts'
+import { DiscordChannelSurface, discordLimits, noPings } from './discord-surface.ts'
+
+/**
+ * The Discord adapter: discord.js 14 events → Invocations and ButtonPresses for the Herald, a Surface
+ * per answer, slash commands derived from the command definitions.
+ *
+ * @example
+ *   const discord = createDiscordAdapter({ config: config.discord, herald, commands, log })
+ *   await discord.start()          // login, wait for ready, register slash commands
+ *   …
+ *   await discord.stop()
+ */
+export interface DiscordAdapterOptions {
+  config: NonNullable<Config['discord']>
+  herald: Herald
+  commands: readonly CommandDef<unknown>[]
+  log: Logger
+  clock?: Clock
+  /** When interaction answers move to channel messages; Discord's token lives 15 min. */
+  handoverAfterMs?: number
+  /** The line left in an interaction message whose answer moved to a channel message. */
+  handoverNotice?: string
+}
+
+export interface DiscordAdapter extends Adapter {
+  readonly platform: 'discord'
+  /** The discord.js client (for sharding, diagnostics and tests). */
+  readonly client: Client
+}
+
+export const discordDefaults = {
+  /** One minute before Discord's 15-minute token expiry, so the old message can still be edited. */
+  handoverAfterMs: 14 * 60_000,
+  handoverNotice:
+    '-# ⤵ Continued in a new message below: Discord allows editing an interaction reply for 15 minutes.',
+  /** Added by discord.js to every retry-after it reports (clock skew margin). */
+  rateLimitMarginMs: 50,
+} as const
+
+const MARKDOWN = 'discord-markdown' as const
+
+export function createDiscordAdapter(options: DiscordAdapterOptions): DiscordAdapter {
+  const { config, herald, log } = options
+  const clock = options.clock ?? systemClock
+  const admins: AdminPolicy = { adminIds: config.adminIds, adminRoleIds: config.adminRoleIds }
+  const askOption = options.commands.find((c) => c.name === 'ask')?.textOption ?? 'prompt'
+  let stopped = false
+
+  const client = new Client({
+    intents: [
+      GatewayIntentBits.Guilds,
+      GatewayIntentBits.GuildMessages,
+      GatewayIntentBits.MessageContent,
+      GatewayIntentBits.DirectMessages,
+    ],
+    // Discord sends no CHANNEL_CREATE for DMs: without this, DM messages never reach messageCreate.
+    partials: [Partials.Channel],
+    allowedMentions: noPings,
+    // Rate limits come back to us as RateLimitError so the live engine paces, not the client's queue.
+    rest: { api: config.apiRoot, rejectOnRateLimit: () => true, offset: discordDefaults.rateLimitMarginMs },
+  })
+  // Without an `error` listener, an error event (a throwing listener included) kills the process.
+  client.on(Events.Error, (err) => log.error({ err }, 'discord client error'))
+  client.on(Events.Warn, (message) => log.warn({ message }, 'discord client warning'))
+  client.on(Events.ShardDisconnect, (event) =>
+    log.warn({ code: event.code }, 'discord gateway closed for good'),
+  )
+  client.on(Events.InteractionCreate, (interaction) =>
+    detached(() => onInteraction(interaction), 'interaction'),
+  )
+  client.on(Events.MessageCreate, (message) => detached(() => onMessage(message), 'message'))
+
+  /** Runs work outside the event listener; nothing it throws reaches discord.js. */
+  function detached(work: () => Promise<void>, what: string): void {
+    try {
+      work().catch((err: unknown) => log.error({ err, what }, 'discord event handling failed'))
+    } catch (err) {
+      log.error({ err, what }, 'discord event handling failed')
+    }
+  }
+
+  function rendered(text: string, notify: NotifyOptions = {}): Rendered {
+    return notify.buttons ? { text, format: MARKDOWN, buttons: notify.buttons } : { text, format: MARKDOWN }
+  }
+
+  function threadOpener(channelId: string, startMessage?: Message): (name: string) => Promise<Surface> {
+    return async (name) => {
+      const threadName = name.trim().slice(0, discordLimits.threadNameChars) || 'Herald'
+      try {
+        const thread = await withRateLimitRetry(async () => {
+          if (startMessage) {
+            return startMessage.startThread({
+              name: threadName,
+              autoArchiveDuration: ThreadAutoArchiveDuration.OneDay,
+            })
+          }
+          const channel = await client.channels.fetch(channelId)
+          if (channel?.type !== ChannelType.GuildText)
+            throw new Error(`channel ${channelId} cannot hold threads`)
+          return channel.threads.create({
+            name: threadName,
+            autoArchiveDuration: ThreadAutoArchiveDuration.OneDay,
+          })
+        }, clock)
+        return new DiscordChannelSurface(client, thread.id)
+      } catch (err) {
+        throw toSurfaceError(err)
+      }
+    }
+  }
+
+  async function onInteraction(interaction: Interaction): Promise<void> {
+    if (stopped || (!interaction.isChatInputCommand() && !interaction.isButton())) return
+    const replies = new InteractionReplies({
+      client,
+      interaction,
+      clock,
+      log,
+      handoverAfterMs: options.handoverAfterMs ?? discordDefaults.handoverAfterMs,
+      handoverNotice: options.handoverNotice ?? discordDefaults.handoverNotice,
+    })
+    try {
+      await replies.acknowledge()
+    } catch (err) {
+      log.warn(
+        { interaction: interaction.id, err: toSurfaceError(err).message },
+        'discord interaction not acknowledged',
+      )
+      return
+    }
+    if (interaction.isChatInputCommand()) await handleCommand(interaction, replies)
+    else await handlePress(interaction as ButtonInteraction, replies)
+  }
+
+  function interactionParts(
+    interaction: ChatInputCommandInteraction | ButtonInteraction,
+    replies: InteractionReplies,
+  ) {
+    const channelId = interaction.channelId as string
+    const parts = {
+      user: userRefOf(interaction.user, interaction.member, interaction.guildId, admins),
+      chat: chatRefOf(interaction.channel, channelId, interaction.guildId),
+      surface: new DiscordInteractionSurface(replies),
+      notify: (text: string, notify: NotifyOptions = {}): Promise<MessageRef | undefined> =>
+        withRateLimitRetry(() => replies.post(rendered(text, notify), notify.ephemeral === true), clock),
+    }
+    return canOpenThread(interaction.channel) ? { ...parts, openThread: threadOpener(channelId) } : parts
+  }
+
+  async function handleCommand(
+    interaction: ChatInputCommandInteraction,
+    replies: InteractionReplies,
+  ): Promise<void> {
+    const invocation: Invocation = {
+      eventId: `discord:interaction:${interaction.id}`,
+      command: interaction.commandName,
+      args: argsOf(interaction),
+      images: [],
+      ...interactionParts(interaction, replies),
+    }
+    try {
+      await herald.handle(invocation)
+    } finally {
+      await replies.closePlaceholder()
+    }
+  }
+
+  async function handlePress(interaction: ButtonInteraction, replies: InteractionReplies): Promise<void> {
+    const press: ButtonPress = {
+      eventId: `discord:interaction:${interaction.id}`,
+      data: interaction.customId,
+      message: { id: interaction.message.id, chatId: interaction.channelId },
+      // The press is already acknowledged (deferUpdate); a text answer is an ephemeral follow-up.
+      answer: async (text) => {
+        if (text === undefined || text === '') return
+        await withRateLimitRetry(() => replies.post(rendered(text), true), clock)
+      },
+      ...interactionParts(interaction, replies),
+    }
+    await herald.press(press)
+  }
+
+  async function onMessage(message: Message): Promise<void> {
+    if (stopped || !client.user) return
+    const prompt = promptOf(message, client.user.id)
+    if (!prompt) return
+    const invocation: Invocation = {
+      eventId: `discord:message:${message.id}`,
+      command: 'ask',
+      args: { [askOption]: prompt.text },
+      user: userRefOf(message.author, message.member, message.guildId, admins),
+      chat: chatRefOf(message.channel, message.channelId, message.guildId),
+      images: imagesOf(message),
+      surface: new DiscordChannelSurface(client, message.channelId, message.id),
+      // Notices reply to the user's message; Discord has no ephemeral messages outside interactions.
+      notify: (text, notify = {}) =>
+        withRateLimitRetry(
+          () => new DiscordChannelSurface(client, message.channelId, message.id).send(rendered(text, notify)),
+          clock,
+        ),
+    }
+    if (prompt.replyTo !== undefined) invocation.replyTo = prompt.replyTo
+    if (canOpenThread(message.channel)) invocation.openThread = threadOpener(message.channelId, message)
+    await herald.handle(invocation)
+  }
+
+  return {
+    platform: 'discord',
+    client,
+
+    async start() {
+      const ready = new Promise<void>((resolve) => client.once(Events.ClientReady, () => resolve()))
+      try {
+        await client.login(config.token)
+      } catch (err) {
+        await client.destroy()
+        throw loginError(err)
+      }
+      await ready
+      // Under discord.js sharding every shard process starts an adapter; the one with shard 0 registers.
+      const registers = client.shard === null || client.shard.ids.includes(0)
+      const registration = registers
+        ? await registerCommands({
+            rest: client.rest,
+            applicationId: client.application?.id ?? (client.user?.id as string),
+            guildIds: config.guildIds,
+            commands: options.commands,
+            clock,
+            log,
+          })
+        : 'left to shard 0'
+      log.info(
+        { user: client.user?.tag, guilds: client.guilds.cache.size, commands: registration },
+        'discord adapter ready',
+      )
+    },
+
+    async stop() {
+      stopped = true
+      await client.destroy()
+    },
+
+    healthy() {
+      return !stopped && client.ws.status === Status.Ready
+    },
+
+    surfaceFor(chat: ChatRef): Surface {
+      return new DiscordChannelSurface(client, chat.id)
+    },
+  }
+}
+
+/** Operator errors at login, in words that say what to do. */
+function loginError(err: unknown): unknown {
+  const code = (err as { code?: unknown } | undefined)?.code
+  const message = err instanceof Error ? err.message : String(err)
+  if (code === DiscordjsErrorCodes.TokenInvalid) {
+    return new ConfigError(
+      'DISCORD_TOKEN',
+      'rejected by Discord (401): reset it in the Developer Portal (Bot → Reset Token)',
+    )
+  }
+  if (code === DiscordjsErrorCodes.DisallowedIntents || /disallowed intent/i.test(message)) {
+    return new ConfigError(
+      'DISCORD_TOKEN',
+      'the bot may not use the Message Content intent: enable it in the Developer Portal (Bot → Privileged Gateway Intents)',
+    )
+  }
+  return err
+}

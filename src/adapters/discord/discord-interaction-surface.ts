@@ -1,0 +1,237 @@
+import {
+  type ButtonInteraction,
+  type ChatInputCommandInteraction,
+  type Client,
+  MessageFlags,
+} from 'discord.js'
+import type { Clock } from '../../core/clock.ts'
+import { Gone } from '../../core/errors.ts'
+import type { MessageRef, Rendered, Surface } from '../../core/live/surface.ts'
+import type { Logger } from '../../core/log.ts'
+import { isTokenGone, toSurfaceError, withRateLimitRetry } from './discord-errors.ts'
+import {
+  chatKeyOf,
+  DiscordChannelSurface,
+  discordLimits,
+  discordPace,
+  fileOptions,
+  noPings,
+  toMessageOptions,
+} from './discord-surface.ts'
+
+/**
+ * Answers to one interaction (a slash command or a button press). A command is deferred at once
+ * ("Herald is thinking…"); the first send fills that deferred reply, further sends are follow-ups.
+ * A button press is acknowledged with deferUpdate, so `@original` is the pressed message.
+ *
+ * The interaction token lives 15 minutes. From `handoverAfterMs` after the event (default 14 min), or
+ * as soon as Discord refuses the token (50027, 10015), interaction messages move to ordinary channel
+ * messages: the next edit of an interaction message posts its content as a new channel message, later
+ * edits of the old ref go to the new message (the engine keeps its ref), and the old message is
+ * replaced by one line saying where the answer continues (while the token still allows that edit:
+ * with the handover a minute before expiry it does). An ephemeral message cannot move and is Gone.
+ */
+export type RepliableInteraction = ChatInputCommandInteraction | ButtonInteraction
+
+export interface InteractionRepliesOptions {
+  client: Client
+  interaction: RepliableInteraction
+  clock: Clock
+  log: Logger
+  /** Stop using the token this long after the event (Discord's token lives 15 min). */
+  handoverAfterMs: number
+  /** The line left in an interaction message whose content moved to a channel message. */
+  handoverNotice: string
+}
+
+interface OwnedMessage {
+  /** How the interaction webhook names it: `@original` or the message id. */
+  hook: string
+  ephemeral: boolean
+}
+
+export class InteractionReplies {
+  readonly receivedAt: number
+  /** Ordinary channel messages, for the answer once the token is spent. */
+  readonly channel: DiscordChannelSurface
+  readonly #o: InteractionRepliesOptions
+  readonly #owned = new Map<string, OwnedMessage>()
+  readonly #moved = new Map<string, MessageRef>()
+  #placeholder = false
+  #spent = false
+
+  constructor(options: InteractionRepliesOptions) {
+    this.#o = options
+    this.receivedAt = options.clock.now()
+    this.channel = new DiscordChannelSurface(options.client, options.interaction.channelId as string)
+  }
+
+  get interaction(): RepliableInteraction {
+    return this.#o.interaction
+  }
+
+  /** The deferred "thinking…" reply of a command, not yet filled. */
+  get placeholderOpen(): boolean {
+    return this.#placeholder
+  }
+
+  tokenUsable(): boolean {
+    return !this.#spent && this.#o.clock.now() - this.receivedAt < this.#o.handoverAfterMs
+  }
+
+  /** Commands: deferReply; buttons: deferUpdate. Call at once: Discord allows 3 s. */
+  async acknowledge(): Promise<void> {
+    const interaction = this.#o.interaction
+    if (interaction.isChatInputCommand()) {
+      await withRateLimitRetry(() => interaction.deferReply(), this.#o.clock)
+      this.#placeholder = true
+      return
+    }
+    await withRateLimitRetry(() => interaction.deferUpdate(), this.#o.clock)
+    this.#owned.set(interaction.message.id, {
+      hook: '@original',
+      ephemeral: interaction.message.flags.has(MessageFlags.Ephemeral),
+    })
+  }
+
+  /** A new message: fills the deferred reply first, then follow-ups, then channel messages. */
+  async post(content: Rendered, ephemeral = false): Promise<MessageRef> {
+    const options = toMessageOptions(content)
+    if (this.tokenUsable()) {
+      try {
+        if (!ephemeral && this.#placeholder) {
+          // Claimed before the call, so a notice and the answer never both fill the deferred reply.
+          this.#placeholder = false
+          const message = await this.#o.interaction.editReply(options).catch((err: unknown) => {
+            this.#placeholder = true
+            throw err
+          })
+          this.#owned.set(message.id, { hook: '@original', ephemeral: false })
+          return { id: message.id, chatId: message.channelId }
+        }
+        const message = await this.#o.interaction.followUp(
+          ephemeral ? { ...options, flags: MessageFlags.Ephemeral } : options,
+        )
+        this.#owned.set(message.id, { hook: message.id, ephemeral })
+        return { id: message.id, chatId: message.channelId }
+      } catch (err) {
+        if (!isTokenGone(err)) throw toSurfaceError(err)
+        this.#spend(err)
+      }
+    }
+    const posted = await this.channel.send(content)
+    if (this.#placeholder) {
+      this.#placeholder = false
+      await this.#leaveNotice('@original')
+    }
+    return posted
+  }
+
+  async update(ref: MessageRef, content: Rendered): Promise<void> {
+    const moved = this.#moved.get(ref.id)
+    if (moved) return this.channel.edit(moved, content)
+    const owned = this.#owned.get(ref.id)
+    if (!owned) return this.channel.edit(ref, content)
+    if (this.tokenUsable()) {
+      try {
+        await this.#o.interaction.editReply({ ...toMessageOptions(content), message: owned.hook })
+        return
+      } catch (err) {
+        if (!isTokenGone(err)) throw toSurfaceError(err)
+        this.#spend(err)
+      }
+    }
+    if (owned.ephemeral)
+      throw new Gone('an ephemeral interaction message cannot be edited after its token expired')
+    const fresh = await this.channel.send(content)
+    this.#moved.set(ref.id, fresh)
+    this.#o.log.info(
+      { from: ref.id, to: fresh.id, chat: this.channel.chatKey },
+      'interaction answer moved to a channel message',
+    )
+    await this.#leaveNotice(owned.hook)
+  }
+
+  async postFile(name: string, bytes: Uint8Array, caption?: string): Promise<MessageRef> {
+    if (this.tokenUsable()) {
+      try {
+        const message = await this.#o.interaction.followUp(fileOptions(name, bytes, caption))
+        this.#owned.set(message.id, { hook: message.id, ephemeral: false })
+        return { id: message.id, chatId: message.channelId }
+      } catch (err) {
+        if (!isTokenGone(err)) throw toSurfaceError(err)
+        this.#spend(err)
+      }
+    }
+    return this.channel.sendFile(name, bytes, caption)
+  }
+
+  /** While the deferred reply shows "thinking…", typing is already visible: no call then. */
+  async typing(): Promise<void> {
+    if (this.#placeholder) return
+    await this.channel.typing()
+  }
+
+  /** Removes a deferred reply nothing was written into (the command answered only privately, or not at all). */
+  async closePlaceholder(): Promise<void> {
+    if (!this.#placeholder || !this.tokenUsable()) return
+    this.#placeholder = false
+    try {
+      await withRateLimitRetry(() => this.#o.interaction.deleteReply(), this.#o.clock)
+    } catch (err) {
+      this.#o.log.warn({ err: toSurfaceError(err).message }, 'could not remove the deferred reply')
+    }
+  }
+
+  #spend(err: unknown): void {
+    this.#spent = true
+    this.#o.log.info(
+      { chat: this.channel.chatKey, reason: toSurfaceError(err).message },
+      'interaction token spent',
+    )
+  }
+
+  /** Best effort: the token may already be gone, and then the old message simply stays as it was. */
+  async #leaveNotice(hook: string): Promise<void> {
+    try {
+      await this.#o.interaction.editReply({
+        message: hook,
+        content: this.#o.handoverNotice,
+        components: [],
+        allowedMentions: noPings,
+      })
+    } catch (err) {
+      this.#o.log.info({ err: toSurfaceError(err).message }, 'could not leave the continued-below line')
+    }
+  }
+}
+
+/** The Surface of an interaction's answer: a thin face over InteractionReplies. */
+export class DiscordInteractionSurface implements Surface {
+  readonly chatKey: string
+  readonly limit = discordLimits.messageChars
+  readonly pace = discordPace
+  readonly format = 'discord-markdown' as const
+  readonly #replies: InteractionReplies
+
+  constructor(replies: InteractionReplies) {
+    this.#replies = replies
+    this.chatKey = chatKeyOf(replies.interaction.channelId as string)
+  }
+
+  send(content: Rendered): Promise<MessageRef> {
+    return this.#replies.post(content)
+  }
+
+  edit(ref: MessageRef, content: Rendered): Promise<void> {
+    return this.#replies.update(ref, content)
+  }
+
+  sendFile(name: string, bytes: Uint8Array, caption?: string): Promise<MessageRef> {
+    return this.#replies.postFile(name, bytes, caption)
+  }
+
+  typing(): Promise<void> {
+    return this.#replies.typing()
+  }
+}

@@ -1,0 +1,164 @@
+import {
+  ActionRowBuilder,
+  AttachmentBuilder,
+  ButtonBuilder,
+  ButtonStyle,
+  type Client,
+  type MessageCreateOptions,
+  type MessageEditOptions,
+  type MessageMentionOptions,
+  type SendableChannels,
+} from 'discord.js'
+import { SurfaceError } from '../../core/errors.ts'
+import type { Button, MessageRef, Pace, Rendered, Surface } from '../../core/live/surface.ts'
+import { toSurfaceError } from './discord-errors.ts'
+
+/**
+ * Discord's side of the live-message engine: limits, pace, the message payload (content, buttons,
+ * no pings) and the channel surface, which sends ordinary channel messages (mentions, DMs, threads,
+ * `surfaceFor`, and interaction answers once their token is spent). The interaction surface is in
+ * discord-interaction-surface.ts.
+ *
+ * @example
+ *   const surface = new DiscordChannelSurface(client, message.channelId, message.id)
+ *   const ref = await surface.send({ text: 'Thinking…', format: 'discord-markdown' })
+ */
+export const discordLimits = {
+  messageChars: 2000,
+  threadNameChars: 100,
+  buttonsPerRow: 5,
+  buttonRows: 5,
+  buttonLabelChars: 80,
+} as const
+
+/**
+ * Discord allows about 5 sends/edits per 5 s per channel, that is one per 1000 ms on average; 1100 ms
+ * keeps 10% below it so network jitter does not push a burst over the bucket.
+ */
+export const discordPace: Pace = { perMessageMs: 1100, perChatMs: 1100 }
+
+/** Nothing Herald sends pings anyone: no @everyone/@here, roles, users, or the replied-to author. */
+export const noPings = { parse: [], repliedUser: false } as const satisfies MessageMentionOptions
+
+export function chatKeyOf(channelId: string): string {
+  return `discord:${channelId}`
+}
+
+export interface MessageOptions {
+  content: string
+  allowedMentions: MessageMentionOptions
+  components?: ActionRowBuilder<ButtonBuilder>[]
+}
+
+/** A rendered answer as discord.js message options; `buttons: []` removes the buttons, undefined keeps them. */
+export function toMessageOptions(content: Rendered): MessageOptions {
+  const options: MessageOptions = { content: content.text, allowedMentions: noPings }
+  if (content.buttons !== undefined) options.components = buttonRows(content.buttons)
+  return options
+}
+
+const STYLES: Record<NonNullable<Button['style']>, ButtonStyle> = {
+  primary: ButtonStyle.Primary,
+  secondary: ButtonStyle.Secondary,
+  success: ButtonStyle.Success,
+  danger: ButtonStyle.Danger,
+}
+
+function buttonRows(buttons: readonly Button[]): ActionRowBuilder<ButtonBuilder>[] {
+  const rows: ActionRowBuilder<ButtonBuilder>[] = []
+  const usable = buttons.slice(0, discordLimits.buttonsPerRow * discordLimits.buttonRows)
+  for (let i = 0; i < usable.length; i += discordLimits.buttonsPerRow) {
+    const row = usable.slice(i, i + discordLimits.buttonsPerRow).map((button) =>
+      new ButtonBuilder()
+        .setCustomId(button.data)
+        .setLabel(button.label.slice(0, discordLimits.buttonLabelChars))
+        .setStyle(STYLES[button.style ?? 'secondary']),
+    )
+    rows.push(new ActionRowBuilder<ButtonBuilder>().addComponents(row))
+  }
+  return rows
+}
+
+export interface FileOptions {
+  content?: string
+  files: AttachmentBuilder[]
+  allowedMentions: MessageMentionOptions
+}
+
+export function fileOptions(name: string, bytes: Uint8Array, caption: string | undefined): FileOptions {
+  const options: FileOptions = {
+    files: [new AttachmentBuilder(Buffer.from(bytes), { name })],
+    allowedMentions: noPings,
+  }
+  if (caption !== undefined && caption !== '') options.content = caption
+  return options
+}
+
+/** A channel Herald can send to, from the cache (a DM channel may be partial) or fetched by id. */
+export async function sendableChannel(client: Client, channelId: string): Promise<SendableChannels> {
+  const channel = client.channels.cache.get(channelId) ?? (await client.channels.fetch(channelId))
+  if (!channel?.isSendable())
+    throw new SurfaceError(`discord channel ${channelId} does not take messages`, false)
+  return channel
+}
+
+/** Ordinary channel messages. The first message replies to `replyTo` (the user's message) when given. */
+export class DiscordChannelSurface implements Surface {
+  readonly chatKey: string
+  readonly limit = discordLimits.messageChars
+  readonly pace = discordPace
+  readonly format = 'discord-markdown' as const
+  readonly #client: Client
+  readonly #channelId: string
+  #replyTo: string | undefined
+
+  constructor(client: Client, channelId: string, replyTo?: string) {
+    this.#client = client
+    this.#channelId = channelId
+    this.#replyTo = replyTo
+    this.chatKey = chatKeyOf(channelId)
+  }
+
+  async send(content: Rendered): Promise<MessageRef> {
+    try {
+      const channel = await sendableChannel(this.#client, this.#channelId)
+      const options: MessageCreateOptions = toMessageOptions(content)
+      if (this.#replyTo !== undefined)
+        options.reply = { messageReference: this.#replyTo, failIfNotExists: false }
+      const message = await channel.send(options)
+      this.#replyTo = undefined
+      return { id: message.id, chatId: message.channelId }
+    } catch (err) {
+      throw toSurfaceError(err)
+    }
+  }
+
+  async edit(ref: MessageRef, content: Rendered): Promise<void> {
+    try {
+      const channel = await sendableChannel(this.#client, ref.chatId)
+      const options: MessageEditOptions = toMessageOptions(content)
+      await channel.messages.edit(ref.id, options)
+    } catch (err) {
+      throw toSurfaceError(err)
+    }
+  }
+
+  async sendFile(name: string, bytes: Uint8Array, caption?: string): Promise<MessageRef> {
+    try {
+      const channel = await sendableChannel(this.#client, this.#channelId)
+      const message = await channel.send(fileOptions(name, bytes, caption))
+      return { id: message.id, chatId: message.channelId }
+    } catch (err) {
+      throw toSurfaceError(err)
+    }
+  }
+
+  async typing(): Promise<void> {
+    try {
+      const channel = await sendableChannel(this.#client, this.#channelId)
+      await channel.sendTyping()
+    } catch (err) {
+      throw toSurfaceError(err)
+    }
+  }
+}
