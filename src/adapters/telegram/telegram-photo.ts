@@ -29,7 +29,10 @@ function largest(sizes: readonly PhotoSize[]): PhotoSize | undefined {
 }
 
 function tooLarge(maxBytes: number): InputError {
-  return new InputError('image_too_large', { maxBytes })
+  return new InputError('limits.image_too_large', {
+    size: '>' + (maxBytes / 1048576).toFixed(1),
+    max: (maxBytes / 1048576).toFixed(1),
+  })
 }
 
 async function readBounded(response: Response, maxBytes: number, signal?: AbortSignal): Promise<Uint8Array> {

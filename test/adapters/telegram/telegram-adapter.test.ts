@@ -270,7 +270,7 @@ describe('the Telegram adapter, long polling', () => {
       recording.invocations.map((inv) => inv.images[0]!.fetch().catch((e: Error) => e)),
     )
     expect(errors.map((e) => [e.constructor.name, (e as Error).message])).toEqual([
-      ['InputError', 'image_too_large'],
+      ['InputError', 'limits.image_too_large'],
       ['SurfaceError', 'telegram file download: got 100 bytes, expected 120'],
     ])
     expect(fake.callsTo('getFile').length).toBe(1)
