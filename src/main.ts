@@ -25,7 +25,11 @@ export interface Running {
   stop(): Promise<void>
 }
 
-export async function startHerald(config: Config, log: Logger, say: (line: string) => void = console.log): Promise<Running> {
+export async function startHerald(
+  config: Config,
+  log: Logger,
+  say: (line: string) => void = console.log,
+): Promise<Running> {
   const services = await createServices(config, { log })
   const herald = createHerald(services, commands)
   const processId = randomUUID().slice(0, 8)
@@ -39,14 +43,20 @@ export async function startHerald(config: Config, log: Logger, say: (line: strin
         { name: 'store', check: () => services.store.ping().then(() => true) },
         ...(['telegram', 'discord'] as const)
           .filter((platform) => config[platform] !== undefined)
-          .map((platform) => ({ name: platform, check: () => services.adapters.get(platform)?.healthy() ?? false })),
+          .map((platform) => ({
+            name: platform,
+            check: () => services.adapters.get(platform)?.healthy() ?? false,
+          })),
       ],
     })
   }
   const adapters: Adapter[] = []
   if (config.telegram) {
     const routes = http
-      ? { route: (path: string, handler: Parameters<HttpServer['route']>[2]) => http.route('POST', path, handler) }
+      ? {
+          route: (path: string, handler: Parameters<HttpServer['route']>[2]) =>
+            http.route('POST', path, handler),
+        }
       : undefined
     const telegram = createTelegramAdapter({
       config: config.telegram,
@@ -79,15 +89,26 @@ export async function startHerald(config: Config, log: Logger, say: (line: strin
 
   for (const adapter of adapters) {
     await adapter.start()
-    say(`herald: ${adapter.platform} ready${adapter.platform === 'telegram' && config.telegram?.webhookUrl ? ' (webhook)' : ''}`)
+    say(
+      `herald: ${adapter.platform} ready${adapter.platform === 'telegram' && config.telegram?.webhookUrl ? ' (webhook)' : ''}`,
+    )
   }
-  if (adapters.length === 0) say('herald: no platform token set (TELEGRAM_BOT_TOKEN, DISCORD_TOKEN): only the HTTP endpoints run')
+  if (adapters.length === 0)
+    say('herald: no platform token set (TELEGRAM_BOT_TOKEN, DISCORD_TOKEN): only the HTTP endpoints run')
 
-  const interrupted = await finaliseInterrupted(services.store, services.adapters, services.t('ask.interrupted'), log)
+  const interrupted = await finaliseInterrupted(
+    services.store,
+    services.adapters,
+    services.t('ask.interrupted'),
+    log,
+  )
   if (interrupted > 0) log.info({ interrupted }, 'finalised answers interrupted by a restart')
   const resumed = await services.research.resumeAll()
   if (resumed > 0) log.info({ resumed }, 'resumed research jobs')
-  log.info({ processId, adapters: adapters.map((a) => a.platform), store: services.store.backend }, 'herald started')
+  log.info(
+    { processId, adapters: adapters.map((a) => a.platform), store: services.store.backend },
+    'herald started',
+  )
 
   let stopping: Promise<void> | undefined
   const stop = () => {
@@ -130,7 +151,8 @@ async function main(): Promise<void> {
   try {
     running = await startHerald(config, log)
   } catch (err) {
-    const message = err instanceof ConfigError ? err.message : err instanceof Error ? err.message : String(err)
+    const message =
+      err instanceof ConfigError ? err.message : err instanceof Error ? err.message : String(err)
     log.fatal({ err }, 'start-up failed')
     await new Promise<void>((resolve) => log.flush(() => resolve()))
     process.stderr.write(`herald: ${message}\n`)

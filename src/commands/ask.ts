@@ -8,9 +8,20 @@ export const ask = defineCommand<Services>({
   name: 'ask',
   description: { en: 'Ask the AI a question', zh: '向 AI 提问' },
   options: [
-    { name: 'prompt', description: { en: 'Your question', zh: '你的问题' }, type: 'string', required: true, maxLength: 6000 },
+    {
+      name: 'prompt',
+      description: { en: 'Your question', zh: '你的问题' },
+      type: 'string',
+      required: true,
+      maxLength: 6000,
+    },
     { name: 'model', description: { en: 'Model for this answer', zh: '本次回答使用的模型' }, type: 'string' },
-    { name: 'effort', description: { en: 'Reasoning effort', zh: '推理强度' }, type: 'string', choices: EFFORTS },
+    {
+      name: 'effort',
+      description: { en: 'Reasoning effort', zh: '推理强度' },
+      type: 'string',
+      choices: EFFORTS,
+    },
     { name: 'search', description: { en: 'Search the web', zh: '联网搜索' }, type: 'boolean' },
   ],
   textOption: 'prompt',

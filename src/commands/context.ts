@@ -1,4 +1,4 @@
-import type { BudgetVerdict, Budgets } from '../core/budgets.ts'
+import type { Budgets, BudgetVerdict } from '../core/budgets.ts'
 import type { Adapter, Platform } from '../core/chat.ts'
 import type { Clock } from '../core/clock.ts'
 import type { Config, Language } from '../core/config.ts'

@@ -55,11 +55,16 @@ export type ParsedArgs = { ok: true; args: Record<string, string | boolean> } | 
  */
 export function parseTextArgs(def: CommandDef<unknown>, text: string): ParsedArgs {
   const args: Record<string, string | boolean> = {}
-  const words = text.trim().split(/\s+/).filter((w) => w !== '')
+  const words = text
+    .trim()
+    .split(/\s+/)
+    .filter((w) => w !== '')
   let i = 0
   for (; i < words.length; i++) {
     const match = /^([a-z_]+):(.*)$/.exec(words[i]!)
-    const option = match ? def.options.find((o) => o.name === match[1] && o.name !== def.textOption) : undefined
+    const option = match
+      ? def.options.find((o) => o.name === match[1] && o.name !== def.textOption)
+      : undefined
     if (!match || !option) break
     const raw = match[2]!
     if (option.type === 'boolean') {
@@ -97,7 +102,8 @@ export function parseTextArgs(def: CommandDef<unknown>, text: string): ParsedArg
     }
   }
   for (const option of def.options) {
-    if (option.required && args[option.name] === undefined) return { ok: false, error: `${option.name}: required` }
+    if (option.required && args[option.name] === undefined)
+      return { ok: false, error: `${option.name}: required` }
     const value = args[option.name]
     if (typeof value === 'string' && option.maxLength !== undefined && value.length > option.maxLength) {
       return { ok: false, error: `${option.name}: at most ${option.maxLength} characters` }

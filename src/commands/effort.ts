@@ -6,7 +6,14 @@ import { describeSettings, scopeOf } from './settings-scope.ts'
 export const effort = defineCommand<Services>({
   name: 'effort',
   description: { en: 'Show or set the reasoning effort', zh: '查看或设置推理强度' },
-  options: [{ name: 'level', description: { en: 'Reasoning effort', zh: '推理强度' }, type: 'string', choices: EFFORTS }],
+  options: [
+    {
+      name: 'level',
+      description: { en: 'Reasoning effort', zh: '推理强度' },
+      type: 'string',
+      choices: EFFORTS,
+    },
+  ],
   async run(s, inv) {
     const level = inv.args.level
     if (typeof level !== 'string') {

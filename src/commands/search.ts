@@ -13,6 +13,8 @@ export const search = defineCommand<Services>({
       return
     }
     const updated = await s.settings.setWebSearch(scopeOf(inv), enabled)
-    await inv.notify(s.t('settings.search_set', { search: s.t(updated.webSearch ? 'settings.on' : 'settings.off') }))
+    await inv.notify(
+      s.t('settings.search_set', { search: s.t(updated.webSearch ? 'settings.on' : 'settings.off') }),
+    )
   },
 })

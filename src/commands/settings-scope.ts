@@ -5,7 +5,12 @@ import type { Services } from './context.ts'
 
 /** The settings key of the invocation's place: the user in a private chat, the chat in a group. */
 export function scopeOf(inv: Invocation): string {
-  return settingsScope({ platform: inv.chat.platform, kind: inv.chat.kind, chatId: inv.chat.id, userId: inv.user.id })
+  return settingsScope({
+    platform: inv.chat.platform,
+    kind: inv.chat.kind,
+    chatId: inv.chat.id,
+    userId: inv.user.id,
+  })
 }
 
 export function describeSettings(s: Services, settings: ChatSettings): string {

@@ -16,7 +16,9 @@ export const status = defineCommand<Services>({
       () => true,
       () => false,
     )
-    const platforms = [...s.adapters.values()].map((a) => `${a.platform} ${a.healthy() ? 'up' : 'down'}`).join(', ')
+    const platforms = [...s.adapters.values()]
+      .map((a) => `${a.platform} ${a.healthy() ? 'up' : 'down'}`)
+      .join(', ')
     await inv.notify(
       s.t('status.text', {
         uptime: duration(s.clock.now() - s.startedAt),

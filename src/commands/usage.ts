@@ -12,7 +12,13 @@ export const usage = defineCommand<Services>({
     const who = { kind: 'user' as const, id: userKey(inv) }
     const today = await s.usage.totals(who, 'day')
     const month = await s.usage.totals(who, 'month')
-    const lines = [s.t('usage.line', { who: inv.user.name, today: dollars(today.usd), month: dollars(month.usd) })]
+    const lines = [
+      s.t('usage.line', {
+        who: inv.user.name,
+        today: `$${dollars(today.usd)}`,
+        month: `$${dollars(month.usd)}`,
+      }),
+    ]
     if (inv.user.isAdmin) {
       for (const period of ['day', 'month'] as const) {
         const top = await s.usage.topSpenders(period, 5)

@@ -37,7 +37,7 @@ export function stopButtonData(answerId: string): string {
 }
 
 export async function answer(s: Services, inv: Invocation, req: AskRequest): Promise<void> {
-  const { t, config } = s
+  const { t } = s
   const prompt = req.prompt.trim()
   if (prompt === '' && inv.images.length === 0) {
     await inv.notify(t('ask.empty'))
@@ -47,7 +47,12 @@ export async function answer(s: Services, inv: Invocation, req: AskRequest): Pro
   for (const image of inv.images) checkImage(s, image.size, image.mime)
 
   const who = userKey(inv)
-  const scope = settingsScope({ platform: inv.chat.platform, kind: inv.chat.kind, chatId: inv.chat.id, userId: inv.user.id })
+  const scope = settingsScope({
+    platform: inv.chat.platform,
+    kind: inv.chat.kind,
+    chatId: inv.chat.id,
+    userId: inv.user.id,
+  })
   const settings = await s.settings.get(scope)
   const model = req.model ?? settings.model
   const modelInfo = s.models.get(model)
@@ -58,7 +63,9 @@ export async function answer(s: Services, inv: Invocation, req: AskRequest): Pro
   const budget = await s.budgets.check({ user: who, chat: inv.chat.key, isAdmin: inv.user.isAdmin })
   if (!budget.ok) {
     const resetsAt = new Date(budget.resetsAt).toISOString().slice(11, 16)
-    await inv.notify(t('budget.refused', { scope: t(`budget.scope.${budget.scope}` as MessageKey), resetsAt }))
+    await inv.notify(
+      t('budget.refused', { scope: t(`budget.scope.${budget.scope}` as MessageKey), resetsAt }),
+    )
     return
   }
   const rate = await s.limits.checkRate(who)
@@ -99,7 +106,9 @@ export async function answer(s: Services, inv: Invocation, req: AskRequest): Pro
     if (ticket.position() > 0) {
       s.metrics.queuedStreams.inc()
       live.update({ ...state, status: 'queued', activity: { kind: 'queued' } })
-      const unsubscribe = ticket.onPosition(() => live.update({ ...state, status: 'queued', activity: { kind: 'queued' } }))
+      const unsubscribe = ticket.onPosition(() =>
+        live.update({ ...state, status: 'queued', activity: { kind: 'queued' } }),
+      )
       const onAbort = () => ticket.cancel()
       controller.signal.addEventListener('abort', onAbort, { once: true })
       try {
@@ -119,7 +128,10 @@ export async function answer(s: Services, inv: Invocation, req: AskRequest): Pro
       state = next
       if (!firstText && next.text !== '') {
         firstText = true
-        s.metrics.timeToFirstTokenSeconds.observe({ platform: inv.chat.platform }, (s.clock.now() - startedAt) / 1000)
+        s.metrics.timeToFirstTokenSeconds.observe(
+          { platform: inv.chat.platform },
+          (s.clock.now() - startedAt) / 1000,
+        )
       }
       live.update(next)
     }
@@ -155,7 +167,13 @@ export async function answer(s: Services, inv: Invocation, req: AskRequest): Pro
       )
     }
     log.info(
-      { status: state.status, reason: state.incompleteReason, ms: s.clock.now() - startedAt, usd: cost, outcome: result.outcome },
+      {
+        status: state.status,
+        reason: state.incompleteReason,
+        ms: s.clock.now() - startedAt,
+        usd: cost,
+        outcome: result.outcome,
+      },
       'answer finished',
     )
   } catch (err) {
@@ -214,7 +232,10 @@ async function stream(
         request.previous_response_id !== undefined &&
         (err.param === 'previous_response_id' || /previous_response_id/i.test(err.message))
       if (!rejected || attempt > 0 || s.config.conversation.mode !== 'auto') throw err
-      s.log.warn({ base: s.config.openai.baseUrl }, 'endpoint rejects previous_response_id: using local history')
+      s.log.warn(
+        { base: s.config.openai.baseUrl },
+        'endpoint rejects previous_response_id: using local history',
+      )
       await s.conversations.markServerStateUnsupported()
     }
   }
@@ -225,17 +246,32 @@ function failedState(s: Services, state: AnswerState, err: unknown): AnswerState
     return { ...state, status: 'incomplete', incompleteReason: 'aborted' }
   }
   if (err instanceof InputError) {
-    return { ...state, status: 'failed', error: { code: err.key, message: s.t(err.key as MessageKey, err.params) } }
+    return {
+      ...state,
+      status: 'failed',
+      error: { code: err.key, message: s.t(err.key as MessageKey, err.params) },
+    }
   }
   const kind = err instanceof HeraldError ? err.kind : 'server'
   s.metrics.upstreamErrors.inc({ kind })
   return { ...state, status: 'failed', error: { code: kind, message: userMessage(kind, s.lang) } }
 }
 
-async function recordUsage(s: Services, inv: Invocation, model: string, state: AnswerState): Promise<number | undefined> {
+async function recordUsage(
+  s: Services,
+  inv: Invocation,
+  model: string,
+  state: AnswerState,
+): Promise<number | undefined> {
   if (!state.usage) return undefined
   const searches = state.searches.filter((search) => search.status === 'completed').length
-  const cost = await s.usage.record({ user: userKey(inv), chat: inv.chat.key, model, usage: state.usage, searches })
+  const cost = await s.usage.record({
+    user: userKey(inv),
+    chat: inv.chat.key,
+    model,
+    usage: state.usage,
+    searches,
+  })
   s.metrics.tokens.inc({ model, kind: 'input' }, state.usage.input_tokens)
   s.metrics.tokens.inc({ model, kind: 'output' }, state.usage.output_tokens)
   s.metrics.dollars.inc({ model }, cost.usd)
@@ -245,7 +281,10 @@ async function recordUsage(s: Services, inv: Invocation, model: string, state: A
 function checkImage(s: Services, size: number | undefined, mime: string | undefined): void {
   const max = s.config.limits.maxImageBytes
   if (size !== undefined && size > max) {
-    throw new InputError('limits.image_too_large', { size: (size / 1048576).toFixed(1), max: (max / 1048576).toFixed(1) })
+    throw new InputError('limits.image_too_large', {
+      size: (size / 1048576).toFixed(1),
+      max: (max / 1048576).toFixed(1),
+    })
   }
   if (mime !== undefined && !IMAGE_TYPES.includes(mime)) throw new InputError('limits.image_type', { mime })
 }
@@ -255,7 +294,10 @@ async function fetchImages(s: Services, inv: Invocation, signal: AbortSignal): P
   for (const ref of inv.images) {
     const { mime, bytes } = await ref.fetch(signal)
     checkImage(s, bytes.byteLength, mime)
-    images.push({ type: 'input_image', image_url: `data:${mime};base64,${Buffer.from(bytes).toString('base64')}` })
+    images.push({
+      type: 'input_image',
+      image_url: `data:${mime};base64,${Buffer.from(bytes).toString('base64')}`,
+    })
   }
   return images
 }

@@ -125,7 +125,11 @@ class Reader {
     return value.replace(/\/+$/, '')
   }
 
-  number(name: string, fallback: number, opts: { min?: number; max?: number; integer?: boolean } = {}): number {
+  number(
+    name: string,
+    fallback: number,
+    opts: { min?: number; max?: number; integer?: boolean } = {},
+  ): number {
     const value = this.raw(name)
     if (value === undefined) return fallback
     const parsed = Number(value)
@@ -172,7 +176,8 @@ class Reader {
       .map((part) => part.trim())
       .filter((part) => part !== '')
     for (const id of ids) {
-      if (!/^-?\d+$/.test(id)) throw new ConfigError(name, `expected comma-separated numeric ids, got "${id}"`)
+      if (!/^-?\d+$/.test(id))
+        throw new ConfigError(name, `expected comma-separated numeric ids, got "${id}"`)
     }
     return ids
   }
@@ -196,7 +201,10 @@ export async function loadConfig(env: Env): Promise<Config> {
   if (!LOG_LEVELS.includes(logLevel)) {
     throw new ConfigError('LOG_LEVEL', `expected one of ${LOG_LEVELS.join(', ')}, got "${logLevel}"`)
   }
-  const httpPort = r.raw('HTTP_PORT') === undefined ? undefined : r.number('HTTP_PORT', 0, { min: 1, max: 65535, integer: true })
+  const httpPort =
+    r.raw('HTTP_PORT') === undefined
+      ? undefined
+      : r.number('HTTP_PORT', 0, { min: 1, max: 65535, integer: true })
 
   const telegramToken = r.raw('TELEGRAM_BOT_TOKEN')
   if (telegramToken !== undefined && !/^\d+:[A-Za-z0-9_-]+$/.test(telegramToken)) {
@@ -204,7 +212,10 @@ export async function loadConfig(env: Env): Promise<Config> {
   }
   const webhookUrl = r.url('TELEGRAM_WEBHOOK_URL', undefined, ['https:', 'http:'])
   if (telegramToken !== undefined && webhookUrl !== undefined && httpPort === undefined) {
-    throw new ConfigError('HTTP_PORT', 'required in webhook mode (TELEGRAM_WEBHOOK_URL is set): the port Herald listens on')
+    throw new ConfigError(
+      'HTTP_PORT',
+      'required in webhook mode (TELEGRAM_WEBHOOK_URL is set): the port Herald listens on',
+    )
   }
   const webhookSecret = r.raw('TELEGRAM_WEBHOOK_SECRET')
   if (webhookSecret !== undefined && !/^[A-Za-z0-9_-]{1,256}$/.test(webhookSecret)) {
@@ -216,7 +227,10 @@ export async function loadConfig(env: Env): Promise<Config> {
   const discordAdminIds = r.ids('DISCORD_ADMIN_IDS')
   const discordAdminRoleIds = r.ids('DISCORD_ADMIN_ROLE_IDS')
   const discordGuildIds = r.ids('DISCORD_GUILD_IDS')
-  const telegramApiRoot = r.url('TELEGRAM_API_ROOT', 'https://api.telegram.org', ['https:', 'http:']) as string
+  const telegramApiRoot = r.url('TELEGRAM_API_ROOT', 'https://api.telegram.org', [
+    'https:',
+    'http:',
+  ]) as string
   const discordApiRoot = r.url('DISCORD_API_ROOT', 'https://discord.com/api', ['https:', 'http:']) as string
 
   const config: Config = {
@@ -300,7 +314,10 @@ export async function loadConfig(env: Env): Promise<Config> {
 
 /** Every secret the configuration holds, for log redaction and leak scans. */
 export function secretsOf(config: Config): string[] {
-  return [config.openai.apiKey, config.telegram?.token, config.telegram?.webhookSecret, config.discord?.token].filter(
-    (s): s is string => typeof s === 'string' && s.length >= 6,
-  )
+  return [
+    config.openai.apiKey,
+    config.telegram?.token,
+    config.telegram?.webhookSecret,
+    config.discord?.token,
+  ].filter((s): s is string => typeof s === 'string' && s.length >= 6)
 }

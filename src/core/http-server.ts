@@ -19,7 +19,11 @@ export interface HttpServer {
   close(): Promise<void>
 }
 
-export function createHttpServer(options: { metrics: Metrics; health: HealthCheck[]; log: Logger }): HttpServer {
+export function createHttpServer(options: {
+  metrics: Metrics
+  health: HealthCheck[]
+  log: Logger
+}): HttpServer {
   const routes = new Map<string, RouteHandler>()
   routes.set('GET /healthz', async (_req, res) => {
     const results: Record<string, boolean> = {}

@@ -16,7 +16,8 @@ const en = {
     '- /usage shows what you have spent; /cancel stops your running answer.\n' +
     '- /research starts a deep research run (admins).',
   'reset.done': 'New conversation started.',
-  'settings.current': 'Model: **{model}** · effort: **{effort}** · web search: **{search}** · reasoning shown: **{reasoning}**',
+  'settings.current':
+    'Model: **{model}** · effort: **{effort}** · web search: **{search}** · reasoning shown: **{reasoning}**',
   'settings.model_set': 'Model set to **{model}**.',
   'settings.models': 'Models you can choose: {models}',
   'settings.effort_set': 'Reasoning effort set to **{effort}**.',
@@ -24,7 +25,7 @@ const en = {
   'settings.on': 'on',
   'settings.off': 'off',
   'settings.none': 'n/a',
-  'usage.line': '**{who}**: today ${today} · this month ${month}',
+  'usage.line': '**{who}**: today {today} · this month {month}',
   'usage.top': 'Top spenders {period}:',
   'usage.today': 'today',
   'usage.month': 'this month',
@@ -69,13 +70,15 @@ const en = {
   'status.waiting': 'Working…',
   'sources.title': 'Sources',
   'reasoning.title': 'Reasoning',
-  'discord.moved': 'This answer continues in ordinary messages (Discord interactions expire after 15 minutes).',
+  'discord.moved':
+    'This answer continues in ordinary messages (Discord interactions expire after 15 minutes).',
   'research.refused_private': 'Deep research is for admins only.',
   'answer.empty': '(no text in this answer)',
   'input.too_long': 'Your message is too long ({length} characters; the limit is {max}).',
   'models.unknown': 'Unknown model “{model}”. See /model for the list.',
   'models.effort_unsupported': '{model} does not take reasoning effort “{effort}”.',
-  'models.search_unsupported': '{model} cannot search the web. Turn search off (/search off) or pick another model.',
+  'models.search_unsupported':
+    '{model} cannot search the web. Turn search off (/search off) or pick another model.',
   'models.search_needs_effort': '{model} cannot search the web at “{effort}” effort. Use low or higher.',
   'models.images_unsupported': '{model} cannot read images. Pick a model with vision (/model).',
   'models.background_unsupported': '{model} cannot run in the background.',
@@ -99,7 +102,8 @@ const zh: Record<MessageKey, string> = {
     '- /usage 查看你的花费；/cancel 停止你正在进行的回答。\n' +
     '- /research 发起深度研究（仅管理员）。',
   'reset.done': '已开始新的对话。',
-  'settings.current': '模型：**{model}** · 推理强度：**{effort}** · 联网搜索：**{search}** · 显示推理：**{reasoning}**',
+  'settings.current':
+    '模型：**{model}** · 推理强度：**{effort}** · 联网搜索：**{search}** · 显示推理：**{reasoning}**',
   'settings.model_set': '模型已设为 **{model}**。',
   'settings.models': '可选模型：{models}',
   'settings.effort_set': '推理强度已设为 **{effort}**。',
@@ -107,7 +111,7 @@ const zh: Record<MessageKey, string> = {
   'settings.on': '开启',
   'settings.off': '关闭',
   'settings.none': '不适用',
-  'usage.line': '**{who}**：今日 ${today} · 本月 ${month}',
+  'usage.line': '**{who}**：今日 {today} · 本月 {month}',
   'usage.top': '{period}花费最多的用户：',
   'usage.today': '今日',
   'usage.month': '本月',

@@ -1,7 +1,7 @@
 import type { Adapter, ChatRef, Platform } from './chat.ts'
 import type { Clock } from './clock.ts'
-import type { Logger } from './log.ts'
 import type { MessageRef, Rendered, Surface } from './live/surface.ts'
+import type { Logger } from './log.ts'
 import type { Store } from './store.ts'
 
 /**
@@ -131,7 +131,8 @@ export async function finaliseInterrupted(
 }
 
 function escapeFor(format: Rendered['format'], text: string): string {
-  if (format === 'telegram-html') return `<i>${text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;')}</i>`
+  if (format === 'telegram-html')
+    return `<i>${text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;')}</i>`
   if (format === 'discord-markdown') return `*${text}*`
   return text
 }

@@ -11,7 +11,10 @@ type Labels = Record<string, string>
 function key(labels: Labels): string {
   return Object.keys(labels)
     .sort()
-    .map((name) => `${name}="${String(labels[name]).replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`)
+    .map(
+      (name) =>
+        `${name}="${String(labels[name]).replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`,
+    )
     .join(',')
 }
 
@@ -83,7 +86,9 @@ export class Histogram {
     const lines = [`# HELP ${this.name} ${this.help}`, `# TYPE ${this.name} histogram`]
     for (const [k, s] of this.series) {
       const sep = k ? `${k},` : ''
-      this.buckets.forEach((bound, i) => lines.push(`${this.name}_bucket{${sep}le="${bound}"} ${s.counts[i]}`))
+      for (const [i, bound] of this.buckets.entries()) {
+        lines.push(`${this.name}_bucket{${sep}le="${bound}"} ${s.counts[i]}`)
+      }
       lines.push(`${this.name}_bucket{${sep}le="+Inf"} ${s.count}`)
       lines.push(line(`${this.name}_sum`, k, s.sum), line(`${this.name}_count`, k, s.count))
     }

@@ -85,7 +85,10 @@ export async function createServices(config: Config, options: ServiceOptions): P
       chatDailyUsd: config.budgets.chatDailyUsd,
       globalDailyUsd: config.budgets.globalDailyUsd,
       adminsExempt: config.budgets.adminsExempt,
-      research: { dailyBudgetUsd: config.research.dailyBudgetUsd, dailyPerAdmin: config.research.dailyPerAdmin },
+      research: {
+        dailyBudgetUsd: config.research.dailyBudgetUsd,
+        dailyPerAdmin: config.research.dailyPerAdmin,
+      },
     }),
     limits: createLimits({
       store,

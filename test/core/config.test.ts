@@ -31,19 +31,25 @@ describe('loadConfig', () => {
   })
 
   test('a missing API key names the variable', async () => {
-    expect(await failure({})).toBe('OPENAI_API_KEY: required: the API key (Bearer token) of OpenAI or your relay')
+    expect(await failure({})).toBe(
+      'OPENAI_API_KEY: required: the API key (Bearer token) of OpenAI or your relay',
+    )
   })
 
   test('malformed values name the variable and what is expected', async () => {
     expect(await failure({ ...base, OPENAI_BASE_URL: 'api.example.com' })).toBe(
       'OPENAI_BASE_URL: expected a URL (https: or http:), got "api.example.com"',
     )
-    expect(await failure({ ...base, HTTP_PORT: '99999' })).toBe('HTTP_PORT: expected an integer from 1 to 65535, got "99999"')
+    expect(await failure({ ...base, HTTP_PORT: '99999' })).toBe(
+      'HTTP_PORT: expected an integer from 1 to 65535, got "99999"',
+    )
     expect(await failure({ ...base, STORE_URL: 'postgres://x' })).toBe(
       'STORE_URL: expected sqlite:<path> or redis://host:port, got "postgres://x"',
     )
     expect(await failure({ ...base, LOG_LEVEL: 'loud' })).toMatch(/^LOG_LEVEL: expected one of/)
-    expect(await failure({ ...base, TELEGRAM_BOT_TOKEN: 'nope' })).toMatch(/^TELEGRAM_BOT_TOKEN: expected a token/)
+    expect(await failure({ ...base, TELEGRAM_BOT_TOKEN: 'nope' })).toMatch(
+      /^TELEGRAM_BOT_TOKEN: expected a token/,
+    )
     expect(await failure({ ...base, TELEGRAM_ADMIN_IDS: '12,abc' })).toBe(
       'TELEGRAM_ADMIN_IDS: expected comma-separated numeric ids, got "abc"',
     )
@@ -51,7 +57,11 @@ describe('loadConfig', () => {
 
   test('webhook mode requires HTTP_PORT', async () => {
     expect(
-      await failure({ ...base, TELEGRAM_BOT_TOKEN: '123:abc', TELEGRAM_WEBHOOK_URL: 'https://bot.example.com/tg' }),
+      await failure({
+        ...base,
+        TELEGRAM_BOT_TOKEN: '123:abc',
+        TELEGRAM_WEBHOOK_URL: 'https://bot.example.com/tg',
+      }),
     ).toMatch(/^HTTP_PORT: required in webhook mode/)
   })
 

@@ -21,7 +21,10 @@ test('secrets never reach the log, by path or by value, errors included', () => 
   const log = createLogger({ level: 'debug', secrets: [key, botToken], destination })
   log.info({ headers: { authorization: `Bearer ${key}` } }, 'request')
   log.info({ apiKey: key, token: botToken }, 'config')
-  log.error({ err: new Error(`POST https://api.telegram.org/bot${botToken}/sendMessage failed`) }, 'send failed')
+  log.error(
+    { err: new Error(`POST https://api.telegram.org/bot${botToken}/sendMessage failed`) },
+    'send failed',
+  )
   log.warn(`upstream said: invalid key ${key}`)
   log.child({ req: 'abc' }).info({ url: `https://x/bot${encodeURIComponent(botToken)}/getMe` }, 'child')
   const output = lines.join('')

@@ -1,7 +1,7 @@
 import { createInterface, type Interface } from 'node:readline'
-import { parseTextArgs } from '../../commands/define.ts'
 import type { Services } from '../../commands/context.ts'
 import type { CommandDef } from '../../commands/define.ts'
+import { parseTextArgs } from '../../commands/define.ts'
 import type { Adapter, ChatRef, Herald, Invocation, UserRef } from '../../core/chat.ts'
 import { toPlainText } from '../../core/live/render-plain.ts'
 import { type ConsoleOutput, createConsoleSurface } from './console-surface.ts'
