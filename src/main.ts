@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto'
 import { createDiscordAdapter } from './adapters/discord/discord-adapter.ts'
 import { createTelegramAdapter } from './adapters/telegram/telegram-adapter.ts'
 import type { Services } from './commands/context.ts'
@@ -8,9 +7,12 @@ import { type Config, loadConfig, readEnvironment, secretsOf } from './core/conf
 import { ConfigError } from './core/errors.ts'
 import { createHerald } from './core/herald.ts'
 import { createHttpServer, type HttpServer } from './core/http-server.ts'
-import { finaliseInterrupted } from './core/inflight.ts'
-import { createLogger, type Logger } from './core/log.ts'
+import { Interrupted } from './core/answer.ts'
+import { startHeartbeat } from './core/heartbeat.ts'
+import { finaliseInterrupted, startInterruptedSweeper } from './core/inflight.ts'
+import { createLogger, type Logger, scrubSecrets } from './core/log.ts'
 import { createServices } from './core/services.ts'
+import type { Store } from './core/store.ts'
 
 /**
  * config → store → core → adapters; one line per adapter when it is ready; on SIGTERM/SIGINT stop
@@ -25,114 +27,167 @@ export interface Running {
   stop(): Promise<void>
 }
 
+export interface StartOptions {
+  /** An already open store (tests: a Redis store under its own key prefix); closed by `stop()` too. */
+  store?: Store
+}
+
 export async function startHerald(
   config: Config,
   log: Logger,
   say: (line: string) => void = console.log,
+  options: StartOptions = {},
 ): Promise<Running> {
-  const services = await createServices(config, { log })
+  const services = await createServices(config, { log, ...(options.store ? { store: options.store } : {}) })
   const herald = createHerald(services, commands)
-  const processId = randomUUID().slice(0, 8)
+  const { processId } = services
+  const cleanups: Array<() => Promise<unknown>> = [() => services.store.close()]
+  const cleanUp = async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch(() => {})
+  }
 
   let http: HttpServer | undefined
-  if (config.httpPort !== undefined) {
-    http = createHttpServer({
-      metrics: services.metrics,
-      log,
-      health: [
-        { name: 'store', check: () => services.store.ping().then(() => true) },
-        ...(['telegram', 'discord'] as const)
-          .filter((platform) => config[platform] !== undefined)
-          .map((platform) => ({
-            name: platform,
-            check: () => services.adapters.get(platform)?.healthy() ?? false,
-          })),
-      ],
-    })
-  }
   const adapters: Adapter[] = []
-  if (config.telegram) {
-    const routes = http
-      ? {
-          route: (path: string, handler: Parameters<HttpServer['route']>[2]) =>
-            http.route('POST', path, handler),
-        }
-      : undefined
-    const telegram = createTelegramAdapter({
-      config: config.telegram,
-      herald,
-      commands,
-      log: log.child({ platform: 'telegram' }),
-      maxImageBytes: config.limits.maxImageBytes,
-      ...(routes ? { httpServer: routes } : {}),
+  try {
+    const heartbeat = await startHeartbeat(services.store, {
+      processId,
+      ttlMs: config.processHeartbeatMs,
+      clock: services.clock,
+      log,
     })
-    adapters.push(telegram)
-  }
-  if (config.discord) {
-    adapters.push(
-      createDiscordAdapter({
-        config: config.discord,
-        herald,
-        commands,
-        log: log.child({ platform: 'discord' }),
-        handoverNotice: `-# ${services.t('discord.moved')}`,
-      }),
+    cleanups.push(() => heartbeat.stop())
+    if (config.httpPort !== undefined) {
+      http = createHttpServer({
+        metrics: services.metrics,
+        log,
+        health: [
+          { name: 'store', check: () => services.store.ping().then(() => true) },
+          ...(['telegram', 'discord'] as const)
+            .filter((platform) => config[platform] !== undefined)
+            .map((platform) => ({
+              name: platform,
+              check: () => services.adapters.get(platform)?.healthy() ?? false,
+            })),
+        ],
+      })
+    }
+    if (config.telegram) {
+      const server = http
+      const routes = server
+        ? {
+            route: (path: string, handler: Parameters<HttpServer['route']>[2]) =>
+              server.route('POST', path, handler),
+          }
+        : undefined
+      adapters.push(
+        createTelegramAdapter({
+          config: config.telegram,
+          herald,
+          commands,
+          log: log.child({ platform: 'telegram' }),
+          maxImageBytes: config.limits.maxImageBytes,
+          lanes: services.lanes,
+          ...(routes ? { httpServer: routes } : {}),
+        }),
+      )
+    }
+    if (config.discord) {
+      adapters.push(
+        createDiscordAdapter({
+          config: config.discord,
+          herald,
+          commands,
+          log: log.child({ platform: 'discord' }),
+          handoverNotice: `-# ${services.t('discord.moved')}`,
+        }),
+      )
+    }
+    for (const adapter of adapters) services.adapters.set(adapter.platform, adapter)
+    let httpPort: number | undefined
+    if (http && config.httpPort !== undefined) {
+      // Listening before the adapters start: a webhook delivery may follow setWebhook at once.
+      const server = http
+      httpPort = await server.listen(config.httpPort)
+      cleanups.push(() => server.close())
+      say(`herald: http listening on :${httpPort} (/healthz, /metrics)`)
+    }
+
+    for (const adapter of adapters) {
+      cleanups.push(() => adapter.stop())
+      await adapter.start()
+      say(
+        `herald: ${adapter.platform} ready${adapter.platform === 'telegram' && config.telegram?.webhookUrl ? ' (webhook)' : ''}`,
+      )
+    }
+    if (adapters.length === 0)
+      say('herald: no platform token set (TELEGRAM_BOT_TOKEN, DISCORD_TOKEN): only the HTTP endpoints run')
+
+    // Answers left mid-stream by processes that are gone (a crash, this one's predecessor included):
+    // now, and periodically for peers that die later.
+    const finalise = { processId, line: services.t('ask.interrupted'), log }
+    const interrupted = await finaliseInterrupted(services.store, services.adapters, finalise)
+    if (interrupted > 0) log.info({ interrupted }, 'finalised answers interrupted by a restart')
+    const sweeper = startInterruptedSweeper(services.store, services.adapters, {
+      ...finalise,
+      everyMs: 2 * config.processHeartbeatMs,
+      clock: services.clock,
+    })
+    cleanups.push(() => sweeper.stop())
+    const resumed = await services.research.resumeAll()
+    if (resumed > 0) log.info({ resumed }, 'resumed research jobs')
+    log.info(
+      { processId, adapters: adapters.map((a) => a.platform), store: services.store.backend },
+      'herald started',
     )
-  }
-  for (const adapter of adapters) services.adapters.set(adapter.platform, adapter)
-  let httpPort: number | undefined
-  if (http && config.httpPort !== undefined) {
-    // Listening before the adapters start: a webhook delivery may follow setWebhook at once.
-    httpPort = await http.listen(config.httpPort)
-    say(`herald: http listening on :${httpPort} (/healthz, /metrics)`)
-  }
 
-  for (const adapter of adapters) {
-    await adapter.start()
-    say(
-      `herald: ${adapter.platform} ready${adapter.platform === 'telegram' && config.telegram?.webhookUrl ? ' (webhook)' : ''}`,
-    )
+    let stopping: Promise<void> | undefined
+    const stop = () => {
+      stopping ??= (async () => {
+        log.info('stopping: no new work; letting running answers finish')
+        await Promise.allSettled(adapters.map((a) => a.stop()))
+        await settledWithin(
+          services.answers.all().map((a) => a.done),
+          config.shutdownGraceMs,
+        )
+        const left = services.answers.all()
+        if (left.length > 0) {
+          log.info({ answers: left.length }, 'grace period over: finalising the rest as interrupted')
+          for (const answer of left) answer.controller.abort(new Interrupted())
+          await settledWithin(
+            left.map((a) => a.done),
+            FINALISE_AFTER_ABORT_MS,
+          )
+        }
+        await sweeper.stop()
+        await services.research.stop()
+        await heartbeat.stop()
+        await http?.close()
+        await services.client.close()
+        await services.store.close()
+        log.info('stopped')
+        await new Promise<void>((resolve) => log.flush(() => resolve()))
+      })()
+      return stopping
+    }
+    return { services, adapters, http, httpPort, stop }
+  } catch (err) {
+    await cleanUp()
+    throw err
   }
-  if (adapters.length === 0)
-    say('herald: no platform token set (TELEGRAM_BOT_TOKEN, DISCORD_TOKEN): only the HTTP endpoints run')
+}
 
-  const interrupted = await finaliseInterrupted(
-    services.store,
-    services.adapters,
-    services.t('ask.interrupted'),
-    log,
-  )
-  if (interrupted > 0) log.info({ interrupted }, 'finalised answers interrupted by a restart')
-  const resumed = await services.research.resumeAll()
-  if (resumed > 0) log.info({ resumed }, 'resumed research jobs')
-  log.info(
-    { processId, adapters: adapters.map((a) => a.platform), store: services.store.backend },
-    'herald started',
-  )
+/** After the grace period, aborted answers get this long to write their last line. */
+const FINALISE_AFTER_ABORT_MS = 5_000
 
-  let stopping: Promise<void> | undefined
-  const stop = () => {
-    stopping ??= (async () => {
-      log.info('stopping: no new work; letting running answers finish')
-      await Promise.allSettled(adapters.map((a) => a.stop()))
-      const running = services.answers.all()
-      const grace = new Promise<void>((resolve) => setTimeout(resolve, config.shutdownGraceMs).unref())
-      await Promise.race([Promise.allSettled(running.map((a) => a.done)), grace])
-      for (const answer of services.answers.all()) answer.controller.abort()
-      await Promise.race([
-        Promise.allSettled(services.answers.all().map((a) => a.done)),
-        new Promise((resolve) => setTimeout(resolve, 5_000).unref()),
-      ])
-      await services.research.stop()
-      await http?.close()
-      await services.client.close()
-      await services.store.close()
-      log.info('stopped')
-      await new Promise<void>((resolve) => log.flush(() => resolve()))
-    })()
-    return stopping
-  }
-  return { services, adapters, http, httpPort, stop }
+/** Resolves when every promise settled or after `ms`, whichever comes first. */
+async function settledWithin(promises: Promise<unknown>[], ms: number): Promise<void> {
+  if (promises.length === 0) return
+  let timer: ReturnType<typeof setTimeout> | undefined
+  const deadline = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, ms)
+  })
+  await Promise.race([Promise.allSettled(promises), deadline])
+  clearTimeout(timer)
 }
 
 async function main(): Promise<void> {
@@ -151,11 +206,11 @@ async function main(): Promise<void> {
   try {
     running = await startHerald(config, log)
   } catch (err) {
-    const message =
-      err instanceof ConfigError ? err.message : err instanceof Error ? err.message : String(err)
+    const message = err instanceof Error ? err.message : String(err)
     log.fatal({ err }, 'start-up failed')
     await new Promise<void>((resolve) => log.flush(() => resolve()))
-    process.stderr.write(`herald: ${message}\n`)
+    // An adapter's error may quote a URL with the bot token in it (the Bot API's URLs do).
+    process.stderr.write(`herald: ${scrubSecrets(message, secretsOf(config)).split('\n')[0]}\n`)
     process.exit(1)
   }
   const onSignal = (signal: string) => {

@@ -10,6 +10,7 @@ import type { Logger } from '../core/log.ts'
 import type { Metrics } from '../core/metrics.ts'
 import type { ModelRegistry } from '../core/models.ts'
 import type { Policy } from '../core/policy.ts'
+import type { Research } from '../core/research/research-service.ts'
 import type { ResponsesClient } from '../core/responses/client.ts'
 import type { Settings } from '../core/settings.ts'
 import type { Store } from '../core/store.ts'
@@ -44,6 +45,10 @@ export interface Services {
   adapters: Map<Platform, Adapter>
   /** When this process started (for /status). */
   startedAt: number
+  /** This process's unique id: owner of its claims, its heartbeat and its answers in progress. */
+  processId: string
+  /** Deep research: the /research command, its buttons, resumption at start-up (research-service.ts). */
+  research: Research
 }
 
 export interface ActiveAnswer {

@@ -6,6 +6,7 @@ import type { MessageKey } from './i18n.ts'
 import { createInflightRecorder } from './inflight.ts'
 import type { LiveTranslate } from './live/compose.ts'
 import { createLiveMessage } from './live/live-message.ts'
+import { meteredSurface } from './metered-surface.ts'
 import { UpstreamError } from './responses/errors.ts'
 import { userMessage } from './responses/messages.ts'
 import type { InputImage, InputItem, ReasoningEffort, ResponsesRequest } from './responses/request.ts'
@@ -30,6 +31,16 @@ const IMAGE_TYPES = ['image/jpeg', 'image/png', 'image/gif', 'image/webp']
 /** `telegram:12345`: the user across chats, for slots, rate limits and usage. */
 export function userKey(inv: Pick<Invocation, 'user'>): string {
   return `${inv.user.platform}:${inv.user.id}`
+}
+
+/**
+ * The reason answers are aborted with when Herald shuts down: such an answer ends with the
+ * "interrupted" line, not "stopped".
+ */
+export class Interrupted extends HeraldError {
+  constructor() {
+    super('aborted', 'Herald is shutting down')
+  }
 }
 
 export function stopButtonData(answerId: string): string {
@@ -88,9 +99,15 @@ export async function answer(s: Services, inv: Invocation, req: AskRequest): Pro
   s.answers.add({ id, userId: who, chatKey: inv.chat.key, controller, startedAt: s.clock.now(), done })
   const log = s.log.child({ answer: id, chat: inv.chat.key, user: who, model })
   const ticket = s.limits.enqueue()
-  const recorder = createInflightRecorder(s.store, { id, chat: inv.chat, clock: s.clock, log })
+  const recorder = createInflightRecorder(s.store, {
+    id,
+    chat: inv.chat,
+    owner: s.processId,
+    clock: s.clock,
+    log,
+  })
   const live = createLiveMessage({
-    surface: recorder.wrap(inv.surface),
+    surface: recorder.wrap(meteredSurface(inv.surface, s.metrics, inv.chat.platform)),
     lanes: s.lanes,
     options: {
       showReasoning: settings.showReasoning,
@@ -136,6 +153,8 @@ export async function answer(s: Services, inv: Invocation, req: AskRequest): Pro
       live.update(next)
     }
     state = await stream(s, inv, { prompt, model, effort, search, images }, controller.signal, onState)
+    const problem = upstreamProblem(state)
+    if (problem) s.metrics.upstreamErrors.inc({ kind: problem })
   } catch (err) {
     state = failedState(s, state, err)
     if (!(err instanceof HeraldError && err.kind === 'aborted')) log.warn({ err }, 'answer failed')
@@ -147,6 +166,9 @@ export async function answer(s: Services, inv: Invocation, req: AskRequest): Pro
   try {
     if (controller.signal.aborted && state.status === 'in_progress') {
       state = { ...state, status: 'incomplete', incompleteReason: 'aborted' }
+    }
+    if (controller.signal.reason instanceof Interrupted && state.incompleteReason === 'aborted') {
+      state = { ...state, incompleteReason: INTERRUPTED }
     }
     const result = await live.finish(state)
     s.metrics.answers.inc({ platform: inv.chat.platform, status: state.status })
@@ -241,6 +263,17 @@ async function stream(
   }
 }
 
+const INTERRUPTED = 'interrupted'
+
+/** What went wrong upstream in a stream that did not throw (it was cut, went silent, or failed). */
+function upstreamProblem(state: AnswerState): string | undefined {
+  if (state.status === 'failed') return 'response_failed'
+  if (state.status !== 'incomplete') return undefined
+  if (state.incompleteReason === 'stream_ended') return 'stream'
+  if (state.incompleteReason === 'timeout') return 'timeout'
+  return undefined
+}
+
 function failedState(s: Services, state: AnswerState, err: unknown): AnswerState {
   if (err instanceof HeraldError && (err.kind === 'aborted' || err.kind === 'gone')) {
     return { ...state, status: 'incomplete', incompleteReason: 'aborted' }
@@ -303,8 +336,9 @@ async function fetchImages(s: Services, inv: Invocation, signal: AbortSignal): P
 }
 
 function liveTranslator(s: Services, position: () => number): LiveTranslate {
-  return (key, params) =>
-    key === 'status.queued' && position() > 0
-      ? s.t('queue.position', { position: position() })
-      : s.t(key as MessageKey, params)
+  return (key, params) => {
+    if (key === 'status.queued' && position() > 0) return s.t('queue.position', { position: position() })
+    if (key === 'reason.incomplete' && params?.reason === INTERRUPTED) return s.t('ask.interrupted')
+    return s.t(key as MessageKey, params)
+  }
 }

@@ -91,7 +91,7 @@ export interface Adapter {
   readonly platform: Platform
   /** Connects and registers commands; resolves when the adapter serves requests. */
   start(): Promise<void>
-  /** Stops taking new events (running answers are the caller's to finish). */
+  /** Stops taking new events (running answers are the caller's to finish: sends and edits still work). */
   stop(): Promise<void>
   /** For /healthz: is the platform connection up? */
   healthy(): boolean

@@ -75,6 +75,11 @@ export interface Config {
     blockChats: string[]
   }
   shutdownGraceMs: number
+  /**
+   * How long this process's heartbeat in the store lives without renewal (renewed every third of it).
+   * Answers recorded by a process whose heartbeat lapsed are finalised as interrupted by any process.
+   */
+  processHeartbeatMs: number
 }
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']
@@ -192,6 +197,13 @@ export async function deriveWebhookSecret(token: string): Promise<string> {
 export async function loadConfig(env: Env): Promise<Config> {
   const r = new Reader(env)
   const apiKey = r.required('OPENAI_API_KEY', 'the API key (Bearer token) of OpenAI or your relay')
+  // The key goes into an HTTP header: a space, a control or a non-ASCII character would fail every request.
+  if (!/^[\x21-\x7e]+$/.test(apiKey) || /["']/.test(apiKey)) {
+    throw new ConfigError(
+      'OPENAI_API_KEY',
+      'expected one word of printable ASCII characters (no spaces, line breaks or quotes around it)',
+    )
+  }
   const baseUrl = r.url('OPENAI_BASE_URL', 'https://api.openai.com/v1', ['https:', 'http:']) as string
   const storeUrl = r.string('STORE_URL', 'sqlite:./data/herald.sqlite')
   if (!/^sqlite:.+/.test(storeUrl) && !/^rediss?:\/\/.+/.test(storeUrl)) {
@@ -284,6 +296,7 @@ export async function loadConfig(env: Env): Promise<Config> {
       blockChats: r.ids('BLOCK_CHAT_IDS'),
     },
     shutdownGraceMs: r.number('SHUTDOWN_GRACE_MS', 10_000, { min: 0, integer: true }),
+    processHeartbeatMs: r.number('PROCESS_HEARTBEAT_MS', 30_000, { min: 1000, integer: true }),
   }
   const modelsFile = r.raw('MODELS_FILE')
   if (modelsFile !== undefined) {

@@ -15,9 +15,7 @@ const EVENT_TTL_MS = 2 * 86_400_000
  */
 export function createHerald(s: Services, commands: readonly CommandDef<Services>[]): Herald {
   const byName = new Map(commands.map((c) => [c.name, c]))
-  const processId = `${process.pid}-${s.startedAt}`
-
-  const firstTime = (eventId: string) => s.store.claim(`event:${eventId}`, processId, EVENT_TTL_MS)
+  const firstTime = (eventId: string) => s.store.claim(`event:${eventId}`, s.processId, EVENT_TTL_MS)
 
   const say = async (notify: Invocation['notify'], text: string) => {
     try {
@@ -52,6 +50,11 @@ export function createHerald(s: Services, commands: readonly CommandDef<Services
           await say(inv.notify, s.t(`policy.${decision.reason}` as MessageKey))
           return
         }
+        const bad = checkArgs(command, inv.args)
+        if (bad !== undefined) {
+          await say(inv.notify, s.t('input.bad_args', { error: bad }))
+          return
+        }
         await command.run(s, inv)
       } catch (err) {
         await say(inv.notify, describeError(s, err))
@@ -71,6 +74,29 @@ export function createHerald(s: Services, commands: readonly CommandDef<Services
       }
     },
   }
+}
+
+/**
+ * Arguments as the command defines them: a platform (or a forged event) may bring options the command
+ * does not have, values of the wrong type or outside its choices. Returns what is wrong. (Lengths are
+ * the command's own business: the ask pipeline says "too long" with the configured limit.)
+ */
+export function checkArgs(
+  command: Pick<CommandDef<unknown>, 'options'>,
+  args: Invocation['args'],
+): string | undefined {
+  for (const [name, value] of Object.entries(args)) {
+    const option = command.options.find((o) => o.name === name)
+    if (!option) return `unknown option "${name.slice(0, 32)}"`
+    if (option.type === 'boolean') {
+      if (typeof value !== 'boolean') return `${name}: expected on or off`
+      continue
+    }
+    if (typeof value !== 'string') return `${name}: expected text`
+    if (option.choices && !option.choices.includes(value))
+      return `${name}: expected one of ${option.choices.join(', ')}`
+  }
+  return undefined
 }
 
 async function stop(s: Services, press: ButtonPress): Promise<void> {

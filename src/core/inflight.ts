@@ -1,17 +1,22 @@
 import type { Adapter, ChatRef, Platform } from './chat.ts'
 import type { Clock } from './clock.ts'
+import { isAlive } from './heartbeat.ts'
 import type { MessageRef, Rendered, Surface } from './live/surface.ts'
 import type { Logger } from './log.ts'
 import type { Store } from './store.ts'
 
 /**
- * Crash safety: an answer in progress is recorded in the store (its chat and the last content of
- * each of its messages). After a restart, `finaliseInterrupted` edits the messages left mid-stream
- * so they end with "interrupted" instead of a cursor forever.
+ * Crash safety: an answer in progress is recorded in the store (its chat, the process streaming it,
+ * and the last content of each of its messages). When that process is gone (its heartbeat in the
+ * store lapsed, see heartbeat.ts), `finaliseInterrupted`, run by any process at start-up and
+ * periodically, edits the messages left mid-stream so they end with "interrupted" instead of a
+ * cursor forever. Answers of live processes, this one included, are never touched.
  */
 export interface InflightRecord {
   id: string
   chat: ChatRef
+  /** The process streaming the answer (its heartbeat id); absent in records of older versions. */
+  owner?: string
   messages: Array<{ ref: MessageRef; content: Rendered }>
   at: number
 }
@@ -31,14 +36,24 @@ export interface InflightRecorder {
 
 export function createInflightRecorder(
   store: Store,
-  opts: { id: string; chat: ChatRef; clock: Clock; log: Logger },
+  opts: { id: string; chat: ChatRef; owner: string; clock: Clock; log: Logger },
 ): InflightRecorder {
   const kv = store.kv<InflightRecord>(NAMESPACE)
-  const record: InflightRecord = { id: opts.id, chat: opts.chat, messages: [], at: opts.clock.now() }
+  const record: InflightRecord = {
+    id: opts.id,
+    chat: opts.chat,
+    owner: opts.owner,
+    messages: [],
+    at: opts.clock.now(),
+  }
   let lastWrite = -Infinity
   let timer: ReturnType<typeof setTimeout> | undefined
   let cleared = false
-  let writing: Promise<unknown> = Promise.resolve()
+  // The record exists before its id joins the set, so a sweeper never sees an id without its owner.
+  let writing: Promise<unknown> = kv
+    .set(opts.id, record, RECORD_TTL_MS)
+    .then(() => store.addToSet(SET, opts.id))
+    .catch((err: unknown) => opts.log.warn({ err }, 'recording the answer in progress failed'))
 
   const write = () => {
     timer = undefined
@@ -60,7 +75,6 @@ export function createInflightRecorder(
     else record.messages.push({ ref, content })
     schedule()
   }
-  void store.addToSet(SET, opts.id).catch(() => {})
 
   return {
     wrap(surface) {
@@ -88,35 +102,60 @@ export function createInflightRecorder(
       cleared = true
       if (timer) clearTimeout(timer)
       await writing
-      await kv.delete(opts.id)
-      await store.removeFromSet(SET, opts.id)
+      try {
+        await kv.delete(opts.id)
+        await store.removeFromSet(SET, opts.id)
+      } catch (err) {
+        // Left behind, it is finalised as interrupted once this process is gone: a wrong word, no harm.
+        opts.log.warn({ err }, 'forgetting the finished answer failed')
+      }
     },
   }
 }
 
 const CURSOR = /\s*▍/g
 
-/** Edits every message an earlier process left mid-stream: cursor and buttons removed, one line added. */
+/** How long one process holds an interrupted answer while it finalises it (others skip it meanwhile). */
+const FINALISE_HOLD_MS = 5 * 60_000
+
+export interface FinaliseOptions {
+  /** This process's heartbeat id: its own answers are live by definition. */
+  processId: string
+  /** The last line of the last message, e.g. t('ask.interrupted'). */
+  line: string
+  log: Logger
+}
+
+/**
+ * Edits every message a process that is gone left mid-stream: cursor and buttons removed, one line
+ * added. Returns how many answers it finalised.
+ */
 export async function finaliseInterrupted(
   store: Store,
   adapters: ReadonlyMap<Platform, Adapter>,
-  line: string,
-  log: Logger,
+  options: FinaliseOptions,
 ): Promise<number> {
+  const { log, processId } = options
   const kv = store.kv<InflightRecord>(NAMESPACE)
   let count = 0
   for (const id of await store.members(SET)) {
     const record = await kv.get(id)
-    const adapter = record ? adapters.get(record.chat.platform) : undefined
-    if (!record || !adapter) {
-      if (!record) await store.removeFromSet(SET, id)
+    if (!record) {
+      await store.removeFromSet(SET, id)
       continue
     }
+    if (record.owner === processId) continue
+    if (record.owner !== undefined && (await isAlive(store, record.owner))) continue
+    const adapter = adapters.get(record.chat.platform)
+    if (!adapter) continue
+    // Two processes sweeping at once: only one edits.
+    if (!(await store.claim(`inflight-final:${id}`, processId, FINALISE_HOLD_MS))) continue
     const surface = adapter.surfaceFor(record.chat)
     const last = record.messages.at(-1)
     for (const message of record.messages) {
       const text = message.content.text.replace(CURSOR, '')
-      const ending = message === last ? `${text}\n\n${escapeFor(message.content.format, line)}` : text
+      const ending =
+        message === last ? `${text}\n\n${escapeFor(message.content.format, options.line)}` : text
       try {
         await surface.edit(message.ref, { ...message.content, text: ending, buttons: [] })
       } catch (err) {
@@ -128,6 +167,40 @@ export async function finaliseInterrupted(
     count++
   }
   return count
+}
+
+export interface InterruptedSweeper {
+  stop(): Promise<void>
+}
+
+/** Runs `finaliseInterrupted` every `everyMs` until stopped (a crashed peer's answers, found later). */
+export function startInterruptedSweeper(
+  store: Store,
+  adapters: ReadonlyMap<Platform, Adapter>,
+  options: FinaliseOptions & { everyMs: number; clock: Clock },
+): InterruptedSweeper {
+  const stopped = new AbortController()
+  const loop = (async () => {
+    for (;;) {
+      try {
+        await options.clock.sleep(options.everyMs, stopped.signal)
+      } catch {
+        return
+      }
+      try {
+        const count = await finaliseInterrupted(store, adapters, options)
+        if (count > 0) options.log.info({ interrupted: count }, 'finalised answers of a process that is gone')
+      } catch (err) {
+        options.log.warn({ err }, 'finalising interrupted answers failed')
+      }
+    }
+  })()
+  return {
+    async stop() {
+      stopped.abort()
+      await loop
+    },
+  }
 }
 
 function escapeFor(format: Rendered['format'], text: string): string {

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto'
 import { createActiveAnswers, type Services } from '../commands/context.ts'
 import { createBudgets } from './budgets.ts'
 import type { Adapter, Platform } from './chat.ts'
@@ -27,6 +28,8 @@ export interface ServiceOptions {
   /** An already open store (tests); otherwise `config.storeUrl` is opened. */
   store?: Store
   metrics?: Metrics
+  /** This process's id (default: a random UUID). */
+  processId?: string
 }
 
 /** config → store → core: everything commands use, wired once. */
@@ -115,6 +118,8 @@ export async function createServices(config: Config, options: ServiceOptions): P
         idleMs: config.openai.idleTimeoutMs,
       },
       log,
+      onMalformedEvent: () => metrics.malformedSseLines.inc(),
+      onRetry: (kind) => metrics.upstreamErrors.inc({ kind }),
     }),
     tools: createToolRegistry([calculateTool, currentTimeTool(clock)]),
     lanes: createLaneRegistry({
@@ -125,6 +130,7 @@ export async function createServices(config: Config, options: ServiceOptions): P
     answers: createActiveAnswers(),
     adapters: new Map<Platform, Adapter>(),
     startedAt: clock.now(),
+    processId: options.processId ?? randomUUID(),
     research: undefined as unknown as Services['research'],
   }
   services.research = createResearch(services, { clock })

@@ -22,7 +22,14 @@ export interface ConsoleAdapterOptions {
 const chat: ChatRef = { platform: 'console', id: 'local', kind: 'private', key: 'console:local' }
 const user: UserRef = { platform: 'console', id: 'local', name: 'you', isAdmin: true }
 
-export function createConsoleAdapter(options: ConsoleAdapterOptions): Adapter & { closed: Promise<void> } {
+export interface ConsoleAdapter extends Adapter {
+  /** Resolves when the person quits. */
+  readonly closed: Promise<void>
+  /** What Ctrl-C does: stops the running answer, or quits at an empty prompt. */
+  interrupt(): void
+}
+
+export function createConsoleAdapter(options: ConsoleAdapterOptions): ConsoleAdapter {
   const output = options.output ?? process.stdout
   const surface = createConsoleSurface(output)
   const byName = new Map(options.commands.map((c) => [c.name, c]))
@@ -68,9 +75,18 @@ export function createConsoleAdapter(options: ConsoleAdapterOptions): Adapter & 
     await options.herald.handle(invocation(def.name, parsed.args))
   }
 
+  const interrupt = () => {
+    if (running) {
+      void options.herald.handle(invocation('cancel', {}))
+      return
+    }
+    rl?.close()
+  }
+
   return {
     platform: 'console',
     closed,
+    interrupt,
     async start() {
       rl = createInterface({ input: options.input ?? process.stdin, output, terminal: Boolean(output.isTTY) })
       rl.setPrompt('› ')
@@ -87,13 +103,7 @@ export function createConsoleAdapter(options: ConsoleAdapterOptions): Adapter & 
           return current
         })
       })
-      rl.on('SIGINT', () => {
-        if (running) {
-          void options.herald.handle(invocation('cancel', {}))
-          return
-        }
-        rl?.close()
-      })
+      rl.on('SIGINT', interrupt)
       rl.on('close', () => {
         void (running ?? Promise.resolve()).then(() => {
           resolveClosed()

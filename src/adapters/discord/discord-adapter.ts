@@ -271,6 +271,9 @@ export function createDiscordAdapter(options: DiscordAdapterOptions): DiscordAda
     async stop() {
       stopped = true
       await client.destroy()
+      // destroy() also forgets the token of the REST client: running answers still edit their
+      // messages during the shutdown grace period, so it gets it back (REST keeps no timers).
+      client.rest.setToken(config.token)
     },
 
     healthy() {

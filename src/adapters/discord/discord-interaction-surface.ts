@@ -193,6 +193,8 @@ export class InteractionReplies {
 
   /** Best effort: the token may already be gone, and then the old message simply stays as it was. */
   async #leaveNotice(hook: string): Promise<void> {
+    // Discord refused the token already: another call would only be one more invalid request.
+    if (this.#spent) return
     try {
       await this.#o.interaction.editReply({
         message: hook,

@@ -12,6 +12,9 @@ import type {
 } from '../../core/chat.ts'
 import type { Config } from '../../core/config.ts'
 import { ConfigError } from '../../core/errors.ts'
+import { postText } from '../../core/live/live-message.ts'
+import { toTelegramHtml } from '../../core/live/render-telegram-html.ts'
+import type { LaneRegistry } from '../../core/live/scheduler.ts'
 import type { MessageRef } from '../../core/live/surface.ts'
 import type { Logger } from '../../core/log.ts'
 import { registerCommands } from './telegram-commands.ts'
@@ -41,6 +44,11 @@ export interface TelegramAdapterOptions {
   /** Photos larger than this are refused before downloading. Default: Telegram's 20 MB getFile limit. */
   maxImageBytes?: number
   fetch?: typeof globalThis.fetch
+  /**
+   * The chats' lanes (Herald's LaneRegistry): short replies then wait their turn with the answers'
+   * edits and honour a running retry_after, instead of being refused by Telegram's flood control.
+   */
+  lanes?: LaneRegistry
 }
 
 export interface TelegramAdapter extends Adapter {
@@ -117,15 +125,19 @@ export function createTelegramAdapter(options: TelegramAdapterOptions): Telegram
       ...(threadId !== undefined ? { threadId } : {}),
     })
 
-  /** Short lines outside the live engine: plain text, escaped for HTML. */
+  /** Short lines (Markdown) outside an answer, through the chat's lane when there is one. */
   const notifier =
     (chat: ChatRef, replyTo?: number, threadId?: number) =>
-    async (text: string, notifyOptions?: NotifyOptions): Promise<MessageRef | undefined> =>
-      surfaceOf(chat, replyTo, threadId).send({
-        text: escapeHtml(text),
-        format: 'telegram-html',
-        ...(notifyOptions?.buttons ? { buttons: notifyOptions.buttons } : {}),
-      })
+    async (text: string, notifyOptions?: NotifyOptions): Promise<MessageRef | undefined> => {
+      const surface = surfaceOf(chat, replyTo, threadId)
+      const buttons = notifyOptions?.buttons
+      if (!options.lanes) {
+        return surface.send({ text: toTelegramHtml(text), format: 'telegram-html', ...(buttons ? { buttons } : {}) })
+      }
+      const posted = await postText(surface, options.lanes, text, buttons ? { finalButtons: buttons } : {})
+      if (posted.outcome !== 'delivered') throw posted.error ?? new Error(`telegram notify: ${posted.outcome}`)
+      return posted.messages[0]?.ref
+    }
 
   /** Runs Herald's part without holding the update handler; failures are logged, never thrown. */
   const detach = (what: string, context: Record<string, unknown>, run: () => Promise<unknown>) => {

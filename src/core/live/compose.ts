@@ -57,7 +57,9 @@ export function statusLabel(activity: Activity, t: LiveTranslate): string | unde
     case 'thinking':
       return t('status.thinking')
     case 'searching':
-      return activity.query ? t('status.searching', { query: clip(activity.query, 80) }) : t('status.searching_plain')
+      return activity.query
+        ? t('status.searching', { query: clip(activity.query, 80) })
+        : t('status.searching_plain')
     case 'calling':
       return t('status.calling', { name: clip(activity.name, 60) })
     case 'writing':
@@ -78,7 +80,9 @@ export function reasonLine(state: AnswerState, t: LiveTranslate): string | undef
       return t('reason.failed', { message: clip(state.error?.message || state.error?.code || 'error', 200) })
     case 'incomplete': {
       const reason = state.incompleteReason ?? 'unknown'
-      return INCOMPLETE_KEYS.has(reason) ? t(`reason.${reason}` as LiveLabelKey) : t('reason.incomplete', { reason })
+      return INCOMPLETE_KEYS.has(reason)
+        ? t(`reason.${reason}` as LiveLabelKey)
+        : t('reason.incomplete', { reason })
     }
     default:
       // Finished while still in progress: the stream ended without a final event.
@@ -104,10 +108,12 @@ export function composeMessage(format: MessageFormat, parts: MessageParts): stri
   const sections: string[] = []
   if (parts.reasoning) sections.push(format.collapsed(parts.reasoning))
   let body = format.body(trimBody(parts.body))
-  if (parts.cursor !== undefined) body = body.trim() === '' ? parts.cursor.trim() : format.cursor(body, parts.cursor)
+  if (parts.cursor !== undefined)
+    body = body.trim() === '' ? parts.cursor.trim() : format.cursor(body, parts.cursor)
   if (body.trim() !== '') sections.push(body)
   if (parts.status) sections.push(format.note(parts.status))
-  if (parts.sources && parts.sources.length > 0) sections.push(sourcesBlock(format, parts.sources, parts.sourcesTitle))
+  if (parts.sources && parts.sources.length > 0)
+    sections.push(sourcesBlock(format, parts.sources, parts.sourcesTitle))
   if (parts.reason) sections.push(format.note(parts.reason))
   if (sections.length === 0 && parts.empty) sections.push(format.note(parts.empty))
   return sections.join('\n\n')
@@ -130,14 +136,24 @@ function sourcesBlock(format: MessageFormat, sources: Citation[], title = 'Sourc
  * The longest sources list that stays within `maxLength` (the rest are dropped), so a message with
  * fifty citations still fits its limit.
  */
-export function fitSources(format: MessageFormat, sources: Citation[], maxLength: number, title?: string): Citation[] {
+export function fitSources(
+  format: MessageFormat,
+  sources: Citation[],
+  maxLength: number,
+  title?: string,
+): Citation[] {
   let n = sources.length
   while (n > 0 && format.length(sourcesBlock(format, sources.slice(0, n), title)) > maxLength) n--
   return sources.slice(0, n)
 }
 
 /** The reasoning summary cut to `maxLength` as the platform counts it: its start at the end, its latest part while streaming. */
-export function fitReasoning(format: MessageFormat, md: string, maxLength: number, keep: 'head' | 'tail'): string {
+export function fitReasoning(
+  format: MessageFormat,
+  md: string,
+  maxLength: number,
+  keep: 'head' | 'tail',
+): string {
   const whole = md.trim()
   let text = whole
   for (let size = whole.length; text !== '' && format.length(format.collapsed(text)) > maxLength; ) {

@@ -41,7 +41,8 @@ export const telegramHtmlFormat: MessageFormat = {
     WEB_URL.test(url)
       ? `${n}. <a href="${escapeAttribute(url)}">${escapeHtml(title || url)}</a>`
       : `${n}. ${escapeHtml(title || url)}`,
-  cursor: (body, cursor) => (/<\/(pre|blockquote)>$/.test(body) ? `${body}\n${cursor.trim()}` : body + cursor),
+  cursor: (body, cursor) =>
+    /<\/(pre|blockquote)>$/.test(body) ? `${body}\n${cursor.trim()}` : body + cursor,
   length: telegramTextLength,
 }
 
@@ -55,7 +56,8 @@ export const discordFormat: MessageFormat = {
     WEB_URL.test(url)
       ? `${n}. [${escapeDiscord(title || url)}](<${neutraliseMentions(url)}>)`
       : `${n}. ${escapeDiscord(title || url)}`,
-  cursor: (body, cursor) => (/(^|\n)[ \t]*(`{3,}|~{3,})[ \t]*$/.test(body) ? `${body}\n${cursor.trim()}` : body + cursor),
+  cursor: (body, cursor) =>
+    /(^|\n)[ \t]*(`{3,}|~{3,})[ \t]*$/.test(body) ? `${body}\n${cursor.trim()}` : body + cursor,
   length: (text) => text.length,
 }
 

@@ -49,7 +49,7 @@ export class GlobalGate {
           continue
         }
         const finalAt = this.waiters.findIndex((w) => w.final)
-        const [waiter] = this.waiters.splice(finalAt >= 0 ? finalAt : 0, 1)
+        const [waiter] = this.waiters.splice(Math.max(finalAt, 0), 1)
         this.nextAt = this.clock.now() + this.gapMs
         waiter?.resolve()
       }

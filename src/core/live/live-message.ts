@@ -14,8 +14,9 @@ import {
 } from './compose.ts'
 import { formatFor, type MessageFormat, plainFormat } from './format.ts'
 import type { Lane, LaneCall, LaneRegistry, LaneTask } from './scheduler.ts'
-import { type Chunk, type Place, splitForLimit } from './split.ts'
+import { type Chunk, type Place, splitForLimit, splitNearEnd } from './split.ts'
 import type { Button, MessageRef, Rendered, Surface } from './surface.ts'
+import { keepTyping } from './typing.ts'
 
 /**
  * One answer on a Surface, edited in place at the platform's pace: `update` with every new state
@@ -103,8 +104,17 @@ export function postText(
   markdown: string,
   options: LiveOptions = {},
 ): Promise<LiveResult> {
-  const live = createLiveMessage({ surface, lanes, options: { placeholder: false, typingEveryMs: 0, ...options } })
-  return live.finish({ ...initialState(), status: 'completed', activity: { kind: 'writing' }, text: markdown })
+  const live = createLiveMessage({
+    surface,
+    lanes,
+    options: { placeholder: false, typingEveryMs: 0, ...options },
+  })
+  return live.finish({
+    ...initialState(),
+    status: 'completed',
+    activity: { kind: 'writing' },
+    text: markdown,
+  })
 }
 
 interface Slot {
@@ -119,6 +129,8 @@ interface Slot {
   plain: boolean
   failures: number
   notBefore: number
+  /** Where the answer's text ended in the content last shown (for the early rollover). */
+  shownEnd?: number
 }
 
 const MAX_BACKOFF_MS = 30_000
@@ -155,7 +167,9 @@ class LiveEngine implements LaneTask {
     })
     if (this.options.placeholder !== false) this.lane.offer(this)
     const typingEveryMs = this.options.typingEveryMs ?? 4500
-    if (this.surface.typing && typingEveryMs > 0) void this.keepTyping(typingEveryMs)
+    if (this.surface.typing && typingEveryMs > 0) {
+      void keepTyping(this.surface, this.lane, this.clock, typingEveryMs, this.typingStop.signal)
+    }
   }
 
   update(state: AnswerState): void {
@@ -179,9 +193,24 @@ class LiveEngine implements LaneTask {
 
   /** The lane's question: the first message whose shown content differs from the newest plan. */
   next(): LaneCall | undefined {
+    try {
+      return this.nextCall()
+    } catch (err) {
+      // A bug, not a platform answer: end the answer rather than leave `finish` waiting.
+      this.settle('failed', err)
+      throw err
+    }
+  }
+
+  private nextCall(): LaneCall | undefined {
     if (this.result) return undefined
     const state = this.final ?? this.latest
-    if (!this.final && this.options.placeholder === false && this.slots.length === 0 && state.text.trim() === '') {
+    if (
+      !this.final &&
+      this.options.placeholder === false &&
+      this.slots.length === 0 &&
+      state.text.trim() === ''
+    ) {
       return undefined
     }
     const plan = this.plan(state)
@@ -189,11 +218,12 @@ class LiveEngine implements LaneTask {
       const slot = this.slots[i]!
       const content = plan[i]!
       if (slot.shown === keyOf(content)) continue
+      const end = slot.chunk.end
       return {
         messageId: slot.ref?.id,
         final: this.final !== undefined,
         notBefore: slot.notBefore,
-        run: () => this.write(slot, content),
+        run: () => this.write(slot, content, end),
       }
     }
     if (this.final) this.settle('delivered')
@@ -203,10 +233,11 @@ class LiveEngine implements LaneTask {
   private plan(state: AnswerState): Rendered[] {
     const final = this.final !== undefined
     const memo = this.memo
-    if (memo && memo.state === state && memo.final === final && memo.version === this.version) return memo.plan
+    if (memo && memo.state === state && memo.final === final && memo.version === this.version)
+      return memo.plan
     const frozen = this.slots.filter((slot) => slot.frozen).length
     const from = frozen > 0 ? this.slots[frozen - 1]!.chunk.end : 0
-    const chunks =
+    let chunks =
       frozen === 0 && state.text.trim() === ''
         ? [{ start: 0, end: state.text.length, markdown: state.text }]
         : splitForLimit(state.text, {
@@ -215,6 +246,7 @@ class LiveEngine implements LaneTask {
             from,
             first: frozen === 0,
           })
+    if (!final && chunks.length === 1) chunks = this.earlyRollover(state, chunks[0]!, frozen) ?? chunks
     chunks.forEach((chunk, i) => {
       const slot = this.slots[frozen + i]
       if (slot) slot.chunk = chunk
@@ -236,10 +268,34 @@ class LiveEngine implements LaneTask {
     return plan
   }
 
-  private parts(md: string, place: Place, state: AnswerState, final: boolean, format: MessageFormat): MessageParts {
+  /**
+   * A rollover costs one turn of the chat's pace (the old message's last edit), and the text that
+   * waits through it goes stale. So when the next turn's text would not fit, the message is
+   * finalised now, at the best boundary among the last few words: only that little text waits.
+   */
+  private earlyRollover(state: AnswerState, chunk: Chunk, index: number): Chunk[] | undefined {
+    const shownEnd = this.slots[index]?.shownEnd
+    if (shownEnd === undefined) return undefined
+    // What arrived since the message's last edit: about what its next turn would add.
+    const growth = state.text.length - shownEnd
+    if (growth <= 0) return undefined
+    const used = this.measure(chunk.markdown, { first: index === 0, last: true }, state, false)
+    if (used + growth * 1.25 <= this.surface.limit) return undefined
+    return splitNearEnd(state.text, chunk.start, Math.min(200, Math.max(40, Math.ceil(growth / 3))))
+  }
+
+  /** What a message shows; a measurement leaves the reasoning out (it reserves room for it instead). */
+  private parts(
+    md: string,
+    place: Place,
+    state: AnswerState,
+    final: boolean,
+    format: MessageFormat,
+    withReasoning = true,
+  ): MessageParts {
     const parts: MessageParts = { body: md, empty: this.t('answer.empty') }
     const showReasoning = this.options.showReasoning === true || (!final && state.text.trim() === '')
-    if (place.first && showReasoning && state.reasoning.trim() !== '') {
+    if (withReasoning && place.first && showReasoning && state.reasoning.trim() !== '') {
       parts.reasoning = fitReasoning(format, state.reasoning, this.reasoningLength, final ? 'head' : 'tail')
     }
     if (!place.last) return parts
@@ -257,12 +313,15 @@ class LiveEngine implements LaneTask {
     return parts
   }
 
-  /** A message's length as the platform counts it; the reasoning block is counted at its largest, so it can grow. */
+  /**
+   * A message's length as the platform counts it. With `showReasoning` the first message counts the
+   * reasoning block at its largest, so a message finalised early still fits when the reasoning grows.
+   */
   private measure(md: string, place: Place, state: AnswerState, final: boolean): number {
-    const parts = this.parts(md, place, state, final, this.format)
-    const reserve = parts.reasoning !== undefined || (place.first && this.options.showReasoning === true)
-    delete parts.reasoning
-    return this.format.length(composeMessage(this.format, parts)) + (reserve ? this.reasoningLength + 2 : 0)
+    const length = this.format.length(
+      composeMessage(this.format, this.parts(md, place, state, final, this.format, false)),
+    )
+    return place.first && this.options.showReasoning === true ? length + this.reasoningLength + 2 : length
   }
 
   private render(slot: Slot, place: Place, state: AnswerState, final: boolean): Rendered {
@@ -274,11 +333,12 @@ class LiveEngine implements LaneTask {
     return { text, format: format.name, buttons: buttons ?? [] }
   }
 
-  private async write(slot: Slot, content: Rendered): Promise<string | undefined> {
+  private async write(slot: Slot, content: Rendered, end: number): Promise<string | undefined> {
     try {
       if (slot.ref) await this.surface.edit(slot.ref, content)
       else slot.ref = await this.surface.send(content)
       slot.shown = keyOf(content)
+      slot.shownEnd = end
       slot.failures = 0
       slot.notBefore = 0
     } catch (err) {
@@ -301,9 +361,11 @@ class LiveEngine implements LaneTask {
       return
     }
     slot.failures++
-    slot.notBefore = this.clock.now() + Math.min(MAX_BACKOFF_MS, this.surface.pace.perMessageMs * 2 ** slot.failures)
+    slot.notBefore =
+      this.clock.now() + Math.min(MAX_BACKOFF_MS, this.surface.pace.perMessageMs * 2 ** slot.failures)
     const transient = err instanceof SurfaceError && err.transient
-    if (this.final && (!transient || slot.failures > (this.options.finalRetries ?? 5))) this.settle('failed', err)
+    if (this.final && (!transient || slot.failures > (this.options.finalRetries ?? 5)))
+      this.settle('failed', err)
   }
 
   private settle(outcome: LiveResult['outcome'], error?: unknown): void {
@@ -316,24 +378,6 @@ class LiveEngine implements LaneTask {
     this.typingStop.abort()
     if (outcome === 'gone') this.goneSignal.abort(error)
     this.resolve?.(this.result)
-  }
-
-  private async keepTyping(everyMs: number): Promise<void> {
-    const signal = this.typingStop.signal
-    while (!signal.aborted) {
-      if (!this.lane.paused) {
-        try {
-          await this.surface.typing?.()
-        } catch (err) {
-          if (err instanceof RateLimited) this.lane.pause(err.retryAfterMs, err.global)
-        }
-      }
-      try {
-        await this.clock.sleep(everyMs, signal)
-      } catch {
-        return
-      }
-    }
   }
 }
 

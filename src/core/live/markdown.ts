@@ -270,7 +270,10 @@ function markdownLink(src: string, i: number): { node: Inline; end: number } | u
   const url = (m[1] ?? '').replace(/^<|>$/g, '')
   const text = src.slice(i + 1, j)
   if (url === '' || text.trim() === '') return undefined
-  return { node: { type: 'link', url, form: 'markdown', children: parseInline(text, false) }, end: j + 1 + m[0].length }
+  return {
+    node: { type: 'link', url, form: 'markdown', children: parseInline(text, false) },
+    end: j + 1 + m[0].length,
+  }
 }
 
 function bareUrl(src: string): string | undefined {

@@ -41,7 +41,20 @@ const TAGS = new Set([
   'pre',
   'blockquote',
 ])
-const FORMATTING = new Set(['b', 'strong', 'i', 'em', 'u', 'ins', 's', 'strike', 'del', 'span', 'tg-spoiler', 'a'])
+const FORMATTING = new Set([
+  'b',
+  'strong',
+  'i',
+  'em',
+  'u',
+  'ins',
+  's',
+  'strike',
+  'del',
+  'span',
+  'tg-spoiler',
+  'a',
+])
 const ENTITY = /^&(?:#(\d{1,7})|#[xX]([0-9a-fA-F]{1,6})|(lt|gt|amp|quot));/
 const SPECIAL = /[&<>]/g
 const SPECIAL_LOOSE = /[&<]/g
@@ -161,11 +174,15 @@ function readStartTag(html: string, start: number): { open: Open; end: number } 
 }
 
 function decodeAttribute(raw: string): string {
-  return raw.replace(/&(?:#\d{1,7}|#[xX][0-9a-fA-F]{1,6}|lt|gt|amp|quot);/g, (e) => decodeEntity(e)?.char ?? e)
+  return raw.replace(
+    /&(?:#\d{1,7}|#[xX][0-9a-fA-F]{1,6}|lt|gt|amp|quot);/g,
+    (e) => decodeEntity(e)?.char ?? e,
+  )
 }
 
 function checkTag(tag: Open, stack: Open[], strict: boolean): string | undefined {
-  if (tag.name === 'span' && tag.attrs.get('class') !== 'tg-spoiler') return 'Tag "span" must have class "tg-spoiler"'
+  if (tag.name === 'span' && tag.attrs.get('class') !== 'tg-spoiler')
+    return 'Tag "span" must have class "tg-spoiler"'
   if (tag.name === 'tg-emoji' && !/^\d+$/.test(tag.attrs.get('emoji-id') ?? '')) {
     return 'Custom emoji entity must contain a valid emoji-id'
   }
@@ -175,11 +192,13 @@ function checkTag(tag: Open, stack: Open[], strict: boolean): string | undefined
   if (parent && (parent.name === 'code' || parent.name === 'pre')) {
     if (!(parent.name === 'pre' && tag.name === 'code')) return `Tag "${tag.name}" inside "${parent.name}"`
   }
-  if (tag.name === 'code' && tag.attrs.has('class') && parent?.name !== 'pre') return 'A language outside "pre"'
+  if (tag.name === 'code' && tag.attrs.has('class') && parent?.name !== 'pre')
+    return 'A language outside "pre"'
   const within = (names: Set<string> | string[]) => stack.some((o) => [...names].includes(o.name))
   if (tag.name === 'blockquote' && within(['blockquote'])) return 'Nested blockquote'
   if (tag.name === 'a' && within(['a'])) return 'Nested link'
-  if ((tag.name === 'code' || tag.name === 'pre') && within(FORMATTING)) return `Tag "${tag.name}" inside formatting`
+  if ((tag.name === 'code' || tag.name === 'pre') && within(FORMATTING))
+    return `Tag "${tag.name}" inside formatting`
   return undefined
 }
 

@@ -70,6 +70,20 @@ export function splitForLimit(source: string, options: SplitOptions): Chunk[] {
   }
 }
 
+/**
+ * Finalises a piece a turn before it would overflow: cuts at the latest boundary of the best kind
+ * (paragraph, line, sentence, word) among the last `window` characters, leaving text after it.
+ * Undefined when there is none.
+ *
+ * @example
+ *   splitNearEnd('One.\nTwo three fo', 0, 12)  // pieces 'One.\n' and 'Two three fo'
+ */
+export function splitNearEnd(source: string, from: number, window: number): [Chunk, Chunk] | undefined {
+  const text = new SplitText(source)
+  const cut = text.lateBoundary(from, window)
+  return cut === undefined ? undefined : [text.chunk(from, cut), text.chunk(cut, source.length)]
+}
+
 function openFenceAtEnd(markdown: string): FenceBlock | undefined {
   const last = scanBlocks(markdown).at(-1)
   return last?.type === 'fence' && !last.closed ? last : undefined
@@ -89,7 +103,11 @@ class SplitText {
       .map((f) => {
         const code = source.slice(f.contentStart, f.contentEnd)
         const lead = code.length - code.trimStart().length
-        return { ...f, codeFrom: lead < code.length ? f.contentStart + lead + 1 : 0, codeTo: f.contentStart + code.trimEnd().length }
+        return {
+          ...f,
+          codeFrom: lead < code.length ? f.contentStart + lead + 1 : 0,
+          codeTo: f.contentStart + code.trimEnd().length,
+        }
       })
   }
 
@@ -151,6 +169,15 @@ class SplitText {
     return lo
   }
 
+  lateBoundary(pos: number, window: number): number | undefined {
+    const floor = Math.max(pos + 1, this.source.length - window)
+    for (const kind of BOUNDARIES) {
+      for (let p = this.solidEnd - 1; p >= floor; p--)
+        if (this.isBoundary(kind, p) && this.allowed(pos, p)) return p
+    }
+    return undefined
+  }
+
   private bestBoundary(pos: number, most: number): number | undefined {
     const floor = pos + Math.floor((most - pos) / 2)
     for (const kind of BOUNDARIES) {
@@ -170,7 +197,9 @@ class SplitText {
       case 'line':
         return before === '\n'
       case 'sentence':
-        return /[。！？]/.test(before) ? !/\s/.test(at) : /\s/.test(before) && !/\s/.test(at) && /[.!?][)"'”’]*\s+$/.test(s.slice(Math.max(0, p - 8), p))
+        return /[。！？]/.test(before)
+          ? !/\s/.test(at)
+          : /\s/.test(before) && !/\s/.test(at) && /[.!?][)"'”’]*\s+$/.test(s.slice(Math.max(0, p - 8), p))
       case 'word':
         return /\s/.test(before) && !/\s/.test(at)
     }
@@ -189,7 +218,8 @@ class SplitText {
     for (const f of this.fences) {
       if (p > f.start && p <= f.contentStart) return false
       if (f.closed && p >= f.contentEnd && p < f.end) return false
-      if (p > f.contentStart && p < f.contentEnd && (f.codeFrom === 0 || p < f.codeFrom || p >= f.codeTo)) return false
+      if (p > f.contentStart && p < f.contentEnd && (f.codeFrom === 0 || p < f.codeFrom || p >= f.codeTo))
+        return false
     }
     if (s[p - 1] === '\n') return true
     // A cut inside a line must not make either half read as something else: a fence line, or outside

@@ -44,6 +44,11 @@ export type JobStatus = 'queued' | 'starting' | 'running' | 'finished' | 'delive
 
 export interface JobOutcome {
   status: AnswerStatus
+  /**
+   * How a job ended that never really ran: `not_sent` (cancelled while waiting), `start_failed`
+   * (the request was refused before a response id existed), `lost` (a restart while it was being sent).
+   */
+  note?: 'not_sent' | 'start_failed' | 'lost'
   /** For 'incomplete': the API's reason (`max_output_tokens`, …). */
   reason?: string
   /** For 'failed': one line a person can read. */
@@ -116,7 +121,11 @@ export function createResearchJobs(store: Store): ResearchJobs {
   return {
     getRequest: async (id) => (await requests.get(id)) ?? undefined,
     async putRequest(request) {
-      await requests.set(request.id, request, Math.max(1, request.expiresAt - request.created) + REQUEST_GRACE_MS)
+      await requests.set(
+        request.id,
+        request,
+        Math.max(1, request.expiresAt - request.created) + REQUEST_GRACE_MS,
+      )
     },
     async deleteRequest(id) {
       await requests.delete(id)

@@ -1,6 +1,6 @@
 import { Agent, type Dispatcher, request } from 'undici'
 import { type Clock, systemClock } from '../clock.ts'
-import { HeraldError } from '../errors.ts'
+import { type ErrorKind, HeraldError } from '../errors.ts'
 import { type Logger, silentLogger } from '../log.ts'
 import { ConnectionError, header, UpstreamError, UpstreamTimeoutError } from './errors.ts'
 import type { ResponseObject, StreamEvent } from './events.ts'
@@ -43,6 +43,10 @@ export interface ResponsesClientOptions {
   random?: () => number
   /** Replaces the client's own Agent (which then is not created and not closed). */
   dispatcher?: Dispatcher
+  /** Called for every malformed stream event skipped (for metrics). */
+  onMalformedEvent?: () => void
+  /** Called for every error that is retried, with its kind (for metrics). */
+  onRetry?: (kind: ErrorKind) => void
 }
 
 export interface Timeouts {
@@ -122,7 +126,8 @@ export function createResponsesClient(options: ResponsesClientOptions): Response
 
   /** One call: opens it (with retries) under the first-byte deadline, then hands it to `read`. */
   async function perform<T>(call: Call, read: (opened: Opened) => Promise<T>): Promise<T> {
-    const controller = new AbortController()
+    // One controller per attempt: a first-byte timeout aborts that attempt only, and the next may run.
+    let controller = new AbortController()
     let phase: 'first_byte' | 'idle' = 'first_byte'
     let timedOut: UpstreamTimeoutError | undefined
     const watchdog = createWatchdog(clock, () => {
@@ -143,6 +148,9 @@ export function createResponsesClient(options: ResponsesClientOptions): Response
       return new ConnectionError(`could not reach the OpenAI API (${detail})`, { cause: error })
     }
     const open = async () => {
+      controller = new AbortController()
+      timedOut = undefined
+      if (call.signal?.aborted) throw translate(call.signal.reason)
       watchdog.arm(timeouts.firstByteMs)
       try {
         const response = await request(`${baseUrl}${call.path}`, {
@@ -176,9 +184,11 @@ export function createResponsesClient(options: ResponsesClientOptions): Response
         maxRetries: call.retries,
         clock,
         random,
-        signal: controller.signal,
-        onRetry: ({ attempt, delayMs, error }) =>
-          log.warn({ path: call.path, kind: error.kind, attempt, delayMs }, 'retrying OpenAI call'),
+        ...(call.signal ? { signal: call.signal } : {}),
+        onRetry: ({ attempt, delayMs, error }) => {
+          log.warn({ path: call.path, kind: error.kind, attempt, delayMs }, 'retrying OpenAI call')
+          options.onRetry?.(error.kind)
+        },
       }).catch((error: unknown) => {
         throw translate(error)
       })
@@ -235,7 +245,10 @@ export function createResponsesClient(options: ResponsesClientOptions): Response
           publish(fold(state, event))
         },
         onUnknown: (type) => log.debug({ type }, 'unknown stream event skipped'),
-        onMalformed: (data) => log.debug({ data: data.slice(0, 200) }, 'malformed stream event skipped'),
+        onMalformed: (data) => {
+          log.debug({ data: data.slice(0, 200) }, 'malformed stream event skipped')
+          options.onMalformedEvent?.()
+        },
       })
       let failure: HeraldError | undefined
       const chunks: AsyncIterator<Buffer> = response.body[Symbol.asyncIterator]()

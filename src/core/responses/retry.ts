@@ -1,9 +1,10 @@
 import type { Clock } from '../clock.ts'
-import { ConnectionError, UpstreamError } from './errors.ts'
+import { ConnectionError, UpstreamError, UpstreamTimeoutError } from './errors.ts'
 
 /**
  * Bounded retries for the part of a call before any answer arrived. Retried: a 429 that is a rate
- * limit (never `insufficient_quota`), a 5xx, and a connection that could not be made. The wait is
+ * limit (never `insufficient_quota`), a 5xx, a connection that could not be made, and no first byte
+ * within the deadline (a hung relay). The wait is
  * the API's `Retry-After` (capped at `maxRetryAfterMs`), else exponential backoff with full jitter.
  * The caller decides what is retryable in time: it wraps only the opening of a call, never the
  * reading of a stream, and passes `maxRetries: 0` for background requests.
@@ -20,20 +21,23 @@ export interface RetryOptions {
   baseDelayMs?: number
   maxDelayMs?: number
   maxRetryAfterMs?: number
-  onRetry?: (retry: { attempt: number; delayMs: number; error: UpstreamError | ConnectionError }) => void
+  onRetry?: (retry: { attempt: number; delayMs: number; error: Retryable }) => void
 }
 
 export const retryDefaults = { baseDelayMs: 500, maxDelayMs: 8_000, maxRetryAfterMs: 30_000 }
 
-export function isRetryable(error: unknown): error is UpstreamError | ConnectionError {
+export type Retryable = UpstreamError | ConnectionError | UpstreamTimeoutError
+
+export function isRetryable(error: unknown): error is Retryable {
   if (error instanceof ConnectionError) return true
+  if (error instanceof UpstreamTimeoutError) return error.phase === 'first_byte'
   if (!(error instanceof UpstreamError)) return false
   return error.kind === 'rate_limited' || error.status >= 500
 }
 
 /** The wait before retry number `attempt` (1-based). */
 export function retryDelayMs(
-  error: UpstreamError | ConnectionError,
+  error: Retryable,
   attempt: number,
   options: Pick<RetryOptions, 'random' | 'baseDelayMs' | 'maxDelayMs' | 'maxRetryAfterMs'>,
 ): number {

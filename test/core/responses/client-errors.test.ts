@@ -108,16 +108,41 @@ describe('retries before the first byte', () => {
 })
 
 describe('timeouts before the first byte', () => {
-  test('no answer within firstByteMs throws a first_byte timeout', async () => {
-    h.fake.enqueue({ kind: 'hang' })
+  test('no answer within firstByteMs is retried, then throws a first_byte timeout', async () => {
+    h.fake.enqueue({ kind: 'hang' }, { kind: 'hang' }, { kind: 'hang' })
     const result = h.client.run(req).catch((e: unknown) => e)
     await h.fake.waitForRequests(1)
     await h.clock.advance(timeouts.firstByteMs - 1)
+    expect(retries()).toEqual([])
     await h.clock.advance(1)
+    await until(() => retries().length === 1, 'the first retry')
+    await h.clock.advance(250)
+    await h.fake.waitForRequests(2)
+    await h.clock.advance(timeouts.firstByteMs)
+    await until(() => retries().length === 2, 'the second retry')
+    await h.clock.advance(500)
+    await h.fake.waitForRequests(3)
+    await h.clock.advance(timeouts.firstByteMs)
     const error = await result
     expect(error).toBeInstanceOf(UpstreamTimeoutError)
     expect(error).toMatchObject({ kind: 'timeout', phase: 'first_byte', timeoutMs: 5000 })
-    expect(h.fake.requests).toHaveLength(1)
+    expect(retries()).toEqual([
+      ['timeout', 1, 250],
+      ['timeout', 2, 500],
+    ])
+    expect(h.fake.requests).toHaveLength(3)
+  })
+
+  test('a first-byte timeout retried succeeds when the next attempt answers', async () => {
+    h.fake.enqueue({ kind: 'hang' }, sse(textAnswer('late but fine', 2)))
+    const result = h.client.run(req)
+    await h.fake.waitForRequests(1)
+    await h.clock.advance(timeouts.firstByteMs)
+    await until(() => retries().length === 1, 'the retry')
+    await h.clock.advance(250)
+    const final = await result
+    expect([final.status, final.text]).toEqual(['completed', 'late but fine'])
+    expect(h.fake.requests).toHaveLength(2)
   })
 
   test('headers without any event within firstByteMs also throw a first_byte timeout', async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest'
-import { ConnectionError, UpstreamError } from '../../../src/core/responses/errors.ts'
+import { ConnectionError, UpstreamError, UpstreamTimeoutError } from '../../../src/core/responses/errors.ts'
 import { isRetryable, retryDelayMs, withRetries } from '../../../src/core/responses/retry.ts'
 import { fakeClock } from '../../helpers/fake-clock.ts'
 
@@ -17,6 +17,11 @@ describe('retry policy', () => {
     expect(isRetryable(upstream(400))).toBe(false)
     expect(isRetryable(upstream(401))).toBe(false)
     expect(isRetryable(new Error('bug'))).toBe(false)
+  })
+
+  test('retries no first byte in time, never a stream that went silent after it started', () => {
+    expect(isRetryable(new UpstreamTimeoutError('first_byte', 5000))).toBe(true)
+    expect(isRetryable(new UpstreamTimeoutError('idle', 5000))).toBe(false)
   })
 
   test('Retry-After is honoured up to the cap', () => {

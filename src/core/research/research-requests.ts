@@ -1,0 +1,214 @@
+import { randomBytes } from 'node:crypto'
+import type { Services } from '../../commands/context.ts'
+import type { ResearchVerdict } from '../budgets.ts'
+import type { ButtonPress, Invocation } from '../chat.ts'
+import type { Button, Surface } from '../live/surface.ts'
+import { approvalCard, type ButtonAction, confirmCard, decidedCard } from './research-cards.ts'
+import { estimateResearch, type TypicalRun, usd } from './research-estimate.ts'
+import {
+  DECIDED_TTL_MS,
+  decidedKey,
+  type Person,
+  personOf,
+  type ResearchJob,
+  type ResearchJobs,
+  type ResearchRequest,
+} from './research-jobs.ts'
+import { keepMessage } from './research-message.ts'
+
+/**
+ * The way into a run: `/research` makes a card, a button decides it. An admin gets a confirmation
+ * card (only they can press Confirm or Cancel); a member in a group gets a request card that any
+ * admin can Approve or Decline (the member is told either way, by name, without a ping); a member
+ * in a private chat is refused. Nothing goes upstream before a Confirm or an Approve, and each
+ * request is decided once (`research:decided:<id>`, across processes).
+ */
+export interface Origin {
+  surface?: Surface | undefined
+  openThread?: ((name: string) => Promise<Surface>) | undefined
+}
+
+export interface RequestContext {
+  s: Services
+  jobs: ResearchJobs
+  processId: string
+  typical: Partial<TypicalRun>
+  /** Turns a confirmed request into a job: claims it, writes it, queues it here. */
+  launch(job: ResearchJob, origin: Origin): Promise<void>
+}
+
+export function newId(): string {
+  return randomBytes(8).toString('hex')
+}
+
+export async function requestResearch(ctx: RequestContext, inv: Invocation): Promise<void> {
+  const { s } = ctx
+  const { t, config } = s
+  const question = typeof inv.args.question === 'string' ? inv.args.question.trim() : ''
+  const modelId =
+    typeof inv.args.model === 'string' && inv.args.model !== '' ? inv.args.model : config.researchModel
+  const model = s.models.get(modelId)
+  if (!inv.user.isAdmin && inv.chat.kind !== 'group') {
+    await inv.notify(t('research.refused_private'))
+    return
+  }
+  if (question === '') {
+    await inv.notify(t('research.empty'))
+    return
+  }
+  if (!model?.research) {
+    const models = s.models
+      .researchModels()
+      .map((m) => m.id)
+      .join(', ')
+    await inv.notify(t('research.model_unknown', { model: modelId, models }))
+    return
+  }
+  const estimate = estimateResearch(model, config.research.maxToolCalls, ctx.typical)
+  const requester = personOf(inv.user)
+  const now = s.clock.now()
+  const admin = inv.user.isAdmin
+  const ttlMinutes = admin ? config.research.confirmTtlMinutes : config.research.requestTtlMinutes
+  const req: ResearchRequest = {
+    id: newId(),
+    kind: admin ? 'confirm' : 'approval',
+    question,
+    model: model.id,
+    chat: inv.chat,
+    requester,
+    created: now,
+    expiresAt: now + ttlMinutes * 60_000,
+    estimate: { lowUsd: estimate.lowUsd, highUsd: estimate.highUsd },
+  }
+  let card: { markdown: string; buttons: Button[] }
+  if (admin) {
+    const verdict = await s.budgets.checkResearch(requester.key, estimate.highUsd)
+    if (!verdict.ok) {
+      await inv.notify(refusalLine(s, verdict, requester, estimate.highUsd))
+      return
+    }
+    const budget = { spentUsd: verdict.spentUsd, capUsd: config.research.dailyBudgetUsd }
+    card = confirmCard(t, req, budget, config.research.maxToolCalls, ttlMinutes)
+  } else {
+    card = approvalCard(t, req, config.research.maxToolCalls, ttlMinutes)
+  }
+  // Stored before the card is shown, so even the quickest press finds it.
+  await ctx.jobs.putRequest(req)
+  const ref = await inv.notify(card.markdown, { buttons: card.buttons })
+  if (ref) await ctx.jobs.putRequest({ ...req, card: ref })
+  s.log.info(
+    { request: req.id, kind: req.kind, user: requester.key, chat: inv.chat.key },
+    'research requested',
+  )
+}
+
+/** Confirm / Cancel (the requester's card) and Approve / Decline (a member's request). */
+export async function pressRequest(
+  ctx: RequestContext,
+  press: ButtonPress,
+  action: Exclude<ButtonAction, 'k'>,
+  id: string,
+): Promise<void> {
+  const { s, jobs } = ctx
+  const { t } = s
+  const card = keepMessage({ surface: press.surface, lanes: s.lanes, ref: press.message })
+  const req = await jobs.getRequest(id)
+  if (!req) {
+    if ((await s.store.holder(decidedKey(id))) !== undefined)
+      return press.answer(t('research.already_decided'))
+    await press.answer(t('research.expired'))
+    await card.show(t('research.expired'), [], true)
+    return
+  }
+  const presser = personOf(press.user)
+  const forRequester = action === 'c' || action === 'x'
+  if (forRequester !== (req.kind === 'confirm')) return press.answer(t('button.stale'))
+  if (forRequester && presser.key !== req.requester.key) {
+    return press.answer(t('research.not_requester', { name: req.requester.name }))
+  }
+  if (!forRequester && !press.user.isAdmin) return press.answer(t('research.admins_only'))
+  if (!(await s.store.claim(decidedKey(id), ctx.processId, DECIDED_TTL_MS))) {
+    return press.answer(t('research.already_decided'))
+  }
+  await jobs.deleteRequest(id)
+  if (s.clock.now() >= req.expiresAt) {
+    await press.answer(t('research.expired'))
+    await card.show(decidedCard(t, req, t('research.expired')), [], true)
+    return
+  }
+  if (action === 'x') {
+    await press.answer()
+    await card.show(decidedCard(t, req, t('research.request_cancelled', { name: presser.name })), [], true)
+    return
+  }
+  if (action === 'd') {
+    await press.answer()
+    await card.show(decidedCard(t, req, t('research.declined_card', { admin: presser.name })), [], true)
+    await press.notify(t('research.declined', { requester: req.requester.name, admin: presser.name }))
+    return
+  }
+  const verdict = await s.budgets.reserveResearch(presser.key, req.estimate.highUsd)
+  if (!verdict.ok) {
+    const line = refusalLine(s, verdict, presser, req.estimate.highUsd)
+    await press.answer(line)
+    await card.show(decidedCard(t, req, line), [], true)
+    return
+  }
+  await press.answer()
+  const line =
+    action === 'c'
+      ? t('research.confirmed', { name: presser.name })
+      : t('research.approved_card', { admin: presser.name })
+  void card.show(decidedCard(t, req, line), [], true)
+  if (action === 'a') {
+    await press.notify(t('research.approved', { requester: req.requester.name, admin: presser.name }))
+  }
+  const job: ResearchJob = {
+    id: req.id,
+    question: req.question,
+    model: req.model,
+    chat: req.chat,
+    requester: req.requester,
+    approver: presser,
+    estimate: req.estimate,
+    status: 'queued',
+    created: s.clock.now(),
+    lastSequence: -1,
+    streaming: true,
+    searches: [],
+  }
+  await ctx.launch(job, { surface: press.surface, openThread: press.openThread?.bind(press) })
+}
+
+/** Cards of requests nobody decided in time say so (run by the periodic sweep). */
+export async function expireRequests(ctx: RequestContext): Promise<number> {
+  const { s, jobs } = ctx
+  let expired = 0
+  for (const id of await jobs.requestIds()) {
+    const req = await jobs.getRequest(id)
+    if (!req || req.expiresAt > s.clock.now()) continue
+    if (!(await s.store.claim(decidedKey(id), ctx.processId, DECIDED_TTL_MS))) continue
+    await jobs.deleteRequest(id)
+    expired++
+    const surface = s.adapters.get(req.chat.platform)?.surfaceFor(req.chat)
+    if (!req.card || !surface) continue
+    const card = keepMessage({ surface, lanes: s.lanes, ref: req.card })
+    await card.show(decidedCard(s.t, req, s.t('research.expired')), [], true)
+  }
+  return expired
+}
+
+/** Why a run may not start: the research budget or the admin's daily count, and when it resets. */
+export function refusalLine(s: Services, verdict: ResearchVerdict, who: Person, highUsd: number): string {
+  if (verdict.ok) return ''
+  const resetsAt = new Date(verdict.resetsAt).toISOString().slice(11, 16)
+  if (verdict.reason === 'count') {
+    return s.t('research.refused_count', { name: who.name, runs: verdict.runsToday, resetsAt })
+  }
+  return s.t('research.refused_budget', {
+    spent: usd(verdict.spentUsd),
+    cap: usd(s.config.research.dailyBudgetUsd),
+    high: usd(highUsd),
+    resetsAt,
+  })
+}

@@ -1,0 +1,103 @@
+import { mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { PassThrough, Writable } from 'node:stream'
+import { afterEach, beforeEach, expect, test } from 'vitest'
+import { type ConsoleAdapter, createConsoleAdapter } from '../../../src/adapters/console/console-adapter.ts'
+import type { Services } from '../../../src/commands/context.ts'
+import { commands } from '../../../src/commands/index.ts'
+import { loadConfig } from '../../../src/core/config.ts'
+import { createHerald } from '../../../src/core/herald.ts'
+import { silentLogger } from '../../../src/core/log.ts'
+import { createServices } from '../../../src/core/services.ts'
+import { type FakeResponsesApi, sse, startFakeResponsesApi } from '../../fakes/fake-responses-api.ts'
+import { textAnswer } from '../../fakes/fake-responses-transcripts.ts'
+
+let api: FakeResponsesApi
+let services: Services
+let adapter: ConsoleAdapter
+let input: PassThrough
+let printed: string
+
+async function waitFor(predicate: () => boolean, what: string): Promise<void> {
+  for (let i = 0; i < 400; i++) {
+    if (predicate()) return
+    await new Promise((r) => setTimeout(r, 10))
+  }
+  throw new Error(`timed out waiting for ${what}; printed:\n${printed}`)
+}
+
+beforeEach(async () => {
+  api = await startFakeResponsesApi()
+  const dir = mkdtempSync(join(tmpdir(), 'herald-console-'))
+  const config = await loadConfig({
+    OPENAI_API_KEY: 'sk-console-test-000000',
+    OPENAI_BASE_URL: api.url,
+    STORE_URL: `sqlite:${join(dir, 'herald.sqlite')}`,
+  })
+  services = await createServices(config, { log: silentLogger })
+  printed = ''
+  const output = Object.assign(
+    new Writable({
+      write(chunk, _encoding, done) {
+        printed += String(chunk)
+        done()
+      },
+    }),
+    { isTTY: false, columns: 80 },
+  )
+  input = new PassThrough()
+  adapter = createConsoleAdapter({ herald: createHerald(services, commands), commands, input, output })
+  services.adapters.set('console', adapter)
+  await adapter.start()
+})
+
+afterEach(async () => {
+  input.end()
+  await adapter.closed
+  await services.client.close()
+  await services.store.close()
+  await api.close()
+})
+
+test('an answer streams into the terminal and the conversation continues', async () => {
+  api.enqueue(sse(textAnswer('Hello from Herald.', 3, { id: 'resp_first' })))
+  input.write('hi there\n')
+  await waitFor(() => printed.includes('Hello from Herald.') && !printed.includes('▍', printed.lastIndexOf('Hello')), 'the answer')
+  api.enqueue(sse(textAnswer('Second answer.', 2, { id: 'resp_second' })))
+  input.write('and again\n')
+  await waitFor(() => printed.includes('Second answer.'), 'the second answer')
+  expect(api.requests).toHaveLength(2)
+  expect(api.requests[0]!.body).toMatchObject({ model: 'gpt-5-mini', stream: true })
+  expect(api.requests[0]!.body?.previous_response_id).toBeUndefined()
+  expect(api.requests[1]!.body?.previous_response_id).toBe('resp_first')
+})
+
+test('/reset starts fresh and /effort and /search change the next request', async () => {
+  api.enqueue(sse(textAnswer('One.', 1, { id: 'resp_one' })))
+  input.write('first\n')
+  await waitFor(() => printed.includes('One.'), 'the first answer')
+  input.write('/reset\n/effort high\n/search off\n')
+  await waitFor(() => printed.includes('Web search is now **off**') || printed.includes('Web search is now off'), 'the settings')
+  api.enqueue(sse(textAnswer('Two.', 1, { id: 'resp_two' })))
+  input.write('second\n')
+  await waitFor(() => printed.includes('Two.'), 'the second answer')
+  const second = api.requests[1]!.body!
+  expect(second.previous_response_id).toBeUndefined()
+  expect(second.reasoning).toEqual({ effort: 'high', summary: 'auto' })
+  expect(second.tools).not.toContainEqual({ type: 'web_search' })
+  expect(printed).toContain('New conversation started.')
+  expect(printed).toContain('Reasoning effort set to high.')
+})
+
+test('Ctrl-C stops a running answer without leaving the program', async () => {
+  api.enqueue(sse(textAnswer('This answer is far too long to wait for.', 20, { id: 'resp_long' }), { delayMs: 100 }))
+  input.write('tell me a story\n')
+  await waitFor(() => printed.includes('This'), 'the first text')
+  adapter.interrupt()
+  await waitFor(() => printed.includes('Stopped.'), 'the stop line')
+  expect(printed).not.toContain('wait for.')
+  api.enqueue(sse(textAnswer('Still here.', 1)))
+  input.write('are you there?\n')
+  await waitFor(() => printed.includes('Still here.'), 'the next answer')
+})
