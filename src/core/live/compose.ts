@@ -58,10 +58,10 @@ export function statusLabel(activity: Activity, t: LiveTranslate): string | unde
       return t('status.thinking')
     case 'searching':
       return activity.query
-        ? t('status.searching', { query: clip(activity.query, 80) })
+        ? t('status.searching', { query: clip(oneLine(activity.query), 80) })
         : t('status.searching_plain')
     case 'calling':
-      return t('status.calling', { name: clip(activity.name, 60) })
+      return t('status.calling', { name: clip(oneLine(activity.name), 60) })
     case 'writing':
       return undefined
   }
@@ -77,7 +77,9 @@ export function reasonLine(state: AnswerState, t: LiveTranslate): string | undef
     case 'cancelled':
       return t('reason.cancelled')
     case 'failed':
-      return t('reason.failed', { message: clip(state.error?.message || state.error?.code || 'error', 200) })
+      return t('reason.failed', {
+        message: clip(oneLine(state.error?.message || state.error?.code || 'error'), 200),
+      })
     case 'incomplete': {
       const reason = state.incompleteReason ?? 'unknown'
       return INCOMPLETE_KEYS.has(reason)
@@ -127,7 +129,7 @@ function trimBody(md: string): string {
 function sourcesBlock(format: MessageFormat, sources: Citation[], title = 'Sources'): string {
   const lines = [format.heading(title)]
   sources.forEach((c, i) => {
-    lines.push(format.source(i + 1, clip(c.title.trim(), 120), c.url))
+    lines.push(format.source(i + 1, clip(oneLine(c.title), 120), c.url))
   })
   return lines.join('\n')
 }
@@ -169,6 +171,11 @@ export function fitReasoning(
 
 function dropBrokenPair(s: string): string {
   return s.replace(/^[\uDC00-\uDFFF]|[\uD800-\uDBFF]$/g, '')
+}
+
+/** Text for one line: a status or a reason must not break the message's layout. */
+function oneLine(text: string): string {
+  return text.replace(/\s+/g, ' ').trim()
 }
 
 export function clip(text: string, max: number): string {

@@ -133,6 +133,8 @@ interface Slot {
   shownEnd?: number
 }
 
+/** Backoff after a failed call: the message's pace (at least 250 ms), doubled each time, at most 30 s. */
+const MIN_BACKOFF_MS = 250
 const MAX_BACKOFF_MS = 30_000
 
 class LiveEngine implements LaneTask {
@@ -361,8 +363,8 @@ class LiveEngine implements LaneTask {
       return
     }
     slot.failures++
-    slot.notBefore =
-      this.clock.now() + Math.min(MAX_BACKOFF_MS, this.surface.pace.perMessageMs * 2 ** slot.failures)
+    const base = Math.max(MIN_BACKOFF_MS, this.surface.pace.perMessageMs)
+    slot.notBefore = this.clock.now() + Math.min(MAX_BACKOFF_MS, base * 2 ** slot.failures)
     const transient = err instanceof SurfaceError && err.transient
     if (this.final && (!transient || slot.failures > (this.options.finalRetries ?? 5)))
       this.settle('failed', err)
