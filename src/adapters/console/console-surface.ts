@@ -15,15 +15,17 @@ export const CONSOLE_PACE = { perMessageMs: 80, perChatMs: 0 }
 
 export function createConsoleSurface(out: ConsoleOutput): Surface {
   let nextId = 1
-  let current: { id: string; printed: string } | undefined
+  let current: { id: string; printed: string; buttons: number } | undefined
 
   const rowsOf = (text: string): number => {
     const width = Math.max(1, out.columns ?? 80)
     return text.split('\n').reduce((rows, line) => rows + Math.max(1, Math.ceil([...line].length / width)), 0)
   }
 
-  const redraw = (text: string): void => {
+  const redraw = (content: Rendered): void => {
     if (!current) return
+    current.buttons = content.buttons?.length ?? current.buttons
+    const text = out.isTTY ? content.text : pipeText(content.text, current.buttons > 0)
     if (text.startsWith(current.printed)) {
       out.write(text.slice(current.printed.length))
     } else if (out.isTTY) {
@@ -46,15 +48,25 @@ export function createConsoleSurface(out: ConsoleOutput): Surface {
     format: 'plain',
     async send(content: Rendered): Promise<MessageRef> {
       if (current) out.write('\n')
-      current = { id: String(nextId++), printed: '' }
-      redraw(content.text)
+      current = { id: String(nextId++), printed: '', buttons: 0 }
+      redraw(content)
       return { id: current.id, chatId: 'console' }
     },
     async edit(ref: MessageRef, content: Rendered): Promise<void> {
       if (current?.id !== ref.id) return
-      redraw(content.text)
+      redraw(content)
     },
   }
+}
+
+/**
+ * In a pipe, a streaming message (it still has its Stop button) shows only the answer text before
+ * the cursor: the cursor and the status line below it would otherwise be printed at every step.
+ */
+function pipeText(text: string, streaming: boolean): string {
+  if (!streaming) return text
+  const cursor = text.indexOf('▍')
+  return cursor < 0 ? '' : text.slice(0, cursor).trimEnd()
 }
 
 function commonPrefixLength(a: string, b: string): number {

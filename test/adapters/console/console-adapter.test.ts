@@ -63,7 +63,10 @@ afterEach(async () => {
 test('an answer streams into the terminal and the conversation continues', async () => {
   api.enqueue(sse(textAnswer('Hello from Herald.', 3, { id: 'resp_first' })))
   input.write('hi there\n')
-  await waitFor(() => printed.includes('Hello from Herald.') && !printed.includes('▍', printed.lastIndexOf('Hello')), 'the answer')
+  await waitFor(
+    () => printed.includes('Hello from Herald.') && !printed.includes('▍', printed.lastIndexOf('Hello')),
+    'the answer',
+  )
   api.enqueue(sse(textAnswer('Second answer.', 2, { id: 'resp_second' })))
   input.write('and again\n')
   await waitFor(() => printed.includes('Second answer.'), 'the second answer')
@@ -78,7 +81,10 @@ test('/reset starts fresh and /effort and /search change the next request', asyn
   input.write('first\n')
   await waitFor(() => printed.includes('One.'), 'the first answer')
   input.write('/reset\n/effort high\n/search off\n')
-  await waitFor(() => printed.includes('Web search is now **off**') || printed.includes('Web search is now off'), 'the settings')
+  await waitFor(
+    () => printed.includes('Web search is now **off**') || printed.includes('Web search is now off'),
+    'the settings',
+  )
   api.enqueue(sse(textAnswer('Two.', 1, { id: 'resp_two' })))
   input.write('second\n')
   await waitFor(() => printed.includes('Two.'), 'the second answer')
@@ -91,7 +97,9 @@ test('/reset starts fresh and /effort and /search change the next request', asyn
 })
 
 test('Ctrl-C stops a running answer without leaving the program', async () => {
-  api.enqueue(sse(textAnswer('This answer is far too long to wait for.', 20, { id: 'resp_long' }), { delayMs: 100 }))
+  api.enqueue(
+    sse(textAnswer('This answer is far too long to wait for.', 20, { id: 'resp_long' }), { delayMs: 100 }),
+  )
   input.write('tell me a story\n')
   await waitFor(() => printed.includes('This'), 'the first text')
   adapter.interrupt()
