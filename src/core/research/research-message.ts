@@ -17,6 +17,8 @@ export interface KeptMessage {
   /** Offers new Markdown (latest wins); resolves when it is shown or given up (a deleted message). */
   show(markdown: string, buttons: Button[], final?: boolean): Promise<void>
   readonly ref: MessageRef | undefined
+  /** Drops what is not shown yet and shows nothing more (a runtime that stopped). */
+  close(): void
 }
 
 export interface KeptMessageInit {
@@ -111,6 +113,10 @@ export function keepMessage(init: KeptMessageInit): KeptMessage {
     },
     get ref() {
       return ref
+    },
+    close() {
+      gone = true
+      wake()
     },
   }
 }

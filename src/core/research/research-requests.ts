@@ -117,7 +117,7 @@ export async function pressRequest(
     if ((await s.store.holder(decidedKey(id))) !== undefined)
       return press.answer(t('research.already_decided'))
     await press.answer(t('research.expired'))
-    await card.show(t('research.expired'), [], true)
+    void card.show(t('research.expired'), [], true)
     return
   }
   const presser = personOf(press.user)
@@ -133,17 +133,17 @@ export async function pressRequest(
   await jobs.deleteRequest(id)
   if (s.clock.now() >= req.expiresAt) {
     await press.answer(t('research.expired'))
-    await card.show(decidedCard(t, req, t('research.expired')), [], true)
+    void card.show(decidedCard(t, req, t('research.expired')), [], true)
     return
   }
   if (action === 'x') {
     await press.answer()
-    await card.show(decidedCard(t, req, t('research.request_cancelled', { name: presser.name })), [], true)
+    void card.show(decidedCard(t, req, t('research.request_cancelled', { name: presser.name })), [], true)
     return
   }
   if (action === 'd') {
     await press.answer()
-    await card.show(decidedCard(t, req, t('research.declined_card', { admin: presser.name })), [], true)
+    void card.show(decidedCard(t, req, t('research.declined_card', { admin: presser.name })), [], true)
     await press.notify(t('research.declined', { requester: req.requester.name, admin: presser.name }))
     return
   }
@@ -151,7 +151,7 @@ export async function pressRequest(
   if (!verdict.ok) {
     const line = refusalLine(s, verdict, presser, req.estimate.highUsd)
     await press.answer(line)
-    await card.show(decidedCard(t, req, line), [], true)
+    void card.show(decidedCard(t, req, line), [], true)
     return
   }
   await press.answer()
@@ -193,7 +193,7 @@ export async function expireRequests(ctx: RequestContext): Promise<number> {
     const surface = s.adapters.get(req.chat.platform)?.surfaceFor(req.chat)
     if (!req.card || !surface) continue
     const card = keepMessage({ surface, lanes: s.lanes, ref: req.card })
-    await card.show(decidedCard(s.t, req, s.t('research.expired')), [], true)
+    void card.show(decidedCard(s.t, req, s.t('research.expired')), [], true)
   }
   return expired
 }

@@ -300,7 +300,11 @@ function createTracker(deps: RunnerDeps, driver: JobDriver): Tracker {
       const state = last
       if (knownId !== undefined && state && state.lastSequence > savedSequence) {
         savedSequence = state.lastSequence
-        void save((job) => ({ ...job, lastSequence: Math.max(job.lastSequence, state.lastSequence), searches: state.searches }))
+        void save((job) => ({
+          ...job,
+          lastSequence: Math.max(job.lastSequence, state.lastSequence),
+          searches: state.searches,
+        }))
       }
       await chain
     },

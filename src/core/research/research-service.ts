@@ -1,16 +1,14 @@
 import type { Services } from '../../commands/context.ts'
-import type { ButtonPress, ChatRef, Invocation } from '../chat.ts'
+import type { ButtonPress, Invocation } from '../chat.ts'
 import type { Clock } from '../clock.ts'
 import { HeraldError } from '../errors.ts'
-import type { Surface } from '../live/surface.ts'
 import { stateFromResponse } from '../responses/fold.ts'
 import { userMessage } from '../responses/messages.ts'
 import { type AnswerState, initialState } from '../responses/state.ts'
-import { BUTTON_PREFIX, buttonData, type Phase, parseButton, progressText } from './research-cards.ts'
+import { BUTTON_PREFIX, parseButton } from './research-cards.ts'
 import { deliver, outcomeOf } from './research-delivery.ts'
 import type { TypicalRun } from './research-estimate.ts'
 import { createResearchJobs, type JobOutcome, lockKey, personOf, type ResearchJob } from './research-jobs.ts'
-import { type KeptMessage, keepMessage } from './research-message.ts'
 import {
   expireRequests,
   type Origin,
@@ -19,6 +17,7 @@ import {
   requestResearch,
 } from './research-requests.ts'
 import { type RunnerDeps, type RunResult, runJob } from './research-runner.ts'
+import { JobRuntime, type RuntimeDeps } from './research-runtime.ts'
 
 /**
  * Deep research, as the rest of Herald sees it: the /research command, its buttons (data `rs:…`),
@@ -26,7 +25,8 @@ import { type RunnerDeps, type RunResult, runJob } from './research-runner.ts'
  * one process, which holds `research:lock:<id>` and renews it every ttl/3; a process that dies lets
  * the lock lapse and the periodic sweep of another (or the restarted one) takes the job over from
  * its saved response id and sequence number. At most `config.research.maxConcurrent` runs go at
- * once in a process; more wait in a queue, their position shown in their progress message.
+ * once in a process; more wait in a queue, their position shown in their progress message (a run
+ * resumed after a restart is already running upstream, so it is followed at once, past the limit).
  *
  * @example
  *   services.research = createResearch(services)
@@ -64,31 +64,6 @@ export interface ResearchOptions {
 /** Model choices of the command (only those in the registry are accepted). */
 export const RESEARCH_MODEL_CHOICES = ['o3-deep-research', 'o4-mini-deep-research'] as const
 
-/** Progress edits at most this often, besides the platform's pace; and at least this often, for the elapsed time. */
-const PROGRESS_MIN_GAP_MS = 5_000
-const PROGRESS_TICK_MS = 30_000
-
-interface Runtime {
-  job: ResearchJob
-  phase: Phase
-  state: AnswerState
-  /** Aborted to stop driving (stop(), a lost lock). */
-  controller: AbortController
-  /** Aborted when the run is over (delivery starts): no more progress renders. */
-  ticking: AbortController
-  /** Aborted when the runtime is over, whatever the reason (the lock is no longer renewed). */
-  ended: AbortController
-  surface: Surface
-  progress: KeptMessage
-  shown: string
-  openThread?: ((name: string) => Promise<Surface>) | undefined
-  cancelRequested: boolean
-  /** Writes of the job, one after another (each reads the job, changes it and writes it back). */
-  saving: Promise<void>
-  done: Promise<void>
-  finish: () => void
-}
-
 export function createResearch(s: Services, options: ResearchOptions = {}): Research {
   const clock = options.clock ?? s.clock
   const processId = options.processId ?? s.processId
@@ -96,9 +71,9 @@ export function createResearch(s: Services, options: ResearchOptions = {}): Rese
   const sweepMs = options.sweepMs ?? 30_000
   const pollMs = options.pollMs ?? 5_000
   const jobs = createResearchJobs(s.store)
-  const runtimes = new Map<string, Runtime>()
-  const queue: Runtime[] = []
-  const driving = new Set<Runtime>()
+  const runtimes = new Map<string, JobRuntime>()
+  const queue: JobRuntime[] = []
+  const driving = new Set<JobRuntime>()
   const sweeps = new AbortController()
   let sweeping = false
   let stopped = false
@@ -115,69 +90,38 @@ export function createResearch(s: Services, options: ResearchOptions = {}): Rese
   }
   const ctx: RequestContext = { s, jobs, processId, typical: options.estimate ?? {}, launch }
 
-  const surfaceOf = (chat: ChatRef, fallback?: Surface) =>
-    s.adapters.get(chat.platform)?.surfaceFor(chat) ?? fallback
-
-  function render(rt: Runtime): void {
-    if (rt.ticking.signal.aborted) return
-    const markdown = progressText(s.t, rt.job, rt.phase, rt.state, clock.now())
-    if (markdown === rt.shown) return
-    rt.shown = markdown
-    const cancel = {
-      label: s.t('research.button_cancel'),
-      data: buttonData('k', rt.job.id),
-      style: 'danger' as const,
-    }
-    void rt.progress.show(markdown, rt.phase.kind === 'cancelling' ? [] : [cancel])
+  const runtimeDeps: RuntimeDeps = {
+    s,
+    clock,
+    log,
+    jobs,
+    processId,
+    lockTtlMs,
+    onLockLost: (rt) => {
+      if (!driving.has(rt)) void end(rt)
+    },
   }
 
   function renderQueue(): void {
     queue.forEach((rt, i) => {
       rt.phase = { kind: 'waiting', position: i + 1 }
-      render(rt)
+      rt.render()
     })
   }
 
   /** Takes a job this process holds the lock of. */
   function adopt(job: ResearchJob, origin: Origin): boolean {
-    const surface = surfaceOf(job.chat, origin.surface)
+    const surface = s.adapters.get(job.chat.platform)?.surfaceFor(job.chat) ?? origin.surface
     if (!surface) {
       log.warn({ job: job.id, platform: job.chat.platform }, 'no surface for a research job: leaving it')
       void s.store.release(lockKey(job.id), processId)
       return false
     }
-    let finish!: () => void
-    const done = new Promise<void>((resolve) => {
-      finish = resolve
-    })
-    const rt: Runtime = {
-      job,
-      phase: { kind: 'running' },
-      state: { ...initialState(), searches: job.searches },
-      controller: new AbortController(),
-      ticking: new AbortController(),
-      ended: new AbortController(),
-      surface,
-      shown: '',
-      progress: keepMessage({
-        surface,
-        lanes: s.lanes,
-        ref: job.progress,
-        minGapMs: PROGRESS_MIN_GAP_MS,
-        onRef: (ref) => void save(rt, (j) => ({ ...j, progress: ref })),
-      }),
-      openThread: origin.openThread,
-      cancelRequested: false,
-      saving: Promise.resolve(),
-      done,
-      finish,
-    }
+    const rt = new JobRuntime(runtimeDeps, job, surface, origin.openThread)
     runtimes.set(job.id, rt)
-    void keepLock(rt)
-    void tick(rt)
+    rt.start()
     if (job.status === 'queued') {
       queue.push(rt)
-      renderQueue()
       pump()
     } else if (job.status === 'finished') {
       void redeliver(rt)
@@ -188,28 +132,22 @@ export function createResearch(s: Services, options: ResearchOptions = {}): Rese
   }
 
   async function launch(job: ResearchJob, origin: Origin): Promise<void> {
-    if (!(await s.store.claim(lockKey(job.id), processId, lockTtlMs))) return
+    if (!(await s.store.claim(lockKey(job.id), processId, lockTtlMs))) {
+      log.warn({ job: job.id }, 'a new research job was already claimed: not started here')
+      return
+    }
     await jobs.put(job)
     adopt(job, origin)
   }
 
-  function save(rt: Runtime, change: (job: ResearchJob) => ResearchJob): Promise<void> {
-    const write = rt.saving.then(async () => {
-      const next = await jobs.update(rt.job.id, change)
-      if (next) rt.job = next
-    })
-    rt.saving = write.catch((err: unknown) => log.warn({ err, job: rt.job.id }, 'could not save the research job'))
-    return write
-  }
-
   function pump(): void {
     while (!stopped && driving.size < s.config.research.maxConcurrent && queue.length > 0) {
-      void drive(queue.shift() as Runtime)
+      void drive(queue.shift() as JobRuntime)
     }
     renderQueue()
   }
 
-  async function drive(rt: Runtime): Promise<void> {
+  async function drive(rt: JobRuntime): Promise<void> {
     driving.add(rt)
     let result: RunResult
     try {
@@ -222,15 +160,15 @@ export function createResearch(s: Services, options: ResearchOptions = {}): Rese
         }
         rt.phase = { kind: 'starting' }
       } else rt.phase = rt.cancelRequested ? { kind: 'cancelling' } : { kind: 'running' }
-      render(rt)
+      rt.render()
       result = await runJob(deps, {
         job: rt.job,
         signal: rt.controller.signal,
-        save: (change) => save(rt, change),
+        save: (change) => rt.save(change),
         onState: (state) => {
           rt.state = state
           if (rt.phase.kind === 'starting' && state.responseId !== undefined) rt.phase = { kind: 'running' }
-          render(rt)
+          rt.render()
         },
         cancelRequested: () => rt.cancelRequested || rt.job.cancelRequested === true,
       })
@@ -266,10 +204,10 @@ export function createResearch(s: Services, options: ResearchOptions = {}): Rese
     await finishJob(rt, state, outcome)
   }
 
-  async function finishJob(rt: Runtime, state: AnswerState, outcome: JobOutcome): Promise<void> {
+  async function finishJob(rt: JobRuntime, state: AnswerState, outcome: JobOutcome): Promise<void> {
     try {
-      rt.ticking.abort()
-      const update = (change: (job: ResearchJob) => ResearchJob) => save(rt, change).then(() => rt.job)
+      rt.stopRendering()
+      const update = (change: (job: ResearchJob) => ResearchJob) => rt.save(change).then(() => rt.job)
       await deliver(s, update, processId, rt.job, state, outcome, rt)
     } catch (err) {
       log.error({ err, job: rt.job.id }, 'research delivery failed')
@@ -278,13 +216,13 @@ export function createResearch(s: Services, options: ResearchOptions = {}): Rese
     }
   }
 
-  async function cancelBeforeStart(rt: Runtime): Promise<void> {
+  async function cancelBeforeStart(rt: JobRuntime): Promise<void> {
     await s.budgets.unreserveResearch(rt.job.approver.key)
     await finishJob(rt, rt.state, { status: 'cancelled', note: 'not_sent', finishedAt: clock.now() })
   }
 
   /** A job found finished but not delivered (a restart between the two): its report comes from the API. */
-  async function redeliver(rt: Runtime): Promise<void> {
+  async function redeliver(rt: JobRuntime): Promise<void> {
     let state: AnswerState = {
       ...initialState(),
       status: rt.job.outcome?.status ?? 'failed',
@@ -302,51 +240,15 @@ export function createResearch(s: Services, options: ResearchOptions = {}): Rese
     await finishJob(rt, state, rt.job.outcome ?? outcomeOf(state, clock.now()))
   }
 
-  /** The runtime is over: timers stop, the lock goes (a lost one is not ours to release), the process forgets it. */
-  async function end(rt: Runtime): Promise<void> {
-    rt.ticking.abort()
-    rt.ended.abort()
+  /** The runtime is over: it leaves the queue and this process, and lets the lock go. */
+  async function end(rt: JobRuntime): Promise<void> {
     const at = queue.indexOf(rt)
     if (at >= 0) {
       queue.splice(at, 1)
       renderQueue()
     }
     runtimes.delete(rt.job.id)
-    await s.store.release(lockKey(rt.job.id), processId).catch(() => false)
-    rt.finish()
-  }
-
-  async function keepLock(rt: Runtime): Promise<void> {
-    const signal = rt.ended.signal
-    while (!signal.aborted) {
-      try {
-        await clock.sleep(Math.max(1, Math.floor(lockTtlMs / 3)), signal)
-      } catch {
-        return
-      }
-      try {
-        if (await s.store.renew(lockKey(rt.job.id), processId, lockTtlMs)) continue
-      } catch (err) {
-        log.warn({ err, job: rt.job.id }, 'could not renew the research lock')
-        continue
-      }
-      if (signal.aborted) return
-      log.warn({ job: rt.job.id }, 'research lock lost: another process drives this job now')
-      rt.controller.abort()
-      if (!driving.has(rt)) await end(rt)
-      return
-    }
-  }
-
-  async function tick(rt: Runtime): Promise<void> {
-    while (!rt.ticking.signal.aborted) {
-      try {
-        await clock.sleep(PROGRESS_TICK_MS, rt.ticking.signal)
-      } catch {
-        return
-      }
-      render(rt)
-    }
+    await rt.close()
   }
 
   async function cancelJob(press: ButtonPress, id: string): Promise<void> {
@@ -365,15 +267,16 @@ export function createResearch(s: Services, options: ResearchOptions = {}): Rese
       if (at >= 0) {
         queue.splice(at, 1)
         renderQueue()
-        return cancelBeforeStart(rt)
+        void cancelBeforeStart(rt)
+        return
       }
       rt.phase = { kind: 'cancelling' }
-      render(rt)
+      rt.render()
     }
     const responseId = rt?.job.responseId ?? job.responseId
     if (responseId === undefined) {
       // Not sent yet, or sent by another process that has not saved the id: it cancels as soon as it does.
-      if (rt) await save(rt, (j) => ({ ...j, cancelRequested: true }))
+      if (rt) await rt.save((j) => ({ ...j, cancelRequested: true }))
       else await jobs.update(id, (j) => ({ ...j, cancelRequested: true }))
       return
     }

@@ -9,7 +9,11 @@ import { formatFor } from '../../../src/core/live/format.ts'
 import type { Button, MessageRef, TextFormat } from '../../../src/core/live/surface.ts'
 import { silentLogger } from '../../../src/core/log.ts'
 import { createResearchJobs, type ResearchJob } from '../../../src/core/research/research-jobs.ts'
-import { createResearch, type Research, type ResearchOptions } from '../../../src/core/research/research-service.ts'
+import {
+  createResearch,
+  type Research,
+  type ResearchOptions,
+} from '../../../src/core/research/research-service.ts'
 import type { ResponsesClient } from '../../../src/core/responses/client.ts'
 import type { ResponseUsage } from '../../../src/core/responses/events.ts'
 import { createServices } from '../../../src/core/services.ts'
@@ -62,8 +66,8 @@ export function researchRun(id: string, report = longReport): Transcript {
     .completed(researchUsage)
 }
 
-/** Events up to and including the last search (queued 0-1, in_progress 2, 3 × 5 search events). */
-export const SEARCHES_DONE = 17
+/** Events up to and including the last search: queued 0-1, in_progress 2, three searches of 5 events (3-17). */
+export const SEARCHES_DONE = 18
 
 export interface Notice {
   chat: ChatRef
@@ -89,9 +93,18 @@ export interface Harness {
   files: Array<{ chat: string; name: string; text: string; caption: string | undefined }>
   surface(chat: ChatRef): FakeSurface
   /** Another process on the same store and API (a restart, or a second machine). */
-  process(processId: string, options?: ResearchOptions & { store?: Store }): Promise<{ services: Services; research: Research }>
-  command(user: UserRef, chat: ChatRef, question: string, model?: string): Promise<void>
-  press(user: UserRef, chat: ChatRef, data: string, message: MessageRef, research?: Research): Promise<PressResult>
+  process(
+    processId: string,
+    options?: ResearchOptions & { store?: Store },
+  ): Promise<{ services: Services; research: Research }>
+  command(user: UserRef, chat: ChatRef, question: string, model?: string, research?: Research): Promise<void>
+  press(
+    user: UserRef,
+    chat: ChatRef,
+    data: string,
+    message: MessageRef,
+    research?: Research,
+  ): Promise<PressResult>
   job(id: string): Promise<ResearchJob | undefined>
   /** Advances the fake clock in small steps, letting real I/O run, until `condition` holds. */
   until(condition: () => boolean | Promise<boolean>, what: string, stepMs?: number): Promise<void>
@@ -183,7 +196,8 @@ export function useResearchHarness(options: HarnessOptions = {}): Harness {
     const first = await h.process('p1')
     h.services = first.services
     h.research = first.research
-    h.command = (user, chat, question, model) => h.research.command(h.services, invocation(h, user, chat, question, model))
+    h.command = (user, chat, question, model, research = h.research) =>
+      research.command(h.services, invocation(h, user, chat, question, model))
     h.press = async (user, chat, data, message, research = h.research) => {
       const result: PressResult = { answers: [], notices: [] }
       const press: ButtonPress = {
@@ -212,7 +226,8 @@ export function useResearchHarness(options: HarnessOptions = {}): Harness {
       }
       throw new Error(`timed out waiting for ${what}`)
     }
-    h.posts = () => h.fake.requests.filter((r) => r.method === 'POST' && r.pathname === '/v1/responses').length
+    h.posts = () =>
+      h.fake.requests.filter((r) => r.method === 'POST' && r.pathname === '/v1/responses').length
   })
   afterEach(async () => {
     for (const cleanup of cleanups.splice(0).reverse()) await cleanup()
@@ -222,7 +237,11 @@ export function useResearchHarness(options: HarnessOptions = {}): Harness {
 
 async function send(h: Harness, chat: ChatRef, markdown: string, buttons: Button[]): Promise<Notice> {
   const surface = h.surface(chat)
-  const ref = await surface.send({ text: formatFor(surface.format).body(markdown), format: surface.format, buttons })
+  const ref = await surface.send({
+    text: formatFor(surface.format).body(markdown),
+    format: surface.format,
+    buttons,
+  })
   const notice = { chat, markdown, buttons, ref }
   h.notices.push(notice)
   return notice
@@ -250,4 +269,32 @@ export function requestIdOf(notice: Notice | undefined): string {
 /** The current text of a message of the fake surface. */
 export function textOf(surface: FakeSurface, ref: MessageRef | undefined): string {
   return surface.messages.find((m) => m.ref.id === ref?.id)?.text ?? ''
+}
+
+/**
+ * Ada asks in the group and confirms; resolves once the job saved its response id and progress message.
+ * The run's script must be queued (or routed) on the fake first.
+ */
+export async function confirmRun(
+  h: Harness,
+  responseId: string,
+  options: { question?: string; research?: Research; wait?: 'started' | 'queued' } = {},
+): Promise<string> {
+  const research = options.research ?? h.research
+  await h.command(
+    ada,
+    group,
+    options.question ?? 'How efficient are the best solar cells today?',
+    undefined,
+    research,
+  )
+  const card = h.notices.at(-1)
+  const requestId = requestIdOf(card)
+  await h.press(ada, group, `rs:c:${requestId}`, card!.ref, research)
+  await h.until(async () => {
+    const job = await h.job(requestId)
+    if (options.wait === 'queued') return job?.progress !== undefined
+    return job?.responseId === responseId && job.progress !== undefined
+  }, 'the job started')
+  return requestId
 }

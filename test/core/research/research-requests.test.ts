@@ -50,10 +50,15 @@ describe('who may start research', () => {
 
     const approved = await h.press(ada, group, `rs:a:${id}`, card.ref)
     expect(approved.answers).toEqual([undefined])
-    expect(approved.notices.map((n) => n.markdown)).toEqual(['Bob: your research request was approved by Ada.'])
+    expect(approved.notices.map((n) => n.markdown)).toEqual([
+      'Bob: your research request was approved by Ada.',
+    ])
     await h.until(() => h.posts() === 1, 'the research request')
     await h.until(async () => (await h.job(id))?.responseId === 'resp_a', 'the response id')
-    expect(await h.job(id)).toMatchObject({ requester: { key: 'telegram:2' }, approver: { key: 'telegram:1' } })
+    expect(await h.job(id)).toMatchObject({
+      requester: { key: 'telegram:2' },
+      approver: { key: 'telegram:1' },
+    })
     h.fake.finishBackground('resp_a')
     await h.until(async () => (await h.job(id))?.status === 'delivered', 'the delivery')
     expect(textOf(h.surface(group), card.ref)).toBe(
@@ -73,7 +78,9 @@ describe('who may start research', () => {
     const card = h.notices[0]!
     const id = requestIdOf(card)
     const declined = await h.press(ada, group, `rs:d:${id}`, card.ref)
-    expect(declined.notices.map((n) => n.markdown)).toEqual(['Bob: your research request was declined by Ada.'])
+    expect(declined.notices.map((n) => n.markdown)).toEqual([
+      'Bob: your research request was declined by Ada.',
+    ])
     await h.until(() => textOf(h.surface(group), card.ref).endsWith('Declined by Ada.'), 'the card edit')
     expect(h.surface(group).messages.find((m) => m.ref.id === card.ref.id)?.buttons).toEqual([])
     const late = await h.press(cy, group, `rs:a:${id}`, card.ref)
@@ -88,7 +95,10 @@ describe('who may start research', () => {
     await h.clock.advance(60 * 60_000)
     const late = await h.press(ada, group, `rs:a:${requestIdOf(card)}`, card.ref)
     expect(late.answers).toEqual(['This research request expired.'])
-    await h.until(() => textOf(h.surface(group), card.ref).endsWith('This research request expired.'), 'the card edit')
+    await h.until(
+      () => textOf(h.surface(group), card.ref).endsWith('This research request expired.'),
+      'the card edit',
+    )
     expect(h.fake.requests).toEqual([])
   })
 
@@ -96,7 +106,11 @@ describe('who may start research', () => {
     await h.command(bob, group, question)
     const card = h.notices[0]!
     expect(await h.research.resumeAll()).toBe(0)
-    await h.until(() => textOf(h.surface(group), card.ref).endsWith('This research request expired.'), 'the sweep', 60_000)
+    await h.until(
+      () => textOf(h.surface(group), card.ref).endsWith('This research request expired.'),
+      'the sweep',
+      60_000,
+    )
     expect(h.clock.now()).toBeGreaterThanOrEqual(START + 60 * 60_000)
     expect(await h.services.store.keys('research-requests')).toEqual([])
     expect(h.fake.requests).toEqual([])
@@ -112,8 +126,13 @@ describe('who may start research', () => {
     }
     const cancelled = await h.press(ada, group, `rs:x:${id}`, card.ref)
     expect(cancelled.answers).toEqual([undefined])
-    await h.until(() => textOf(h.surface(group), card.ref).endsWith('Cancelled by Ada; nothing was sent.'), 'the card edit')
-    expect((await h.press(ada, group, `rs:c:${id}`, card.ref)).answers).toEqual(['This request was already handled.'])
+    await h.until(
+      () => textOf(h.surface(group), card.ref).endsWith('Cancelled by Ada; nothing was sent.'),
+      'the card edit',
+    )
+    expect((await h.press(ada, group, `rs:c:${id}`, card.ref)).answers).toEqual([
+      'This request was already handled.',
+    ])
     expect(h.fake.requests).toEqual([])
   })
 
@@ -165,7 +184,8 @@ describe('research budgets', () => {
     // Another run took today's only slot meanwhile.
     expect(await h.services.budgets.reserveResearch('telegram:1', 1)).toMatchObject({ ok: true })
     const pressed = await h.press(ada, group, `rs:c:${requestIdOf(card)}`, card.ref)
-    const line = 'Research refused: Ada has started 1 research runs today, the daily limit. It resets at 00:00 UTC.'
+    const line =
+      'Research refused: Ada has started 1 research runs today, the daily limit. It resets at 00:00 UTC.'
     expect(pressed.answers).toEqual([line])
     await h.until(() => textOf(h.surface(group), card.ref).endsWith(line), 'the card edit')
     expect(h.fake.requests).toEqual([])

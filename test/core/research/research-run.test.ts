@@ -81,7 +81,10 @@ describe('a confirmed research run', () => {
     expect(progress).toBeDefined()
 
     h.fake.advanceBackground('resp_r1', SEARCHES_DONE - 2)
-    await h.until(() => textOf(surface, progress).includes('3 searches'), 'the searches in the progress message')
+    await h.until(
+      () => textOf(surface, progress).includes('3 searches'),
+      'the searches in the progress message',
+    )
     expect(textOf(surface, progress)).toMatch(
       new RegExp(
         `^Deep research · o3-deep-research\\n│ ${question.replace('?', '\\?')}\\nResearching… · \\d+ (s|min)\\n` +
@@ -98,7 +101,9 @@ describe('a confirmed research run', () => {
     expect(line).toMatch(/^Research finished in \d+ (s|min) · 3 searches · \$2\.83$/)
     expect(surface.messages.find((m) => m.ref.id === progress?.id)?.buttons).toEqual([])
 
-    const report = surface.messages.filter((m) => Number(m.ref.id) > Number(progress?.id) && !m.text.startsWith('[file'))
+    const report = surface.messages.filter(
+      (m) => Number(m.ref.id) > Number(progress?.id) && !m.text.startsWith('[file'),
+    )
     expect(report.length).toBeGreaterThanOrEqual(8)
     expect(report.every((m) => m.text.length <= 1000)).toBe(true)
     const whole = report.map((m) => m.text).join('\n')
@@ -139,7 +144,8 @@ describe('a confirmed research run', () => {
     const edits = h.surface(group).calls.filter((c) => c.kind === 'edit' && c.ref?.id === progress?.id)
     expect(edits.length).toBeGreaterThan(1)
     const pace = h.surface(group).pace.perMessageMs
-    for (let i = 1; i < edits.length; i++) expect(edits[i]!.at - edits[i - 1]!.at).toBeGreaterThanOrEqual(pace)
+    for (let i = 1; i < edits.length; i++)
+      expect(edits[i]!.at - edits[i - 1]!.at).toBeGreaterThanOrEqual(pace)
   })
 
   test('cancel sends POST /responses/{id}/cancel and the run is reported as cancelled', async () => {
@@ -177,6 +183,10 @@ describe('a confirmed research run', () => {
       'Research could not start: The AI service had an internal error. Please try again. It was not retried and does not count toward today’s runs.',
     )
     expect(h.posts()).toBe(1)
-    expect(await h.services.budgets.checkResearch('telegram:1', 1)).toEqual({ ok: true, spentUsd: 0, runsToday: 0 })
+    expect(await h.services.budgets.checkResearch('telegram:1', 1)).toEqual({
+      ok: true,
+      spentUsd: 0,
+      runsToday: 0,
+    })
   })
 })
