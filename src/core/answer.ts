@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import type { Services } from '../commands/context.ts'
 import type { Invocation } from './chat.ts'
-import { HeraldError, InputError } from './errors.ts'
+import { type ErrorKind, HeraldError, InputError } from './errors.ts'
 import type { MessageKey } from './i18n.ts'
 import { createInflightRecorder } from './inflight.ts'
 import type { LiveTranslate } from './live/compose.ts'
@@ -155,6 +155,11 @@ export async function answer(s: Services, inv: Invocation, req: AskRequest): Pro
     state = await stream(s, inv, { prompt, model, effort, search, images }, controller.signal, onState)
     const problem = upstreamProblem(state)
     if (problem) s.metrics.upstreamErrors.inc({ kind: problem })
+    if (state.status === 'failed' && state.error) {
+      // The stream's own failure (an `error` event, `response.failed`): its words are for the operator.
+      log.warn({ err: state.error }, 'answer failed')
+      state = { ...state, error: { code: state.error.code, message: streamFailureLine(s, state.error.code) } }
+    }
   } catch (err) {
     state = failedState(s, state, err)
     if (!(err instanceof HeraldError && err.kind === 'aborted')) log.warn({ err }, 'answer failed')
@@ -272,6 +277,12 @@ function upstreamProblem(state: AnswerState): string | undefined {
   if (state.incompleteReason === 'stream_ended') return 'stream'
   if (state.incompleteReason === 'timeout') return 'timeout'
   return undefined
+}
+
+/** The line people read for a failure the stream reported, by its code; never the upstream message. */
+function streamFailureLine(s: Services, code: string): string {
+  const kind: ErrorKind = /quota/.test(code) ? 'quota' : /rate_limit/.test(code) ? 'rate_limited' : 'server'
+  return userMessage(kind, s.lang)
 }
 
 function failedState(s: Services, state: AnswerState, err: unknown): AnswerState {

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, test } from 'vitest'
 import { translator } from '../../src/core/i18n.ts'
 import { userMessage } from '../../src/core/responses/messages.ts'
 import { apiError, sse } from '../fakes/fake-responses-api.ts'
-import { textAnswer } from '../fakes/fake-responses-transcripts.ts'
+import { errorEventAnswer, textAnswer } from '../fakes/fake-responses-transcripts.ts'
 import {
   botMessages,
   type DiscordE2E,
@@ -76,24 +76,32 @@ describe('secrets', () => {
         type: 'invalid_request_error',
         code: 'invalid_api_key',
       }),
+      // A stream that fails midway, its error event echoing the key.
+      sse(errorEventAnswer('Partial answer', 'server_error', `Upstream failed for key ${OPENAI_KEY}`)),
     )
     fake.userMessage({ content: mention(fake, 'hello') })
     await e2e.answersFinished(1)
     const failing = fake.slash({ name: 'ask', options: { prompt: 'this one fails' } })
     await e2e.answersFinished(2)
+    const cut = fake.userMessage({ content: mention(fake, 'this one fails midway') })
+    await e2e.answersFinished(3)
     fake.slash({ name: 'status', user: fake.alice })
     fake.slash({ name: 'model', options: { name: 'gpt-5' }, user: fake.bob })
     await fake.waitFor(() => ephemerals(fake).length === 2)
     await e2e.restart()
 
-    // The failure is one clear line in the chat, without the upstream's words.
+    // A failure is one clear line in the chat, without the upstream's words; partial text is kept.
     expect(fake.message(failing.originalId!)!.content).toBe(
       `-# ${t('reason.failed', { message: userMessage('auth', 'en') })}`,
     )
-    // The key did reach the logs' writer, inside the logged upstream error, and was scrubbed.
-    expect(e2e.logs.some((l) => l.msg === 'answer failed' && JSON.stringify(l).includes('[redacted]'))).toBe(
-      true,
+    const partial = botMessages(fake).find((m) => m.reference?.message_id === cut.id)!
+    expect(partial.content).toBe(
+      `Partial answer\n\n-# ${t('reason.failed', { message: userMessage('server', 'en') })}`,
     )
+    // The key did reach the logs' writer, inside the logged upstream errors, and was scrubbed.
+    const failures = e2e.logs.filter((l) => l.msg === 'answer failed')
+    expect(failures).toHaveLength(2)
+    for (const line of failures) expect(JSON.stringify(line)).toContain('[redacted]')
     expect(upstream.requests.every((r) => r.headers.authorization === `Bearer ${OPENAI_KEY}`)).toBe(true)
 
     const everything = [
