@@ -7,8 +7,13 @@ import { expect } from 'vitest'
 import { type Config, type Env, loadConfig, secretsOf } from '../../src/core/config.ts'
 import { createLogger } from '../../src/core/log.ts'
 import { type Running, startHerald } from '../../src/main.ts'
-import { type FakeResponsesApi, type Script, sse, startFakeResponsesApi } from '../fakes/fake-responses-api.ts'
-import { toSseFrames, Transcript } from '../fakes/fake-responses-transcripts.ts'
+import {
+  type FakeResponsesApi,
+  type Script,
+  sse,
+  startFakeResponsesApi,
+} from '../fakes/fake-responses-api.ts'
+import { Transcript, toSseFrames } from '../fakes/fake-responses-transcripts.ts'
 import {
   type FakeTelegram,
   type FakeTelegramOptions,
@@ -335,10 +340,17 @@ export function expectNoLeaks(stack: E2eStack<unknown>, outgoing: readonly strin
  * A stream in phases: the events up to and including each one `cut` picks form one chunk, and the
  * chunks go `delayMs` apart (the first too), so a state (thinking, searching) holds long enough to be shown.
  */
-export function inPhases(events: readonly object[], cut: (event: { type?: string }) => boolean, delayMs: number): Script {
+export function inPhases(
+  events: readonly object[],
+  cut: (event: { type?: string }) => boolean,
+  delayMs: number,
+): Script {
   const chunks: string[] = []
   let chunk = ''
-  for (const frame of toSseFrames(events).map((frame, i) => ({ frame, event: events[i] as { type?: string } }))) {
+  for (const frame of toSseFrames(events).map((frame, i) => ({
+    frame,
+    event: events[i] as { type?: string },
+  }))) {
     chunk += frame.frame
     if (cut(frame.event)) {
       chunks.push(chunk)
@@ -350,7 +362,10 @@ export function inPhases(events: readonly object[], cut: (event: { type?: string
 }
 
 /** Telegram calls refused or rate limited, violations of a running retry_after, and leaks: none. */
-export function expectCleanTelegram(stack: E2eStack<FakeTelegram>, options: { rateLimits?: number } = {}): void {
+export function expectCleanTelegram(
+  stack: E2eStack<FakeTelegram>,
+  options: { rateLimits?: number } = {},
+): void {
   const fake = stack.platform
   expect(telegramRefusals(fake)).toEqual([])
   expect(fake.violations).toEqual([])

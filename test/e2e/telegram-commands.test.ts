@@ -79,7 +79,7 @@ describe('Telegram commands, end to end', () => {
 
     const body = responses.requests[0]?.body
     expect([body?.model, body?.reasoning]).toEqual(['gpt-5', { effort: 'high', summary: 'auto' }])
-    expect((body?.tools as { type: string }[]).some((t) => t.type === 'web_search')).toBe(false)
+    expect(((body?.tools ?? []) as { type: string }[]).some((t) => t.type === 'web_search')).toBe(false)
     expectCleanTelegram(e2e!)
   })
 
@@ -105,7 +105,10 @@ describe('Telegram commands, end to end', () => {
 
   test('/cancel stops the running answer, keeping its text', async () => {
     const { platform: tg, responses } = await start()
-    const slow = new Transcript({ id: 'resp_slow' }).start().message(['Let me think', ' about that']).completed()
+    const slow = new Transcript({ id: 'resp_slow' })
+      .start()
+      .message(['Let me think', ' about that'])
+      .completed()
     responses.enqueue(sse(slow.events, { stallAfter: slow.events.length - 4 }))
     const asked = tg.userSays({ chat: CHAT, from: ADA, text: 'a hard question' })
     const message = await tg.waitFor(() => {

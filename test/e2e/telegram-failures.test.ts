@@ -9,8 +9,10 @@ import {
   E2E_OPENAI_KEY,
   type E2eStack,
   expectCleanTelegram,
+  expectNoLeaks,
   finishedAnswers,
   startE2e,
+  telegramOutgoingTexts,
   telegramPlatform,
   textEvents,
 } from './harness.ts'
@@ -42,11 +44,17 @@ describe('Telegram failures, end to end', () => {
     await tg.waitFor(() => finishedAnswers(e2e!).length === 1, 10_000)
 
     // One edit finds the message gone; nothing more is sent for that answer.
-    const after = tg.calls.slice(deletedAt).filter((c) => ['sendMessage', 'editMessageText'].includes(c.method))
+    const after = tg.calls
+      .slice(deletedAt)
+      .filter((c) => ['sendMessage', 'editMessageText'].includes(c.method))
     expect(after.map((c) => [c.method, c.status, c.error])).toEqual([
       ['editMessageText', 400, 'Bad Request: message to edit not found'],
     ])
-    expect(finishedAnswers(e2e)[0]).toMatchObject({ status: 'incomplete', reason: 'aborted', outcome: 'gone' })
+    expect(finishedAnswers(e2e)[0]).toMatchObject({
+      status: 'incomplete',
+      reason: 'aborted',
+      outcome: 'gone',
+    })
     // Herald closed the upstream stream before its end.
     await tg.waitFor(() => tap?.exchanges[0]?.outcome !== 'open')
     expect(tap?.exchanges.map((x) => x.outcome)).toEqual(['closed'])
@@ -57,6 +65,7 @@ describe('Telegram failures, end to end', () => {
     // The refused edit is the only one: Telegram answered it 400 because the person deleted the message.
     expect(tg.calls.filter((c) => c.status >= 400 && c.method !== 'getUpdates')).toHaveLength(1)
     expect(tg.violations).toEqual([])
+    expectNoLeaks(e2e, telegramOutgoingTexts(tg))
   })
 
   test('an upstream 500 before the first byte is retried, then ends in one clear line', async () => {
@@ -113,7 +122,9 @@ describe('Telegram failures, end to end', () => {
     const calls = chatCalls(tg, CHAT.id)
     expect(calls.every((c) => !String(c.body.text).includes('Incorrect API key'))).toBe(true)
     // The operator's log tells what happened, with the key scrubbed.
-    expect(allLogLines(e2e).some((line) => line.includes('Incorrect API key provided: [redacted]'))).toBe(true)
+    expect(allLogLines(e2e).some((line) => line.includes('Incorrect API key provided: [redacted]'))).toBe(
+      true,
+    )
     expect(e2e.secrets).toEqual(expect.arrayContaining([E2E_OPENAI_KEY, tg.token]))
     expectCleanTelegram(e2e)
   })

@@ -54,13 +54,16 @@ describe('Telegram private chat, end to end', () => {
       inline_keyboard: [[{ text: 'Stop', callback_data: expect.stringMatching(/^stop:/) }]],
     })
     expect(edits.length).toBeGreaterThanOrEqual(2)
-    expect(edits.every((c) => c.method === 'editMessageText' && c.body.message_id === message.message_id)).toBe(
-      true,
-    )
+    expect(
+      edits.every((c) => c.method === 'editMessageText' && c.body.message_id === message.message_id),
+    ).toBe(true)
     // While streaming: a growing prefix of the answer with the cursor after it.
     const partial = edits.slice(0, -1).map((c) => String(c.body.text))
     expect(
-      partial.some((text) => text.endsWith(' ▍') && answer.startsWith(text.slice(0, -2)) && text.length - 2 < answer.length),
+      partial.some(
+        (text) =>
+          text.endsWith(' ▍') && answer.startsWith(text.slice(0, -2)) && text.length - 2 < answer.length,
+      ),
     ).toBe(true)
     expect(edits.at(-1)?.body).toMatchObject({ text: answer, parse_mode: 'HTML' })
     expect(edits.at(-1)?.body.reply_markup).toBeUndefined()
@@ -85,7 +88,9 @@ describe('Telegram private chat, end to end', () => {
       reasoning: { effort: 'medium', summary: 'auto' },
     })
     expect(body?.previous_response_id).toBeUndefined()
-    expect((body?.tools as { type: string }[])[0]).toEqual({ type: 'web_search' })
+    // Web search (on by default) and Herald's own function tools.
+    const tools = (body?.tools ?? []) as { type: string; name?: string }[]
+    expect(tools.map((t) => t.name ?? t.type)).toEqual(['web_search', 'calculate', 'current_time'])
     expect(responses.requests[1]?.body).toMatchObject({
       previous_response_id: 'resp_1',
       input: [{ role: 'user', content: [{ type: 'input_text', text: 'second question' }] }],
@@ -119,7 +124,9 @@ describe('Telegram private chat, end to end', () => {
       ['and now?', 'resp_3'],
       ['fresh start', undefined],
     ])
-    const resetReply = tg.botMessages(CHAT).find((m) => m.reply_to_message?.message_id === reset.message?.message_id)
+    const resetReply = tg
+      .botMessages(CHAT)
+      .find((m) => m.reply_to_message?.message_id === reset.message?.message_id)
     expect(resetReply?.text).toBe('New conversation started.')
     expectCleanTelegram(e2e!)
   })
@@ -127,7 +134,9 @@ describe('Telegram private chat, end to end', () => {
   test('a photo with a caption is sent upstream as text and a data URL image', async () => {
     const { platform: tg, responses } = await start()
     responses.route = answerBy(() => 'A small test pattern.')
-    const bytes = new Uint8Array([0xff, 0xd8, 0xff, 0xe0, 0, 16, 74, 70, 73, 70, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9])
+    const bytes = new Uint8Array([
+      0xff, 0xd8, 0xff, 0xe0, 0, 16, 74, 70, 73, 70, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9,
+    ])
     const { answer } = await askAndWait(e2e!, {
       chat: CHAT,
       from: ADA,
@@ -141,7 +150,10 @@ describe('Telegram private chat, end to end', () => {
         role: 'user',
         content: [
           { type: 'input_text', text: 'what is in this picture?' },
-          { type: 'input_image', image_url: `data:image/jpeg;base64,${Buffer.from(bytes).toString('base64')}` },
+          {
+            type: 'input_image',
+            image_url: `data:image/jpeg;base64,${Buffer.from(bytes).toString('base64')}`,
+          },
         ],
       },
     ])

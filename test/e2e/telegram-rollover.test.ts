@@ -22,7 +22,9 @@ afterEach(async () => {
 })
 
 const paragraph = (i: number) =>
-  `Paragraph ${i} tells part ${i} of the story, ` + 'with plain words that carry no markup at all '.repeat(8).trim() + '.'
+  `Paragraph ${i} tells part ${i} of the story, ` +
+  'with plain words that carry no markup at all '.repeat(8).trim() +
+  '.'
 const code = Array.from(
   { length: 120 },
   (_, i) => `const value${i} = compute(${i}) + offset * ${i} // line ${i} of the listing`,

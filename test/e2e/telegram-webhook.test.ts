@@ -3,6 +3,7 @@ import type { FakeTelegram } from '../fakes/fake-telegram.ts'
 import {
   answerBy,
   askAndWait,
+  chatCalls,
   type E2eStack,
   expectCleanTelegram,
   finishedAnswers,
@@ -56,7 +57,10 @@ describe('Telegram webhook mode and restarts, end to end', () => {
     expect(tg.botMessages(CHAT).map((m) => m.text)).toEqual(['Hooked: over the hook', 'Hooked: second'])
     expect(finishedAnswers(e2e)).toHaveLength(2)
     const health = await fetch(`http://127.0.0.1:${port}/healthz`)
-    expect([health.status, await health.json()]).toEqual([200, { ok: true, checks: { store: true, telegram: true } }])
+    expect([health.status, await health.json()]).toEqual([
+      200,
+      { ok: true, checks: { store: true, telegram: true } },
+    ])
     expectCleanTelegram(e2e)
   })
 
@@ -69,7 +73,7 @@ describe('Telegram webhook mode and restarts, end to end', () => {
 
     // A new process does not know when the old one last wrote to the chat: let Telegram's one-second
     // window pass, as a real restart does, so a 429 here would be Herald's own pacing at fault.
-    const lastCall = tg.calls.filter((c) => c.method === 'editMessageText').at(-1)!.at
+    const lastCall = chatCalls(tg, CHAT.id).at(-1)!.at
     await tg.waitFor(() => Date.now() > lastCall + 1100)
     const before = e2e.herald
     await e2e.restart()

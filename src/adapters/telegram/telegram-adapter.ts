@@ -132,10 +132,15 @@ export function createTelegramAdapter(options: TelegramAdapterOptions): Telegram
       const surface = surfaceOf(chat, replyTo, threadId)
       const buttons = notifyOptions?.buttons
       if (!options.lanes) {
-        return surface.send({ text: toTelegramHtml(text), format: 'telegram-html', ...(buttons ? { buttons } : {}) })
+        return surface.send({
+          text: toTelegramHtml(text),
+          format: 'telegram-html',
+          ...(buttons ? { buttons } : {}),
+        })
       }
       const posted = await postText(surface, options.lanes, text, buttons ? { finalButtons: buttons } : {})
-      if (posted.outcome !== 'delivered') throw posted.error ?? new Error(`telegram notify: ${posted.outcome}`)
+      if (posted.outcome !== 'delivered')
+        throw posted.error ?? new Error(`telegram notify: ${posted.outcome}`)
       return posted.messages[0]?.ref
     }
 

@@ -1,6 +1,7 @@
 import type { Telegram } from 'telegraf'
 import type { InlineKeyboardMarkup } from 'telegraf/types'
 import type { ChatRef } from '../../core/chat.ts'
+import { telegramPace } from '../../core/live/platform-defaults.ts'
 import type { Button, MessageRef, Pace, Rendered, Surface } from '../../core/live/surface.ts'
 import { DraftUnavailable, isNotModified, isUnknownMethod, toSurfaceError } from './telegram-errors.ts'
 
@@ -18,10 +19,10 @@ import { DraftUnavailable, isNotModified, isUnknownMethod, toSurfaceError } from
 /** Characters per message after entity parsing (Telegram counts code points; UTF-16 is stricter). */
 export const TELEGRAM_MESSAGE_LIMIT_CHARS = 4096
 export const TELEGRAM_CAPTION_LIMIT_CHARS = 1024
-/** About one call a second per private chat. */
-export const TELEGRAM_PRIVATE_PACE: Pace = { perMessageMs: 1000, perChatMs: 1000 }
-/** 20 calls a minute per group: one every 3 s. */
-export const TELEGRAM_GROUP_PACE: Pace = { perMessageMs: 3000, perChatMs: 3000 }
+/** About one call a second per private chat, with a margin: calls arrive with network jitter. */
+export const TELEGRAM_PRIVATE_PACE: Pace = telegramPace('private')
+/** 20 calls a minute per group: one every 3 s, with the same margin. */
+export const TELEGRAM_GROUP_PACE: Pace = telegramPace('group')
 export const TELEGRAM_BUTTONS_PER_ROW = 3
 const REMEMBERED_KEYBOARDS = 2000
 
