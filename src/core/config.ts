@@ -73,6 +73,14 @@ export interface Config {
     blockUsers: string[]
     allowChats: string[]
     blockChats: string[]
+    allowGuilds: string[]
+    blockGuilds: string[]
+    allowChannels: string[]
+    blockChannels: string[]
+    allowRoles: string[]
+    blockRoles: string[]
+    /** Per-command rules that replace the defaults, from COMMAND_PERMISSIONS. */
+    commands: Record<string, CommandRule>
   }
   shutdownGraceMs: number
   /**
@@ -81,6 +89,9 @@ export interface Config {
    */
   processHeartbeatMs: number
 }
+
+export type CommandRule = 'everyone' | 'admins_in_groups' | 'admins' | 'nobody'
+const COMMAND_RULES: readonly CommandRule[] = ['everyone', 'admins_in_groups', 'admins', 'nobody']
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']
 
@@ -171,6 +182,29 @@ class Reader {
       throw new ConfigError(name, `expected one of ${allowed.join(', ')}, got "${value}"`)
     }
     return value as T
+  }
+
+  /** `research=admins,model=everyone`: per-command rules. */
+  commandRules(name: string): Record<string, CommandRule> {
+    const value = this.raw(name)
+    const rules: Record<string, CommandRule> = {}
+    if (value === undefined) return rules
+    for (const part of value.split(',')) {
+      const [command, rule] = part.split('=').map((x) => x.trim())
+      if (
+        !command ||
+        !/^[a-z0-9_]{1,32}$/.test(command) ||
+        !rule ||
+        !(COMMAND_RULES as readonly string[]).includes(rule)
+      ) {
+        throw new ConfigError(
+          name,
+          `expected command=rule pairs (rules: ${COMMAND_RULES.join(', ')}), got "${part.trim()}"`,
+        )
+      }
+      rules[command] = rule as CommandRule
+    }
+    return rules
   }
 
   ids(name: string): string[] {
@@ -294,6 +328,13 @@ export async function loadConfig(env: Env): Promise<Config> {
       blockUsers: r.ids('BLOCK_USER_IDS'),
       allowChats: r.ids('ALLOW_CHAT_IDS'),
       blockChats: r.ids('BLOCK_CHAT_IDS'),
+      allowGuilds: r.ids('ALLOW_GUILD_IDS'),
+      blockGuilds: r.ids('BLOCK_GUILD_IDS'),
+      allowChannels: r.ids('ALLOW_CHANNEL_IDS'),
+      blockChannels: r.ids('BLOCK_CHANNEL_IDS'),
+      allowRoles: r.ids('ALLOW_ROLE_IDS'),
+      blockRoles: r.ids('BLOCK_ROLE_IDS'),
+      commands: r.commandRules('COMMAND_PERMISSIONS'),
     },
     shutdownGraceMs: r.number('SHUTDOWN_GRACE_MS', 10_000, { min: 0, integer: true }),
     processHeartbeatMs: r.number('PROCESS_HEARTBEAT_MS', 30_000, { min: 1000, integer: true }),

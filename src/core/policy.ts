@@ -21,7 +21,9 @@
  *   // → { allowed: false, reason: 'admin_only' }
  */
 
-export type CommandRule = 'everyone' | 'admins_in_groups' | 'admins' | 'nobody'
+import type { CommandRule } from './config.ts'
+
+export type { CommandRule }
 
 export const SETTINGS_COMMANDS: readonly string[] = ['model', 'effort', 'search', 'reasoning', 'settings']
 

@@ -100,13 +100,7 @@ export async function createServices(config: Config, options: ServiceOptions): P
       userRequestsPerMinute: config.limits.userRequestsPerMinute,
       maxPromptChars: config.limits.maxPromptChars,
     }),
-    policy: createPolicy({
-      allowUsers: config.access.allowUsers,
-      blockUsers: config.access.blockUsers,
-      allowChats: config.access.allowChats,
-      blockChats: config.access.blockChats,
-      settingsInGroups: config.settingsInGroups,
-    }),
+    policy: createPolicy({ ...config.access, settingsInGroups: config.settingsInGroups }),
     client: createResponsesClient({
       baseUrl: config.openai.baseUrl,
       apiKey: config.openai.apiKey,

@@ -55,6 +55,14 @@ describe('loadConfig', () => {
     )
   })
 
+  test('COMMAND_PERMISSIONS sets per-command rules and rejects unknown rules', async () => {
+    const config = await loadConfig({ ...base, COMMAND_PERMISSIONS: 'model=everyone, usage=admins' })
+    expect(config.access.commands).toEqual({ model: 'everyone', usage: 'admins' })
+    expect(await failure({ ...base, COMMAND_PERMISSIONS: 'model=root' })).toBe(
+      'COMMAND_PERMISSIONS: expected command=rule pairs (rules: everyone, admins_in_groups, admins, nobody), got "model=root"',
+    )
+  })
+
   test('webhook mode requires HTTP_PORT', async () => {
     expect(
       await failure({
