@@ -1,3 +1,4 @@
+import { t } from '../i18n.ts'
 import type { Activity, AnswerState, Citation } from '../responses/state.ts'
 import type { MessageFormat } from './format.ts'
 
@@ -25,27 +26,8 @@ export type LiveLabelKey =
 
 export type LiveTranslate = (key: LiveLabelKey, params?: Record<string, string | number>) => string
 
-const ENGLISH: Record<LiveLabelKey, string> = {
-  'status.waiting': 'Working…',
-  'status.queued': 'Queued…',
-  'status.thinking': 'Thinking…',
-  'status.searching': 'Searching “{query}”…',
-  'status.searching_plain': 'Searching the web…',
-  'status.calling': 'Using {name}…',
-  'sources.title': 'Sources',
-  'answer.empty': '(no text in this answer)',
-  'reason.max_output_tokens': 'Stopped: the answer reached its length limit.',
-  'reason.content_filter': 'Stopped by the content filter.',
-  'reason.stream_ended': 'The connection ended before the answer was complete.',
-  'reason.timeout': 'The AI service stopped responding; the answer is incomplete.',
-  'reason.aborted': 'Stopped.',
-  'reason.cancelled': 'Cancelled.',
-  'reason.failed': 'The answer failed: {message}',
-  'reason.incomplete': 'The answer is incomplete ({reason}).',
-}
-
-export const englishLabels: LiveTranslate = (key, params = {}) =>
-  ENGLISH[key].replace(/\{(\w+)\}/g, (whole, name: string) => String(params[name] ?? whole))
+/** The English words, from the app's own table (src/core/i18n.ts), where every LiveLabelKey is a key. */
+export const englishLabels: LiveTranslate = (key, params = {}) => t('en', key, params)
 
 /** The status line for what the model is doing; undefined while it writes (the cursor says enough). */
 export function statusLabel(activity: Activity, t: LiveTranslate): string | undefined {
