@@ -2,13 +2,13 @@ import { createDiscordAdapter } from './adapters/discord/discord-adapter.ts'
 import { createTelegramAdapter } from './adapters/telegram/telegram-adapter.ts'
 import type { Services } from './commands/context.ts'
 import { commands } from './commands/index.ts'
+import { Interrupted } from './core/answer.ts'
 import type { Adapter } from './core/chat.ts'
 import { type Config, loadConfig, readEnvironment, secretsOf } from './core/config.ts'
 import { ConfigError } from './core/errors.ts'
+import { startHeartbeat } from './core/heartbeat.ts'
 import { createHerald } from './core/herald.ts'
 import { createHttpServer, type HttpServer } from './core/http-server.ts'
-import { Interrupted } from './core/answer.ts'
-import { startHeartbeat } from './core/heartbeat.ts'
 import { finaliseInterrupted, startInterruptedSweeper } from './core/inflight.ts'
 import { createLogger, type Logger, scrubSecrets } from './core/log.ts'
 import { createServices } from './core/services.ts'
@@ -99,6 +99,7 @@ export async function startHerald(
           commands,
           log: log.child({ platform: 'discord' }),
           handoverNotice: `-# ${services.t('discord.moved')}`,
+          lanes: services.lanes,
         }),
       )
     }
@@ -178,6 +179,8 @@ export async function startHerald(
 
 /** After the grace period, aborted answers get this long to write their last line. */
 const FINALISE_AFTER_ABORT_MS = 5_000
+/** Beyond both, how long closing the rest (store, HTTP, logs) may take before the process just exits. */
+const STOP_SLACK_MS = 10_000
 
 /** Resolves when every promise settled or after `ms`, whichever comes first. */
 async function settledWithin(promises: Promise<unknown>[], ms: number): Promise<void> {
@@ -215,7 +218,22 @@ async function main(): Promise<void> {
   }
   const onSignal = (signal: string) => {
     log.info({ signal }, 'signal received')
-    void running.stop().then(() => process.exit(0))
+    // A stop that hangs (a store that does not answer) must not keep the process forever.
+    const limitMs = config.shutdownGraceMs + FINALISE_AFTER_ABORT_MS + STOP_SLACK_MS
+    setTimeout(() => {
+      process.stderr.write(`herald: did not stop within ${limitMs} ms; exiting anyway\n`)
+      process.exit(1)
+    }, limitMs).unref()
+    void running
+      .stop()
+      .then(
+        () => 0,
+        (err: unknown) => {
+          log.error({ err }, 'stopping failed')
+          return 1
+        },
+      )
+      .then((code) => process.exit(code))
   }
   process.once('SIGTERM', () => onSignal('SIGTERM'))
   process.once('SIGINT', () => onSignal('SIGINT'))

@@ -1,5 +1,6 @@
 import { userKey } from '../core/answer.ts'
 import { HeraldError } from '../core/errors.ts'
+import { requestStop, runningAnswersOf } from '../core/running-answers.ts'
 import type { Services } from './context.ts'
 import { defineCommand } from './define.ts'
 
@@ -8,12 +9,21 @@ export const cancel = defineCommand<Services>({
   description: { en: 'Stop your running answer', zh: '停止你正在进行的回答' },
   options: [],
   async run(s, inv) {
-    const running = s.answers.byUser(userKey(inv))
-    if (running.length === 0) {
-      await inv.notify(s.t('cancel.none'), { ephemeral: true })
-      return
+    const who = userKey(inv)
+    const here = s.answers.byUser(who)
+    for (const answer of here) answer.controller.abort(new HeraldError('aborted', 'cancelled by the user'))
+    // Scale-out: answers streaming in other processes are asked to stop there.
+    let elsewhere = 0
+    try {
+      for (const running of await runningAnswersOf(s.store, who)) {
+        if (here.some((answer) => answer.id === running.id)) continue
+        await requestStop(s, running.id, who)
+        elsewhere++
+      }
+    } catch (err) {
+      s.log.warn({ err, user: who }, 'looking for answers in other processes failed')
     }
-    for (const answer of running) answer.controller.abort(new HeraldError('aborted', 'cancelled by the user'))
-    await inv.notify(s.t('cancel.done'), { ephemeral: true })
+    const total = here.length + elsewhere
+    await inv.notify(s.t(total === 0 ? 'cancel.none' : 'cancel.done'), { ephemeral: true })
   },
 })

@@ -6,6 +6,7 @@ import type { Conversations } from '../core/conversations.ts'
 import type { Translate } from '../core/i18n.ts'
 import type { Limits } from '../core/limits.ts'
 import type { LaneRegistry } from '../core/live/scheduler.ts'
+import type { MessageRef } from '../core/live/surface.ts'
 import type { Logger } from '../core/log.ts'
 import type { Metrics } from '../core/metrics.ts'
 import type { ModelRegistry } from '../core/models.ts'
@@ -59,6 +60,8 @@ export interface ActiveAnswer {
   startedAt: number
   /** Resolves when the answer is finalised. */
   done: Promise<void>
+  /** The messages the answer has sent so far (for a deletion event to find its answer). */
+  refs?: () => readonly MessageRef[]
 }
 
 export interface ActiveAnswers {

@@ -11,6 +11,7 @@ import { UpstreamError } from './responses/errors.ts'
 import { userMessage } from './responses/messages.ts'
 import type { InputImage, InputItem, ReasoningEffort, ResponsesRequest } from './responses/request.ts'
 import { type AnswerState, initialState } from './responses/state.ts'
+import { trackAnswer } from './running-answers.ts'
 import { settingsScope } from './settings.ts'
 import { runWithTools } from './tools/run-with-tools.ts'
 
@@ -96,7 +97,10 @@ export async function answer(s: Services, inv: Invocation, req: AskRequest): Pro
   const done = new Promise<void>((resolve) => {
     finished = resolve
   })
-  s.answers.add({ id, userId: who, chatKey: inv.chat.key, controller, startedAt: s.clock.now(), done })
+  // `live` is created below, before the first await: nothing can ask for the refs earlier.
+  const refs = () => live.refs
+  s.answers.add({ id, userId: who, chatKey: inv.chat.key, controller, startedAt: s.clock.now(), done, refs })
+  const tracking = trackAnswer(s, { id, userKey: who, chatKey: inv.chat.key }, controller)
   const log = s.log.child({ answer: id, chat: inv.chat.key, user: who, model })
   const ticket = s.limits.enqueue()
   const recorder = createInflightRecorder(s.store, {
@@ -207,6 +211,7 @@ export async function answer(s: Services, inv: Invocation, req: AskRequest): Pro
     log.error({ err }, 'finishing the answer failed')
   } finally {
     await recorder.clear()
+    await tracking.end()
     s.answers.remove(id)
     await slot.slot.release()
     finished()

@@ -84,6 +84,11 @@ export interface Herald {
   /** Handles an invocation to the end (streaming included). Adapters must not block their event loop on it. */
   handle(invocation: Invocation): Promise<void>
   press(press: ButtonPress): Promise<void>
+  /**
+   * A message was deleted in a chat (Discord's MESSAGE_DELETE): an answer streaming into it stops at
+   * once instead of at its next edit. Platforms without such an event (Telegram) leave it to the edit.
+   */
+  onMessageDeleted?(chatKey: string, messageId: string): void
 }
 
 /** What main.ts starts and stops. */

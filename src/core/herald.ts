@@ -4,6 +4,7 @@ import { userKey } from './answer.ts'
 import type { ButtonPress, Herald, Invocation } from './chat.ts'
 import { HeraldError, InputError } from './errors.ts'
 import type { MessageKey } from './i18n.ts'
+import { findRunningAnswer, requestStop } from './running-answers.ts'
 
 /** Handled event ids are kept this long (Telegram retries a webhook for about a day at most). */
 const EVENT_TTL_MS = 2 * 86_400_000
@@ -73,6 +74,17 @@ export function createHerald(s: Services, commands: readonly CommandDef<Services
         await press.answer(describeError(s, err)).catch(() => {})
       }
     },
+
+    onMessageDeleted(chatKey, messageId) {
+      for (const answer of s.answers.all()) {
+        if (answer.chatKey !== chatKey || !answer.refs?.().some((ref) => ref.id === messageId)) continue
+        s.log.info(
+          { answer: answer.id, chat: chatKey, message: messageId },
+          'answer message deleted: stopping',
+        )
+        answer.controller.abort(new HeraldError('gone', 'message deleted'))
+      }
+    },
   }
 }
 
@@ -99,11 +111,21 @@ export function checkArgs(
   return undefined
 }
 
+/** Stop: the answer streams here, or (scale-out) in another process, which is asked to stop it. */
 async function stop(s: Services, press: ButtonPress): Promise<void> {
-  const answer = s.answers.get(press.data.slice('stop:'.length))
-  if (!answer) return press.answer(s.t('button.stale'))
-  if (answer.userId !== userKey(press) && !press.user.isAdmin) return press.answer(s.t('button.not_yours'))
-  answer.controller.abort(new HeraldError('aborted', 'stopped by a button'))
+  const id = press.data.slice('stop:'.length)
+  const presser = userKey(press)
+  const answer = s.answers.get(id)
+  if (answer) {
+    if (answer.userId !== presser && !press.user.isAdmin) return press.answer(s.t('button.not_yours'))
+    answer.controller.abort(new HeraldError('aborted', 'stopped by a button'))
+    return press.answer(s.t('ask.stopped'))
+  }
+  const elsewhere = await findRunningAnswer(s.store, id)
+  if (!elsewhere) return press.answer(s.t('button.stale'))
+  if (elsewhere.userKey !== presser && !press.user.isAdmin) return press.answer(s.t('button.not_yours'))
+  await requestStop(s, id, presser)
+  s.log.info({ answer: id, owner: elsewhere.owner, by: presser }, 'asked another process to stop an answer')
   await press.answer(s.t('ask.stopped'))
 }
 

@@ -154,8 +154,7 @@ export async function finaliseInterrupted(
     const last = record.messages.at(-1)
     for (const message of record.messages) {
       const text = message.content.text.replace(CURSOR, '')
-      const ending =
-        message === last ? `${text}\n\n${escapeFor(message.content.format, options.line)}` : text
+      const ending = message === last ? `${text}\n\n${escapeFor(message.content.format, options.line)}` : text
       try {
         await surface.edit(message.ref, { ...message.content, text: ending, buttons: [] })
       } catch (err) {

@@ -82,6 +82,14 @@ export class FakeGateway {
     for (const session of this.#sessions.values()) session.socket?.send(JSON.stringify({ op: 7, d: null }))
   }
 
+  /**
+   * Cuts every open connection without a close frame, as a network failure does; the sessions stay,
+   * so a client that comes back with RESUME gets what was dispatched meanwhile.
+   */
+  drop(): void {
+    for (const session of this.#sessions.values()) session.socket?.terminate()
+  }
+
   close(): void {
     for (const client of this.#server.clients) client.terminate()
     this.#server.close()

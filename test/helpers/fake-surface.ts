@@ -8,7 +8,8 @@ import type { Button, MessageRef, Pace, Rendered, Surface, TextFormat } from '..
  * 429 (`RateLimited`) to calls faster than its windows allow and to every call inside a running
  * retry_after, refuses text over the limit (counted after entity parsing for Telegram HTML), HTML
  * Telegram would not parse (`FormatRejected`), empty text and unmodified edits; and it can be told
- * to fail the next call in any of those ways.
+ * to fail the next call in any of those ways. With `drafts` it has `draft()` (Telegram's
+ * `sendMessageDraft`): previews under the same limits, until `refuseDrafts()`.
  *
  * @example
  *   const surface = fakeSurface({ clock, pace: { perMessageMs: 1000, perChatMs: 1000 } })
@@ -35,6 +36,8 @@ export interface FakeSurfaceOptions {
   typing?: boolean
   /** Refuse an edit that changes nothing (Telegram's "message is not modified"). Default true. */
   rejectUnmodified?: boolean
+  /** Whether the surface has `draft()`. Default false. */
+  drafts?: boolean
 }
 
 export type CallResult =
@@ -46,12 +49,14 @@ export type CallResult =
   | 'too_long'
   | 'empty'
   | 'unmodified'
+  | 'refused'
 
 export interface FakeCall {
-  kind: 'send' | 'edit' | 'typing'
+  kind: 'send' | 'edit' | 'draft' | 'typing'
   /** Clock time when the call started. */
   at: number
   ref?: MessageRef
+  draftId?: number
   text: string
   format?: TextFormat
   buttons?: Button[] | undefined
@@ -78,6 +83,8 @@ export interface FakeSurface extends Surface {
   /** Successful sends and edits. */
   readonly sends: FakeCall[]
   readonly edits: FakeCall[]
+  /** Drafts shown (previews, not messages). */
+  readonly drafts: FakeCall[]
   readonly messages: FakeMessage[]
   /** The current text of every message, in order of sending (deleted ones included). */
   texts(): string[]
@@ -89,6 +96,11 @@ export interface FakeSurface extends Surface {
   failNext(options?: { transient?: boolean; message?: string }): void
   goneNext(): void
   formatRejectNext(): void
+  /**
+   * The platform stops taking drafts (like a Bot API server without `sendMessageDraft`): every later
+   * draft throws a non-transient SurfaceError at once, counted in no limit.
+   */
+  refuseDrafts(): void
   /** Deletes a message, as a user would: its next edit throws `Gone`. */
   delete(ref: MessageRef): void
   /** Resolves with the next call (made after this one) that matches. */
@@ -111,6 +123,7 @@ export function fakeSurface(options: FakeSurfaceOptions = {}): FakeSurface {
   const lastTouch = new Map<string, number>()
   const waiters: Array<{ predicate: (call: FakeCall) => boolean; resolve: (call: FakeCall) => void }> = []
   let blockedUntil = 0
+  let draftsRefused = false
   let rateLimitAnswers = 0
   let callsInsideRetryAfter = 0
 
@@ -202,6 +215,9 @@ export function fakeSurface(options: FakeSurfaceOptions = {}): FakeSurface {
     get edits() {
       return calls.filter((c) => c.kind === 'edit' && c.result === 'ok')
     },
+    get drafts() {
+      return calls.filter((c) => c.kind === 'draft' && c.result === 'ok')
+    },
     get rateLimitAnswers() {
       return rateLimitAnswers
     },
@@ -260,6 +276,9 @@ export function fakeSurface(options: FakeSurfaceOptions = {}): FakeSurface {
     formatRejectNext: () => {
       faults.push({ kind: 'format_rejected' })
     },
+    refuseDrafts: () => {
+      draftsRefused = true
+    },
     delete(ref) {
       const message = messages.find((m) => m.ref.id === ref.id)
       if (message) message.deleted = true
@@ -268,6 +287,19 @@ export function fakeSurface(options: FakeSurfaceOptions = {}): FakeSurface {
       new Promise<FakeCall>((resolve) => {
         waiters.push({ predicate, resolve })
       }),
+  }
+  if (options.drafts === true) {
+    surface.draft = async (draftId, content) => {
+      const call: FakeCall = { kind: 'draft', at: clock.now(), draftId, ...describe(content) }
+      if (draftsRefused) {
+        record({ ...call, result: 'refused' })
+        throw new SurfaceError('sendMessageDraft is not available', false)
+      }
+      const key = `draft:${draftId}`
+      await start(call, key)
+      check(call, content)
+      record(call)
+    }
   }
   if (options.typing !== false) {
     surface.typing = async () => {

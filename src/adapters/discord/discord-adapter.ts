@@ -17,6 +17,8 @@ import type { Adapter, ButtonPress, ChatRef, Herald, Invocation, NotifyOptions }
 import { type Clock, systemClock } from '../../core/clock.ts'
 import type { Config } from '../../core/config.ts'
 import { ConfigError } from '../../core/errors.ts'
+import { postText } from '../../core/live/live-message.ts'
+import type { LaneRegistry } from '../../core/live/scheduler.ts'
 import type { MessageRef, Rendered, Surface } from '../../core/live/surface.ts'
 import type { Logger } from '../../core/log.ts'
 import { registerCommands } from './discord-commands.ts'
@@ -31,7 +33,7 @@ import {
   userRefOf,
 } from './discord-events.ts'
 import { DiscordInteractionSurface, InteractionReplies } from './discord-interaction-surface.ts'
-import { DiscordChannelSurface, discordLimits, noPings } from './discord-surface.ts'
+import { chatKeyOf, DiscordChannelSurface, discordLimits, noPings } from './discord-surface.ts'
 
 /**
  * The Discord adapter: discord.js 14 events → Invocations and ButtonPresses for the Herald, a Surface
@@ -53,6 +55,13 @@ export interface DiscordAdapterOptions {
   handoverAfterMs?: number
   /** The line left in an interaction message whose answer moved to a channel message. */
   handoverNotice?: string
+  /**
+   * The chats' lanes (Herald's LaneRegistry): short visible replies then wait their turn with the
+   * answers' edits in that channel and honour a running retry_after, instead of spending the
+   * channel's bucket behind the lane's back. Ephemeral replies are interaction webhook messages,
+   * limited per interaction token rather than per channel: they go straight out.
+   */
+  lanes?: LaneRegistry
 }
 
 export interface DiscordAdapter extends Adapter {
@@ -102,6 +111,16 @@ export function createDiscordAdapter(options: DiscordAdapterOptions): DiscordAda
     detached(() => onInteraction(interaction), 'interaction'),
   )
   client.on(Events.MessageCreate, (message) => detached(() => onMessage(message), 'message'))
+  // Raw dispatches: discord.js emits messageDelete only for messages in its cache (or as partials).
+  client.on(Events.Raw, (packet: { t?: unknown; d?: unknown }) => {
+    for (const { channelId, messageId } of deletedMessages(packet)) {
+      try {
+        herald.onMessageDeleted?.(chatKeyOf(channelId), messageId)
+      } catch (err) {
+        log.error({ err }, 'discord message deletion handling failed')
+      }
+    }
+  })
 
   /** Runs work outside the event listener; nothing it throws reaches discord.js. */
   function detached(work: () => Promise<void>, what: string): void {
@@ -114,6 +133,17 @@ export function createDiscordAdapter(options: DiscordAdapterOptions): DiscordAda
 
   function rendered(text: string, notify: NotifyOptions = {}): Rendered {
     return notify.buttons ? { text, format: MARKDOWN, buttons: notify.buttons } : { text, format: MARKDOWN }
+  }
+
+  /** A short visible line in a chat: through the chat's lane when there is one. */
+  async function postNotice(surface: Surface, text: string, notify: NotifyOptions): Promise<MessageRef> {
+    if (!options.lanes) return withRateLimitRetry(() => surface.send(rendered(text, notify)), clock)
+    const buttons = notify.buttons
+    const posted = await postText(surface, options.lanes, text, buttons ? { finalButtons: buttons } : {})
+    const first = posted.messages[0]?.ref
+    if (posted.outcome !== 'delivered' || !first)
+      throw posted.error ?? new Error(`discord notify: ${posted.outcome}`)
+    return first
   }
 
   function threadOpener(channelId: string, startMessage?: Message): (name: string) => Promise<Surface> {
@@ -175,7 +205,9 @@ export function createDiscordAdapter(options: DiscordAdapterOptions): DiscordAda
       chat: chatRefOf(interaction.channel, channelId, interaction.guildId),
       surface: new DiscordInteractionSurface(replies),
       notify: (text: string, notify: NotifyOptions = {}): Promise<MessageRef | undefined> =>
-        withRateLimitRetry(() => replies.post(rendered(text, notify), notify.ephemeral === true), clock),
+        notify.ephemeral === true
+          ? withRateLimitRetry(() => replies.post(rendered(text, notify), true), clock)
+          : postNotice(new DiscordInteractionSurface(replies), text, notify),
     }
     return canOpenThread(interaction.channel) ? { ...parts, openThread: threadOpener(channelId) } : parts
   }
@@ -227,10 +259,7 @@ export function createDiscordAdapter(options: DiscordAdapterOptions): DiscordAda
       surface: new DiscordChannelSurface(client, message.channelId, message.id),
       // Notices reply to the user's message; Discord has no ephemeral messages outside interactions.
       notify: (text, notify = {}) =>
-        withRateLimitRetry(
-          () => new DiscordChannelSurface(client, message.channelId, message.id).send(rendered(text, notify)),
-          clock,
-        ),
+        postNotice(new DiscordChannelSurface(client, message.channelId, message.id), text, notify),
     }
     if (prompt.replyTo !== undefined) invocation.replyTo = prompt.replyTo
     if (canOpenThread(message.channel)) invocation.openThread = threadOpener(message.channelId, message)
@@ -284,6 +313,23 @@ export function createDiscordAdapter(options: DiscordAdapterOptions): DiscordAda
       return new DiscordChannelSurface(client, chat.id)
     },
   }
+}
+
+/** The messages a MESSAGE_DELETE or MESSAGE_DELETE_BULK dispatch removes; none for other dispatches. */
+export function deletedMessages(packet: {
+  t?: unknown
+  d?: unknown
+}): { channelId: string; messageId: string }[] {
+  const d = packet.d as { id?: unknown; ids?: unknown; channel_id?: unknown } | null | undefined
+  if (!d || typeof d.channel_id !== 'string') return []
+  const channelId = d.channel_id
+  if (packet.t === 'MESSAGE_DELETE' && typeof d.id === 'string') return [{ channelId, messageId: d.id }]
+  if (packet.t === 'MESSAGE_DELETE_BULK' && Array.isArray(d.ids)) {
+    return d.ids
+      .filter((id): id is string => typeof id === 'string')
+      .map((messageId) => ({ channelId, messageId }))
+  }
+  return []
 }
 
 /** Operator errors at login, in words that say what to do. */

@@ -12,6 +12,7 @@ import {
   reasonLine,
   statusLabel,
 } from './compose.ts'
+import { AnswerDrafts, type DraftMode, type DraftState, isDraftRefusal } from './draft.ts'
 import { formatFor, type MessageFormat, plainFormat } from './format.ts'
 import type { Lane, LaneCall, LaneRegistry, LaneTask } from './scheduler.ts'
 import { type Chunk, type Place, splitForLimit, splitNearEnd } from './split.ts'
@@ -22,7 +23,8 @@ import { keepTyping } from './typing.ts'
  * One answer on a Surface, edited in place at the platform's pace: `update` with every new state
  * (it never waits), `finish` with the last one. Past the limit the answer continues in new
  * messages; the final state always lands, unless a message is gone (deleted), which stops the
- * engine and calls `onGone` so the caller can abort the upstream stream.
+ * engine and calls `onGone` so the caller can abort the upstream stream. Where the surface has
+ * drafts, the message being written can stream as a draft and be sent once, finished (draft.ts).
  *
  * @example
  *   const live = createLiveMessage({ surface, lanes, options: { buttons: [stop], onGone: () => ac.abort() } })
@@ -50,6 +52,8 @@ export interface LiveOptions {
   finalRetries?: number
   /** How much of a message the collapsed reasoning may take. Default a quarter of the limit, at most 1000. */
   reasoningLength?: number
+  /** Stream as a draft where the surface has one (draft.ts). Default 'without-buttons'. */
+  drafts?: DraftMode
 }
 
 export interface LiveResult {
@@ -131,6 +135,8 @@ interface Slot {
   notBefore: number
   /** Where the answer's text ended in the content last shown (for the early rollover). */
   shownEnd?: number
+  /** Its preview while it is written, when the answer drafts. */
+  draft?: DraftState
 }
 
 /** Backoff after a failed call: the message's pace (at least 250 ms), doubled each time, at most 30 s. */
@@ -147,6 +153,7 @@ class LiveEngine implements LaneTask {
   private readonly t: LiveTranslate
   private readonly reasoningLength: number
   private readonly typingStop = new AbortController()
+  private readonly drafts: AnswerDrafts
   private readonly slots: Slot[] = []
   private latest = initialState()
   private final: AnswerState | undefined
@@ -164,6 +171,7 @@ class LiveEngine implements LaneTask {
     this.options = init.options ?? {}
     this.t = this.options.t ?? englishLabels
     this.reasoningLength = this.options.reasoningLength ?? Math.min(1000, Math.floor(this.surface.limit / 4))
+    this.drafts = new AnswerDrafts(this.surface, this.clock, this.options, () => this.lane.offer(this))
     this.settled = new Promise((resolve) => {
       this.resolve = resolve
     })
@@ -184,6 +192,7 @@ class LiveEngine implements LaneTask {
     if (!this.final && !this.result) {
       this.final = state
       this.typingStop.abort()
+      this.drafts.stop()
       this.lane.offer(this, true)
     }
     return this.settled
@@ -219,8 +228,16 @@ class LiveEngine implements LaneTask {
     for (let i = 0; i < plan.length; i++) {
       const slot = this.slots[i]!
       const content = plan[i]!
-      if (slot.shown === keyOf(content)) continue
       const end = slot.chunk.end
+      if (this.drafts.active && !this.final && !slot.frozen && !slot.ref) {
+        const done = () => Object.assign(slot, { shownEnd: end, failures: 0, notBefore: 0 })
+        const call = this.drafts.call(slot, content, keyOf(content), done, (err) =>
+          this.draftFailed(slot, content, err),
+        )
+        if (call) return call
+        continue
+      }
+      if (slot.shown === keyOf(content)) continue
       return {
         messageId: slot.ref?.id,
         final: this.final !== undefined,
@@ -350,6 +367,15 @@ class LiveEngine implements LaneTask {
     return slot.ref?.id
   }
 
+  /** A refused draft: the answer sends and edits from now on, starting in this turn when it can. */
+  private draftFailed(slot: Slot, content: Rendered, err: unknown): Promise<string | undefined> | undefined {
+    if (!isDraftRefusal(err)) return void this.failed(slot, content, err)
+    this.drafts.stop()
+    const call = this.next()
+    if (!call || call.messageId !== undefined || (call.notBefore ?? 0) > this.clock.now()) return undefined
+    return call.run()
+  }
+
   private failed(slot: Slot, content: Rendered, err: unknown): void {
     if (err instanceof Gone) {
       this.settle('gone', err)
@@ -378,6 +404,7 @@ class LiveEngine implements LaneTask {
     )
     this.result = error === undefined ? { messages, outcome } : { messages, outcome, error }
     this.typingStop.abort()
+    this.drafts.stop()
     if (outcome === 'gone') this.goneSignal.abort(error)
     this.resolve?.(this.result)
   }

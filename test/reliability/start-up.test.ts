@@ -1,0 +1,122 @@
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterEach, beforeEach, describe, expect, test } from 'vitest'
+import type { Env } from '../../src/core/config.ts'
+import { freePort } from '../e2e/harness.ts'
+import { startFakeDiscord } from '../fakes/fake-discord.ts'
+import { type FakeTelegram, startFakeTelegram } from '../fakes/fake-telegram.ts'
+import { spawnHerald } from './child.ts'
+import { DISCORD_TOKEN, KEY, TELEGRAM_TOKEN } from './stack.ts'
+
+/**
+ * Start-up as operators see it, with `node src/main.ts` in a child process: one `herald: …` line per
+ * part that is ready; a missing or malformed variable stops it with one line naming the variable
+ * (and never its secret value) and a non-zero exit.
+ */
+let dir: string
+let telegram: FakeTelegram
+
+beforeEach(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'herald-start-up-'))
+  telegram = await startFakeTelegram({ token: TELEGRAM_TOKEN })
+})
+
+afterEach(async () => {
+  await telegram.close()
+  rmSync(dir, { recursive: true, force: true })
+})
+
+function base(): Env {
+  return {
+    OPENAI_API_KEY: KEY,
+    OPENAI_BASE_URL: 'http://127.0.0.1:9/v1',
+    TELEGRAM_BOT_TOKEN: telegram.token,
+    TELEGRAM_API_ROOT: telegram.url,
+    STORE_URL: `sqlite:${join(dir, 'herald.sqlite')}`,
+    LOG_LEVEL: 'info',
+  }
+}
+
+/** Runs Herald until it exits; its exit code, stderr lines and stdout lines. */
+async function failedStart(env: Env): Promise<{ code: number | null; stderr: string[]; stdout: string[] }> {
+  const child = spawnHerald(env, dir)
+  const code = await child.exited
+  return { code, stderr: child.stderr.filter((l) => l !== ''), stdout: child.stdout.filter((l) => l !== '') }
+}
+
+describe('a bad configuration', () => {
+  test('a missing OPENAI_API_KEY is one line naming it, and exit 1', async () => {
+    const { OPENAI_API_KEY: _, ...env } = base()
+    expect(await failedStart(env)).toEqual({
+      code: 1,
+      stderr: ['herald: OPENAI_API_KEY: required: the API key (Bearer token) of OpenAI or your relay'],
+      stdout: [],
+    })
+  })
+
+  test('a malformed OPENAI_API_KEY is one line naming it, without its value', async () => {
+    expect(await failedStart({ ...base(), OPENAI_API_KEY: 'sk-pasted twice-HIDDEN0VALUE' })).toEqual({
+      code: 1,
+      stderr: [
+        'herald: OPENAI_API_KEY: expected one word of printable ASCII characters (no spaces, line breaks or quotes around it)',
+      ],
+      stdout: [],
+    })
+  })
+
+  test('a malformed HTTP_PORT is one line naming it', async () => {
+    expect(await failedStart({ ...base(), HTTP_PORT: 'eighty' })).toEqual({
+      code: 1,
+      stderr: ['herald: HTTP_PORT: expected an integer from 1 to 65535, got "eighty"'],
+      stdout: [],
+    })
+  })
+
+  test('an unreachable Bot API is one line, and the token is in no output', async () => {
+    const closed = await freePort()
+    const result = await failedStart({ ...base(), TELEGRAM_API_ROOT: `http://127.0.0.1:${closed}` })
+    expect(result.code).toBe(1)
+    expect(result.stderr).toHaveLength(1)
+    expect(result.stderr[0]).toMatch(/^herald: telegram: .*ECONNREFUSED/)
+    const everything = [...result.stderr, ...result.stdout].join('\n')
+    // The Bot API's URLs carry the token: its secret half is in no line.
+    expect(everything).toContain('getMe failed')
+    expect(everything).not.toContain(TELEGRAM_TOKEN.split(':')[1])
+  })
+})
+
+describe('a good configuration', () => {
+  test('prints one line per part when it is ready, and SIGTERM exits 0', async () => {
+    const discord = await startFakeDiscord({ token: DISCORD_TOKEN })
+    try {
+      const port = await freePort()
+      const child = spawnHerald(
+        {
+          ...base(),
+          HTTP_PORT: String(port),
+          DISCORD_TOKEN: discord.token,
+          DISCORD_API_ROOT: discord.apiRoot,
+          DISCORD_GUILD_IDS: discord.guild.id,
+        },
+        dir,
+      )
+      await child.waitForLine((line) => line === 'herald: discord ready', 'the Discord line')
+      expect(child.said()).toEqual([
+        `herald: http listening on :${port} (/healthz, /metrics)`,
+        'herald: telegram ready',
+        'herald: discord ready',
+      ])
+      const health = await fetch(`http://127.0.0.1:${port}/healthz`)
+      expect(await health.json()).toEqual({
+        ok: true,
+        checks: { store: true, telegram: true, discord: true },
+      })
+      child.process.kill('SIGTERM')
+      expect(await child.exited).toBe(0)
+      expect(child.stderr.filter((l) => l !== '')).toEqual([])
+    } finally {
+      await discord.close()
+    }
+  })
+})
