@@ -87,7 +87,7 @@ describe('a bad configuration', () => {
 })
 
 describe('a good configuration', () => {
-  test('prints one line per part when it is ready, and SIGTERM exits 0', async () => {
+  test('prints one line per part when it is ready, and SIGINT (Ctrl-C) exits 0', async () => {
     const discord = await startFakeDiscord({ token: DISCORD_TOKEN })
     try {
       const port = await freePort()
@@ -112,7 +112,7 @@ describe('a good configuration', () => {
         ok: true,
         checks: { store: true, telegram: true, discord: true },
       })
-      child.process.kill('SIGTERM')
+      child.process.kill('SIGINT')
       expect(await child.exited).toBe(0)
       expect(child.stderr.filter((l) => l !== '')).toEqual([])
     } finally {
