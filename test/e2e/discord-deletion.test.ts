@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, test } from 'vitest'
+import { translator } from '../../src/core/i18n.ts'
 import type { FakeMessage } from '../fakes/fake-discord.ts'
 import { sse } from '../fakes/fake-responses-api.ts'
 import { Transcript } from '../fakes/fake-responses-transcripts.ts'
@@ -10,6 +11,7 @@ afterEach(async () => {
   e2e = undefined
 })
 
+const t = translator('en')
 const THOUGHT = 'Weighing the options carefully.'
 
 /**
@@ -92,6 +94,44 @@ describe('an answer message deleted while the model thinks in silence', () => {
     await e2e.answersFinished(1)
 
     expect(e2e.tap!.exchanges.map((x) => x.outcome)).toEqual(['open', 'ended'])
-    expect(e2e.running.services.answers.all()).toHaveLength(1)
+    const [running] = e2e.running.services.answers.all()
+    expect(running!.controller.signal.aborted).toBe(false)
+    expect(e2e.logs.filter((l) => l.msg === 'answer message deleted: stopping')).toEqual([])
   })
+
+  test('once an interaction answer moved to a channel message, deleting that message stops it, deleting the old one does not', async () => {
+    e2e = await startDiscordE2E({ tap: true, handoverAfterMs: 1500 })
+    const { fake, upstream } = e2e
+    const events = new Transcript({ id: 'resp_moving' })
+      .start()
+      .message(['Part one.', ' Part two.', ' Part three.', ' Never shown.'])
+      .completed().events
+    // The text comes after the handover time, then the model goes silent.
+    upstream.enqueue(sse(events, { stallAfter: 7, delayMs: 700 }))
+    const interaction = fake.slash({ name: 'ask', options: { prompt: 'three parts' }, user: fake.bob })
+    const moved = await fake.waitFor(
+      () =>
+        botMessages(fake).find(
+          (m) => m.interaction === undefined && m.content.startsWith('Part one. Part two. Part three.'),
+        ),
+      10_000,
+    )
+    const original = fake.message(interaction.originalId!)!
+
+    fake.deleteMessage(original)
+    // Events arrive in order: once a later message is answered, the deletion was seen.
+    fake.userMessage({ content: mention(fake, ''), author: fake.alice })
+    await fake.waitFor(() => botMessages(fake).find((m) => m.content === t('ask.empty')))
+    const [running] = e2e.running.services.answers.all()
+    expect(running!.controller.signal.aborted).toBe(false)
+    expect(e2e.logs.filter((l) => l.msg === 'answer message deleted: stopping')).toEqual([])
+
+    fake.deleteMessage(moved)
+    expect(await upstreamClosed(e2e)).toBe(true)
+    const [finished] = await e2e.answersFinished(1)
+    expect(finished).toMatchObject({ status: 'incomplete', reason: 'aborted', outcome: 'gone' })
+    expect(e2e.logs.filter((l) => l.msg === 'answer message deleted: stopping')).toMatchObject([
+      { message: original.id },
+    ])
+  }, 20_000)
 })

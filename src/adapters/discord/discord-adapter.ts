@@ -22,6 +22,7 @@ import type { LaneRegistry } from '../../core/live/scheduler.ts'
 import type { MessageRef, Rendered, Surface } from '../../core/live/surface.ts'
 import type { Logger } from '../../core/log.ts'
 import { registerCommands } from './discord-commands.ts'
+import { AnswerMessageIds, deletedMessages } from './discord-deletions.ts'
 import { toSurfaceError, withRateLimitRetry } from './discord-errors.ts'
 import {
   type AdminPolicy,
@@ -86,6 +87,7 @@ export function createDiscordAdapter(options: DiscordAdapterOptions): DiscordAda
   const clock = options.clock ?? systemClock
   const admins: AdminPolicy = { adminIds: config.adminIds, adminRoleIds: config.adminRoleIds }
   const askOption = options.commands.find((c) => c.name === 'ask')?.textOption ?? 'prompt'
+  const answerIds = new AnswerMessageIds()
   let stopped = false
 
   const client = new Client({
@@ -114,8 +116,10 @@ export function createDiscordAdapter(options: DiscordAdapterOptions): DiscordAda
   // Raw dispatches: discord.js emits messageDelete only for messages in its cache (or as partials).
   client.on(Events.Raw, (packet: { t?: unknown; d?: unknown }) => {
     for (const { channelId, messageId } of deletedMessages(packet)) {
+      const answerId = answerIds.answerIdOf(messageId)
+      if (answerId === undefined) continue
       try {
-        herald.onMessageDeleted?.(chatKeyOf(channelId), messageId)
+        herald.onMessageDeleted?.(chatKeyOf(channelId), answerId)
       } catch (err) {
         log.error({ err }, 'discord message deletion handling failed')
       }
@@ -181,6 +185,7 @@ export function createDiscordAdapter(options: DiscordAdapterOptions): DiscordAda
       log,
       handoverAfterMs: options.handoverAfterMs ?? discordDefaults.handoverAfterMs,
       handoverNotice: options.handoverNotice ?? discordDefaults.handoverNotice,
+      onMoved: (from, to) => answerIds.moved(from, to.id),
     })
     try {
       await replies.acknowledge()
@@ -313,23 +318,6 @@ export function createDiscordAdapter(options: DiscordAdapterOptions): DiscordAda
       return new DiscordChannelSurface(client, chat.id)
     },
   }
-}
-
-/** The messages a MESSAGE_DELETE or MESSAGE_DELETE_BULK dispatch removes; none for other dispatches. */
-export function deletedMessages(packet: {
-  t?: unknown
-  d?: unknown
-}): { channelId: string; messageId: string }[] {
-  const d = packet.d as { id?: unknown; ids?: unknown; channel_id?: unknown } | null | undefined
-  if (!d || typeof d.channel_id !== 'string') return []
-  const channelId = d.channel_id
-  if (packet.t === 'MESSAGE_DELETE' && typeof d.id === 'string') return [{ channelId, messageId: d.id }]
-  if (packet.t === 'MESSAGE_DELETE_BULK' && Array.isArray(d.ids)) {
-    return d.ids
-      .filter((id): id is string => typeof id === 'string')
-      .map((messageId) => ({ channelId, messageId }))
-  }
-  return []
 }
 
 /** Operator errors at login, in words that say what to do. */

@@ -42,6 +42,8 @@ export interface InteractionRepliesOptions {
   handoverAfterMs: number
   /** The line left in an interaction message whose content moved to a channel message. */
   handoverNotice: string
+  /** Told when an interaction message's content moves to a new channel message. */
+  onMoved?: (from: string, to: MessageRef) => void
 }
 
 interface OwnedMessage {
@@ -145,6 +147,7 @@ export class InteractionReplies {
       throw new Gone('an ephemeral interaction message cannot be edited after its token expired')
     const fresh = await this.channel.send(content)
     this.#moved.set(ref.id, fresh)
+    this.#o.onMoved?.(ref.id, fresh)
     this.#o.log.info(
       { from: ref.id, to: fresh.id, chat: this.channel.chatKey },
       'interaction answer moved to a channel message',
