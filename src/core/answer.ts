@@ -118,6 +118,8 @@ export async function answer(s: Services, inv: Invocation, req: AskRequest): Pro
       t: liveTranslator(s, () => ticket.position()),
       buttons: [{ label: t('button.stop'), data: stopButtonData(id), style: 'danger' }],
       onGone: () => controller.abort(new HeraldError('gone', 'message deleted')),
+      // Drafts (Telegram private chats) cannot carry the Stop button: the operator chooses.
+      drafts: s.config.telegram?.drafts ? 'always' : 'without-buttons',
     },
   })
   const startedAt = s.clock.now()

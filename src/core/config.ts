@@ -34,6 +34,8 @@ export interface Config {
     webhookUrl?: string
     webhookSecret: string
     adminIds: string[]
+    /** Stream private-chat answers as sendMessageDraft previews (no Stop button while streaming). */
+    drafts: boolean
   }
   discord?: {
     token: string
@@ -270,6 +272,7 @@ export async function loadConfig(env: Env): Promise<Config> {
   const discordToken = r.raw('DISCORD_TOKEN')
   // Validated even when their adapter is off, so a typo shows up before it matters.
   const telegramAdminIds = r.ids('TELEGRAM_ADMIN_IDS')
+  const telegramDrafts = r.boolean('TELEGRAM_DRAFTS', false)
   const discordAdminIds = r.ids('DISCORD_ADMIN_IDS')
   const discordAdminRoleIds = r.ids('DISCORD_ADMIN_ROLE_IDS')
   const discordGuildIds = r.ids('DISCORD_GUILD_IDS')
@@ -351,6 +354,7 @@ export async function loadConfig(env: Env): Promise<Config> {
       apiRoot: telegramApiRoot,
       webhookSecret: webhookSecret ?? (await deriveWebhookSecret(telegramToken)),
       adminIds: telegramAdminIds,
+      drafts: telegramDrafts,
     }
     if (webhookUrl !== undefined) config.telegram.webhookUrl = webhookUrl
   }

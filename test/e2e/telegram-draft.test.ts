@@ -134,4 +134,22 @@ describe('Telegram drafts, end to end', () => {
     expect([answer.text, answer.reply_markup]).toEqual([ANSWER, undefined])
     expectCleanTelegram(e2e)
   })
+
+  test('with TELEGRAM_DRAFTS=on, a private answer streams as drafts and lands as one message, with no Stop button', async () => {
+    e2e = await startE2e(telegramPlatform({ draftSupported: true }), { env: { TELEGRAM_DRAFTS: 'on' } })
+    const { platform: tg, responses } = e2e
+    responses.enqueue(sse(textEvents(ANSWER, 'resp_1', 8), { delayMs: 250 }))
+    const { answer } = await askAndWait(e2e, { chat: CHAT, from: ADA, text: 'tell me about drafts' })
+
+    const drafts = tg.callsTo('sendMessageDraft')
+    expect(drafts.length).toBeGreaterThanOrEqual(2)
+    expect(new Set(drafts.map((c) => c.body.draft_id)).size).toBe(1)
+    expect(drafts.every((c) => c.body.reply_markup === undefined)).toBe(true)
+    const writes = chatCalls(tg, CHAT.id).filter(
+      (c) => c.method !== 'sendMessageDraft' && c.method !== 'sendChatAction',
+    )
+    expect(writes.map((c) => c.method)).toEqual(['sendMessage'])
+    expect([answer.text, answer.reply_markup]).toEqual([ANSWER, undefined])
+    expectCleanTelegram(e2e)
+  })
 })

@@ -108,6 +108,7 @@ export function adapterFor(
       apiRoot: fake.url.replace(/\/$/, ''),
       webhookSecret: 'hook-secret_1',
       adminIds: [ADMIN_ID],
+      drafts: false,
       ...(webhookUrl !== undefined ? { webhookUrl } : {}),
     },
     herald,
