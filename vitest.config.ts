@@ -7,5 +7,7 @@ export default defineConfig({
     testTimeout: 20_000,
     hookTimeout: 20_000,
     pool: 'forks',
+    // The suite waits on real platform pacing far more than it computes: run files side by side.
+    maxWorkers: 4,
   },
 })

@@ -12,11 +12,19 @@ function split(source: string, format: MessageFormat, limit: number): Chunk[] {
   return splitForLimit(source, { limit, measure: (md) => format.length(format.body(md)) })
 }
 
-/** The Markdown a piece adds around its source range: a fence line reopened before, one closed after. */
+/**
+ * The Markdown a piece adds around its source range: a fence line reopened before, one closed after.
+ * The body can itself look like part of a fence (a streamed "``"), so the reopened line is tried first
+ * and the body must follow it exactly.
+ */
 function added(chunk: Chunk, source: string): { head: string; tail: string } {
   const body = source.slice(chunk.start, chunk.end)
-  const at = chunk.markdown.indexOf(body)
-  return { head: chunk.markdown.slice(0, at), tail: chunk.markdown.slice(at + body.length) }
+  const reopened = /^[ \t]*(`{3,}|~{3,})[\w+#.-]*\n/.exec(chunk.markdown)?.[0]
+  for (const head of [reopened, ''].filter((h): h is string => h !== undefined)) {
+    if (chunk.markdown.startsWith(head + body))
+      return { head, tail: chunk.markdown.slice(head.length + body.length) }
+  }
+  return { head: '<body not found>', tail: '' }
 }
 
 describe.each([
