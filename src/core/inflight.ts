@@ -1,6 +1,7 @@
 import type { Adapter, ChatRef, Platform } from './chat.ts'
 import type { Clock } from './clock.ts'
 import { isAlive } from './heartbeat.ts'
+import { formatFor } from './live/format.ts'
 import type { MessageRef, Rendered, Surface } from './live/surface.ts'
 import type { Logger } from './log.ts'
 import type { Store } from './store.ts'
@@ -154,7 +155,8 @@ export async function finaliseInterrupted(
     const last = record.messages.at(-1)
     for (const message of record.messages) {
       const text = message.content.text.replace(CURSOR, '')
-      const ending = message === last ? `${text}\n\n${escapeFor(message.content.format, options.line)}` : text
+      const ending =
+        message === last ? `${text}\n\n${formatFor(message.content.format).note(options.line)}` : text
       try {
         await surface.edit(message.ref, { ...message.content, text: ending, buttons: [] })
       } catch (err) {
@@ -200,11 +202,4 @@ export function startInterruptedSweeper(
       await loop
     },
   }
-}
-
-function escapeFor(format: Rendered['format'], text: string): string {
-  if (format === 'telegram-html')
-    return `<i>${text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;')}</i>`
-  if (format === 'discord-markdown') return `*${text}*`
-  return text
 }

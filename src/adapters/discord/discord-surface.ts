@@ -10,6 +10,10 @@ import {
   type SendableChannels,
 } from 'discord.js'
 import { SurfaceError } from '../../core/errors.ts'
+import {
+  discordLimits as engineDiscordLimits,
+  discordPace as platformDiscordPace,
+} from '../../core/live/platform-defaults.ts'
 import type { Button, MessageRef, Pace, Rendered, Surface } from '../../core/live/surface.ts'
 import { toSurfaceError } from './discord-errors.ts'
 
@@ -24,7 +28,7 @@ import { toSurfaceError } from './discord-errors.ts'
  *   const ref = await surface.send({ text: 'Thinking…', format: 'discord-markdown' })
  */
 export const discordLimits = {
-  messageChars: 2000,
+  messageChars: engineDiscordLimits.messageLimit,
   threadNameChars: 100,
   buttonsPerRow: 5,
   buttonRows: 5,
@@ -32,10 +36,11 @@ export const discordLimits = {
 } as const
 
 /**
- * Discord allows about 5 sends/edits per 5 s per channel, that is one per 1000 ms on average; 1100 ms
- * keeps 10% below it so network jitter does not push a burst over the bucket.
+ * Discord allows about 5 sends/edits per 5 s per channel, that is one per 1000 ms on average; the
+ * engine's 1100 ms (platform-defaults.ts) keeps 10% below it so network jitter does not push a burst
+ * over the bucket.
  */
-export const discordPace: Pace = { perMessageMs: 1100, perChatMs: 1100 }
+export const discordPace: Pace = platformDiscordPace()
 
 /** Nothing Herald sends pings anyone: no @everyone/@here, roles, users, or the replied-to author. */
 export const noPings = { parse: [], repliedUser: false } as const satisfies MessageMentionOptions
