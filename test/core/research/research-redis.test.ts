@@ -63,7 +63,10 @@ describe('research on a shared Redis', () => {
       expect(h.fake.requests.filter((r) => r.method === 'POST').map((r) => r.path)).toEqual(['/v1/responses'])
       expect(h.files).toHaveLength(1)
       // The record says delivered first, then the job leaves the active set.
-      await h.until(async () => (await storeA.members('research:active')).length === 0, 'the active set emptied')
+      await h.until(
+        async () => (await storeA.members('research:active')).length === 0,
+        'the active set emptied',
+      )
     } finally {
       await Promise.all(stores.map((store) => store.close()))
     }
