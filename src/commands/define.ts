@@ -102,7 +102,8 @@ export function parseTextArgs(def: CommandDef<unknown>, text: string): ParsedArg
     }
   }
   for (const option of def.options) {
-    if (option.required && args[option.name] === undefined)
+    // A missing text (`/ask` alone) is the command's to explain, in the person's language.
+    if (option.required && args[option.name] === undefined && option.name !== textOption)
       return { ok: false, error: `${option.name}: required` }
     const value = args[option.name]
     if (typeof value === 'string' && option.maxLength !== undefined && value.length > option.maxLength) {

@@ -68,7 +68,7 @@ async function slash(name: string, options: Record<string, string | boolean>): P
 
 describe('prompts', () => {
   test('an empty one: /ask with nothing after it, a bare mention, a blank slash prompt', async () => {
-    expect(await telegramSays('/ask')).toBe('prompt: required')
+    expect(await telegramSays('/ask')).toBe(t('ask.empty'))
     const mention = discord.userMessage({ content: `<@${discord.bot.id}>`, author: discord.bob })
     const reply = await until(
       () => discord.messages(discord.general).find((m) => m.reference?.message_id === mention.id),

@@ -1,0 +1,49 @@
+import { describe, expect, test } from 'vitest'
+import { ask } from '../../src/commands/ask.ts'
+import { parseTextArgs } from '../../src/commands/define.ts'
+import { model } from '../../src/commands/model.ts'
+import { reset } from '../../src/commands/reset.ts'
+import { search } from '../../src/commands/search.ts'
+
+describe('parseTextArgs', () => {
+  test('leading name:value words set options and the rest, line breaks kept, is the text option', () => {
+    expect(parseTextArgs(ask, 'effort:high search:off why is\nthe sky blue?')).toEqual({
+      ok: true,
+      args: { effort: 'high', search: false, prompt: 'why is\nthe sky blue?' },
+    })
+  })
+
+  test('an unknown name: word is text, and words after the text are not options', () => {
+    expect(parseTextArgs(ask, 'note: effort:high')).toEqual({
+      ok: true,
+      args: { prompt: 'note: effort:high' },
+    })
+  })
+
+  test('values are checked against the choices and booleans', () => {
+    expect(parseTextArgs(ask, 'effort:extreme hi')).toEqual({
+      ok: false,
+      error: 'effort: expected one of minimal, low, medium, high',
+    })
+    expect(parseTextArgs(ask, 'search:maybe hi')).toEqual({ ok: false, error: 'search: expected on or off' })
+  })
+
+  test('a command without a text option takes its first option positionally', () => {
+    expect(parseTextArgs(model, 'gpt-5')).toEqual({ ok: true, args: { name: 'gpt-5' } })
+    expect(parseTextArgs(search, 'off')).toEqual({ ok: true, args: { enabled: false } })
+    expect(parseTextArgs(search, 'sometimes')).toEqual({ ok: false, error: 'enabled: expected on or off' })
+  })
+
+  test('a command with no options refuses arguments', () => {
+    expect(parseTextArgs(reset, '')).toEqual({ ok: true, args: {} })
+    expect(parseTextArgs(reset, 'now')).toEqual({ ok: false, error: 'this command takes no arguments' })
+  })
+
+  test('a missing text is left to the command; an over-long one is refused', () => {
+    expect(parseTextArgs(ask, '')).toEqual({ ok: true, args: {} })
+    expect(parseTextArgs(ask, 'x'.repeat(6001))).toEqual({
+      ok: false,
+      error: 'prompt: at most 6000 characters',
+    })
+  })
+})
