@@ -1,4 +1,4 @@
-import { userKey } from '../core/answer.ts'
+import { USER_NAMES, userKey } from '../core/answer.ts'
 import type { Services } from './context.ts'
 import { defineCommand } from './define.ts'
 
@@ -20,13 +20,15 @@ export const usage = defineCommand<Services>({
       }),
     ]
     if (inv.user.isAdmin) {
+      const names = s.store.kv<string>(USER_NAMES)
       for (const period of ['day', 'month'] as const) {
         const top = await s.usage.topSpenders(period, 5)
         lines.push('', s.t('usage.top', { period: s.t(period === 'day' ? 'usage.today' : 'usage.month') }))
         if (top.length === 0) lines.push(s.t('usage.nobody'))
-        top.forEach((spender, i) => {
-          lines.push(`${i + 1}. ${spender.user}: $${dollars(spender.usd)} (${spender.requests})`)
-        })
+        for (const [i, spender] of top.entries()) {
+          const name = (await names.get(spender.user)) ?? spender.user
+          lines.push(`${i + 1}. ${name} (${spender.user}): $${dollars(spender.usd)} · ${spender.requests}`)
+        }
       }
     }
     await inv.notify(lines.join('\n'), { ephemeral: true })

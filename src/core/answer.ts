@@ -44,6 +44,10 @@ export class Interrupted extends HeraldError {
   }
 }
 
+/** Display names by user key (`telegram:42` → `Ada`), kept while people keep asking. */
+export const USER_NAMES = 'names'
+const USER_NAME_TTL_MS = 90 * 86_400_000
+
 export function stopButtonData(answerId: string): string {
   return `stop:${answerId}`
 }
@@ -315,6 +319,8 @@ async function recordUsage(
   state: AnswerState,
 ): Promise<number | undefined> {
   if (!state.usage) return undefined
+  // Names for the admins' top-spenders list, which otherwise shows only platform ids.
+  await s.store.kv<string>(USER_NAMES).set(userKey(inv), inv.user.name, USER_NAME_TTL_MS)
   const searches = state.searches.filter((search) => search.status === 'completed').length
   const cost = await s.usage.record({
     user: userKey(inv),

@@ -103,7 +103,7 @@ describe('/usage, /help, /reset, /cancel', () => {
       text: t('usage.line', { who: 'bob', today: '$0.0000', month: '$0.0000' }),
       private: true,
     })
-    const top = `1. discord:${fake.alice.id}: $0.1250 (1)`
+    const top = `1. alice (discord:${fake.alice.id}): $0.1250 · 1`
     expect(await run(fake, 'usage', fake.alice)).toEqual({
       text: [
         t('usage.line', { who: 'alice', today: '$0.1250', month: '$0.1250' }),
