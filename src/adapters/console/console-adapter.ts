@@ -77,7 +77,8 @@ export function createConsoleAdapter(options: ConsoleAdapterOptions): ConsoleAda
 
   const interrupt = () => {
     if (running) {
-      void options.herald.handle(invocation('cancel', {}))
+      // The answer's own message ends with "Stopped."; a second line would land mid-redraw.
+      void options.herald.handle({ ...invocation('cancel', {}), notify: async () => undefined })
       return
     }
     rl?.close()
