@@ -5,6 +5,7 @@ import type { CommandDef } from './define.ts'
 import { effort } from './effort.ts'
 import { help } from './help.ts'
 import { model } from './model.ts'
+import { reasoning } from './reasoning.ts'
 import { research } from './research.ts'
 import { reset } from './reset.ts'
 import { search } from './search.ts'
@@ -19,6 +20,7 @@ export const commands: readonly CommandDef<Services>[] = [
   model,
   effort,
   search,
+  reasoning,
   usage,
   cancel,
   help,

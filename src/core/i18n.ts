@@ -12,7 +12,7 @@ const en = {
     '**Herald**: ask anything.\n' +
     '- In a private chat, just write. In a group, mention me, reply to me, or use /ask.\n' +
     '- Reply to one of my messages to continue that conversation; /reset starts fresh.\n' +
-    '- /model, /effort, /search set this chat’s model, reasoning effort and web search.\n' +
+    '- /model, /effort, /search, /reasoning set this chat’s model, reasoning effort, web search and reasoning summaries.\n' +
     '- /usage shows what you have spent; /cancel stops your running answer.\n' +
     '- /research starts a deep research run (admins).',
   'reset.done': 'New conversation started.',
@@ -22,6 +22,7 @@ const en = {
   'settings.models': 'Models you can choose: {models}',
   'settings.effort_set': 'Reasoning effort set to **{effort}**.',
   'settings.search_set': 'Web search is now **{search}**.',
+  'settings.reasoning_set': 'Reasoning summaries kept under answers: **{reasoning}**.',
   'settings.on': 'on',
   'settings.off': 'off',
   'settings.none': 'n/a',
@@ -152,7 +153,7 @@ const zh: Record<MessageKey, string> = {
     '**Herald**：有问必答。\n' +
     '- 私聊中直接发消息；群组中请 @我、回复我的消息，或使用 /ask。\n' +
     '- 回复我的某条消息即可继续那段对话；/reset 开始新的对话。\n' +
-    '- /model、/effort、/search 设置本聊天的模型、推理强度和联网搜索。\n' +
+    '- /model、/effort、/search、/reasoning 设置本聊天的模型、推理强度、联网搜索和推理摘要。\n' +
     '- /usage 查看你的花费；/cancel 停止你正在进行的回答。\n' +
     '- /research 发起深度研究（仅管理员）。',
   'reset.done': '已开始新的对话。',
@@ -162,6 +163,7 @@ const zh: Record<MessageKey, string> = {
   'settings.models': '可选模型：{models}',
   'settings.effort_set': '推理强度已设为 **{effort}**。',
   'settings.search_set': '联网搜索已**{search}**。',
+  'settings.reasoning_set': '在回答中保留推理摘要：**{reasoning}**。',
   'settings.on': '开启',
   'settings.off': '关闭',
   'settings.none': '不适用',

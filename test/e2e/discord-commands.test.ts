@@ -178,7 +178,19 @@ describe('registration and restarts', () => {
     expect(fake.commands().map((c) => c.name)).toEqual([])
     const registered = fake.commands(fake.guild.id)
     expect(registered.map((c) => c.name).sort()).toEqual(
-      ['ask', 'cancel', 'effort', 'help', 'model', 'research', 'reset', 'search', 'status', 'usage'].sort(),
+      [
+        'ask',
+        'cancel',
+        'effort',
+        'help',
+        'model',
+        'reasoning',
+        'research',
+        'reset',
+        'search',
+        'status',
+        'usage',
+      ].sort(),
     )
     expect(registered.find((c) => c.name === 'ask')?.options).toMatchObject([
       { name: 'prompt', type: 3, required: true, max_length: 6000 },

@@ -41,7 +41,18 @@ describe('Telegram commands, end to end', () => {
   test('start-up registers the command menu with setMyCommands, admin commands only for admins', async () => {
     const { platform: tg, herald } = await start()
     // /research is offered to everyone (a member's request becomes an approval card for admins).
-    const everyone = ['ask', 'research', 'reset', 'model', 'effort', 'search', 'usage', 'cancel', 'help']
+    const everyone = [
+      'ask',
+      'research',
+      'reset',
+      'model',
+      'effort',
+      'search',
+      'reasoning',
+      'usage',
+      'cancel',
+      'help',
+    ]
     const admins = [...everyone, 'status']
     const menus = tg.callsTo('setMyCommands').map((c) => ({
       commands: (c.body.commands as { command: string }[]).map((x) => x.command),

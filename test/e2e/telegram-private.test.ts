@@ -208,6 +208,22 @@ describe('Telegram private chat, end to end', () => {
     expectCleanTelegram(e2e!)
   })
 
+  test('/reasoning off drops the summary once the answer text starts', async () => {
+    const { platform: tg, responses } = await start()
+    tg.userSays({ chat: CHAT, from: ADA, text: '/reasoning off' })
+    await tg.waitFor(() => tg.botMessages(CHAT).some((m) => m.text?.startsWith('Reasoning summaries kept')))
+    const events = reasoningAnswer(['Considering scattering.'], 'Blue light scatters most.', {
+      id: 'resp_plain',
+    })
+    responses.enqueue(inPhases(events, (e) => e.type === 'response.reasoning_summary_part.done', 1200))
+    const { answer } = await askAndWait(e2e!, { chat: CHAT, from: ADA, text: 'why blue?' })
+
+    const shown = chatCalls(tg, CHAT.id).map((c) => String(c.body.text))
+    expect(shown.some((text) => text.startsWith('<blockquote expandable>Considering scattering.'))).toBe(true)
+    expect(answer.text).toBe('Blue light scatters most.')
+    expectCleanTelegram(e2e!)
+  })
+
   test('a 429 mid-answer pauses the chat for retry_after and the final text still lands', async () => {
     const { platform: tg, responses } = await start()
     const answer = 'Patience is a virtue, and rate limits teach it well.'
