@@ -23,6 +23,11 @@ export const ask = defineCommand<Services>({
       choices: EFFORTS,
     },
     { name: 'search', description: { en: 'Search the web', zh: '联网搜索' }, type: 'boolean' },
+    {
+      name: 'image',
+      description: { en: 'An image to ask about', zh: '要提问的图片' },
+      type: 'image',
+    },
   ],
   textOption: 'prompt',
   async run(s, inv) {

@@ -20,7 +20,12 @@ export interface Localized {
 export interface OptionDef {
   name: string
   description: Localized
-  type: 'string' | 'boolean'
+  /**
+   * `'image'`: an attachment, on platforms that have attachment options (Discord); it reaches the
+   * command as `Invocation.images`, never in `args`. Text platforms never parse it: `parseTextArgs`
+   * skips it and Telegram's `setMyCommands` carries no options (images come with the photo there).
+   */
+  type: 'string' | 'boolean' | 'image'
   /** Allowed values (a Discord choice list; validated on Telegram too). */
   choices?: readonly string[]
   required?: boolean
@@ -52,8 +57,10 @@ export type ParsedArgs = { ok: true; args: Record<string, string | boolean> } | 
 /**
  * Parses the text after a command on text platforms: leading `name:value` words for known options,
  * the rest into `textOption`. Unknown `name:` words are text. Values are checked against choices.
+ * Image options are not text: `image:x` is text too, and a required one is not asked for here.
  */
 export function parseTextArgs(def: CommandDef<unknown>, text: string): ParsedArgs {
+  const textOptions = def.options.filter((o) => o.type !== 'image')
   const args: Record<string, string | boolean> = {}
   const words = text
     .trim()
@@ -63,7 +70,7 @@ export function parseTextArgs(def: CommandDef<unknown>, text: string): ParsedArg
   for (; i < words.length; i++) {
     const match = /^([a-z_]+):(.*)$/.exec(words[i]!)
     const option = match
-      ? def.options.find((o) => o.name === match[1] && o.name !== def.textOption)
+      ? textOptions.find((o) => o.name === match[1] && o.name !== def.textOption)
       : undefined
     if (!match || !option) break
     const raw = match[2]!
@@ -84,10 +91,10 @@ export function parseTextArgs(def: CommandDef<unknown>, text: string): ParsedArg
   for (const word of words.slice(0, i)) remaining = remaining.slice(remaining.indexOf(word) + word.length)
   remaining = remaining.trim()
   // A command without a text option takes its first option positionally (`/model gpt-5`).
-  const textOption = def.textOption ?? def.options[0]?.name
+  const textOption = def.textOption ?? textOptions[0]?.name
   if (remaining !== '') {
     if (textOption === undefined) return { ok: false, error: 'this command takes no arguments' }
-    const option = def.options.find((o) => o.name === textOption)
+    const option = textOptions.find((o) => o.name === textOption)
     if (option?.type === 'boolean') {
       const lower = remaining.toLowerCase()
       if (!['on', 'off', 'true', 'false', 'yes', 'no'].includes(lower)) {
@@ -101,7 +108,7 @@ export function parseTextArgs(def: CommandDef<unknown>, text: string): ParsedArg
       args[textOption] = remaining
     }
   }
-  for (const option of def.options) {
+  for (const option of textOptions) {
     // A missing text (`/ask` alone) is the command's to explain, in the person's language.
     if (option.required && args[option.name] === undefined && option.name !== textOption)
       return { ok: false, error: `${option.name}: required` }

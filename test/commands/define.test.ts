@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest'
 import { ask } from '../../src/commands/ask.ts'
-import { parseTextArgs } from '../../src/commands/define.ts'
+import { defineCommand, parseTextArgs } from '../../src/commands/define.ts'
 import { model } from '../../src/commands/model.ts'
 import { reset } from '../../src/commands/reset.ts'
 import { search } from '../../src/commands/search.ts'
@@ -32,6 +32,27 @@ describe('parseTextArgs', () => {
     expect(parseTextArgs(model, 'gpt-5')).toEqual({ ok: true, args: { name: 'gpt-5' } })
     expect(parseTextArgs(search, 'off')).toEqual({ ok: true, args: { enabled: false } })
     expect(parseTextArgs(search, 'sometimes')).toEqual({ ok: false, error: 'enabled: expected on or off' })
+  })
+
+  test('an image option is never parsed from text: image: is part of the prompt', () => {
+    expect(parseTextArgs(ask, 'image:cat.png what is this?')).toEqual({
+      ok: true,
+      args: { prompt: 'image:cat.png what is this?' },
+    })
+  })
+
+  test('an image option is neither taken positionally nor asked for on text platforms', () => {
+    const look = defineCommand({
+      name: 'look',
+      description: { en: 'Look', zh: '看' },
+      options: [
+        { name: 'image', description: { en: 'Picture', zh: '图片' }, type: 'image', required: true },
+        { name: 'note', description: { en: 'Note', zh: '备注' }, type: 'string' },
+      ],
+      async run() {},
+    })
+    expect(parseTextArgs(look, 'a red one')).toEqual({ ok: true, args: { note: 'a red one' } })
+    expect(parseTextArgs(look, '')).toEqual({ ok: true, args: {} })
   })
 
   test('a command with no options refuses arguments', () => {

@@ -201,6 +201,7 @@ describe('registration and restarts', () => {
         choices: ['minimal', 'low', 'medium', 'high'].map((c) => ({ name: c, value: c })),
       },
       { name: 'search', type: 5 },
+      { name: 'image', type: 11 },
     ])
     expect(registered.find((c) => c.name === 'status')?.default_member_permissions).toBe('0')
 

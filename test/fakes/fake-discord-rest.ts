@@ -80,6 +80,8 @@ const WEBHOOK_HASH = 'fake-webhook-messages'
 
 export class FakeDiscordRest {
   readonly requests: RecordedRequest[] = []
+  /** Paths of attachment downloads (`/attachments/…`), in order, served or not. */
+  readonly downloads: string[] = []
   readonly forced: ForcedReply[] = []
   readonly buckets: Buckets
   readonly #world: FakeWorld
@@ -164,6 +166,7 @@ export class FakeDiscordRest {
   }
 
   #serveFile(path: string, res: ServerResponse): void {
+    this.downloads.push(path)
     const file = this.#world.files.get(path)
     if (!file) {
       res.writeHead(404).end()

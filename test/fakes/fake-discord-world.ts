@@ -204,6 +204,11 @@ export class FakeWorld {
     return failures.invalidForm('message_reference', 'MESSAGE_REFERENCE_UNKNOWN_MESSAGE', 'Unknown message')
   }
 
+  /** Files uploaded outside a message (a slash command's attachment option), served like the others. */
+  upload(channelId: string, files: UploadedFile[]): FakeAttachment[] {
+    return this.#store(channelId, files)
+  }
+
   #store(channelId: string, files: UploadedFile[]): FakeAttachment[] {
     return files.map((file) => {
       const id = this.ids.next()

@@ -7,6 +7,7 @@ import { FakeDiscordRest, type RecordedRequest } from './fake-discord-rest.ts'
 import {
   ChannelTypes,
   channelJson,
+  type FakeAttachment,
   type FakeChannel,
   type FakeCommand,
   type FakeGuild,
@@ -52,9 +53,17 @@ export interface FakeDiscordOptions {
   messageContentAllowed?: boolean
 }
 
+/** A file given to an attachment option (type 11). */
+export interface SlashAttachment {
+  filename: string
+  contentType: string
+  bytes: Uint8Array
+}
+
 export interface SlashOptions {
   name: string
-  options?: Record<string, string | boolean>
+  /** Attachments go out as Discord sends them: the id as the value, the file in `data.resolved`. */
+  options?: Record<string, string | boolean | SlashAttachment>
   user?: FakeUser
   channel?: FakeChannel
 }
@@ -64,7 +73,7 @@ export interface UserMessageOptions {
   author?: FakeUser
   channel?: FakeChannel
   replyTo?: FakeMessage
-  attachments?: { filename: string; contentType: string; bytes: Uint8Array }[]
+  attachments?: SlashAttachment[]
 }
 
 export interface FakeDiscord {
@@ -80,6 +89,8 @@ export interface FakeDiscord {
   readonly alice: FakeUser
   readonly bob: FakeUser
   readonly requests: RecordedRequest[]
+  /** Paths of attachment downloads (`/attachments/<channel>/<id>/<name>`), in order. */
+  readonly downloads: string[]
   readonly gateway: FakeGateway
   addUser(name: string, options?: { roles?: string[]; bot?: boolean }): FakeUser
   addChannel(name: string): FakeChannel
@@ -246,6 +257,7 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
     alice,
     bob,
     requests: rest.requests,
+    downloads: rest.downloads,
     gateway,
     addUser,
     addChannel,
@@ -255,16 +267,20 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
       const interaction = interactionFor(2, user, channel)
       const registered = [...(world.guildCommands.get(channel.guildId ?? '') ?? []), ...world.globalCommands]
       const command = registered.find((c) => c.name === name)
+      const attachments: Record<string, FakeAttachment> = {}
       const data: Record<string, unknown> = {
         id: command?.id ?? world.ids.next(),
         name,
         type: 1,
-        options: Object.entries(values).map(([key, value]) => ({
-          name: key,
-          type: typeof value === 'boolean' ? 5 : 3,
-          value,
-        })),
+        options: Object.entries(values).map(([key, value]) => {
+          if (typeof value !== 'object') return { name: key, type: typeof value === 'boolean' ? 5 : 3, value }
+          const file = { name: value.filename, type: value.contentType, bytes: value.bytes }
+          const [attachment] = world.upload(channel.id, [file]) as [FakeAttachment]
+          attachments[attachment.id] = attachment
+          return { name: key, type: 11, value: attachment.id }
+        }),
       }
+      if (Object.keys(attachments).length > 0) data.resolved = { attachments }
       if (command?.guild_id) data.guild_id = command.guild_id
       world.dispatch({ t: 'INTERACTION_CREATE', d: { ...interactionPayload(interaction, channel), data } })
       return interaction

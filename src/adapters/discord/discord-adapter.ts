@@ -31,6 +31,7 @@ import {
   chatRefOf,
   imagesOf,
   promptOf,
+  slashImagesOf,
   userRefOf,
 } from './discord-events.ts'
 import { DiscordInteractionSurface, InteractionReplies } from './discord-interaction-surface.ts'
@@ -225,7 +226,7 @@ export function createDiscordAdapter(options: DiscordAdapterOptions): DiscordAda
       eventId: `discord:interaction:${interaction.id}`,
       command: interaction.commandName,
       args: argsOf(interaction),
-      images: [],
+      images: slashImagesOf(interaction, commandOptions(interaction.commandName)),
       ...interactionParts(interaction, replies),
     }
     try {
@@ -233,6 +234,10 @@ export function createDiscordAdapter(options: DiscordAdapterOptions): DiscordAda
     } finally {
       await replies.closePlaceholder()
     }
+  }
+
+  function commandOptions(name: string): CommandDef<unknown>['options'] {
+    return options.commands.find((c) => c.name === name)?.options ?? []
   }
 
   async function handlePress(interaction: ButtonInteraction, replies: InteractionReplies): Promise<void> {

@@ -16,7 +16,10 @@ const DESCRIPTION_CHARS = 100
 const ZH_LOCALE = 'zh-CN'
 
 export interface SlashOption {
-  type: ApplicationCommandOptionType.String | ApplicationCommandOptionType.Boolean
+  type:
+    | ApplicationCommandOptionType.String
+    | ApplicationCommandOptionType.Boolean
+    | ApplicationCommandOptionType.Attachment
   name: string
   description: string
   description_localizations: Record<string, string>
@@ -48,10 +51,15 @@ export function toSlashCommand(def: CommandDef<unknown>): SlashCommand {
   }
 }
 
+const SLASH_TYPES = {
+  string: ApplicationCommandOptionType.String,
+  boolean: ApplicationCommandOptionType.Boolean,
+  image: ApplicationCommandOptionType.Attachment,
+} as const satisfies Record<OptionDef['type'], SlashOption['type']>
+
 function toSlashOption(option: OptionDef): SlashOption {
   const slash: SlashOption = {
-    type:
-      option.type === 'boolean' ? ApplicationCommandOptionType.Boolean : ApplicationCommandOptionType.String,
+    type: SLASH_TYPES[option.type],
     name: option.name,
     description: clip(option.description.en),
     description_localizations: { [ZH_LOCALE]: clip(option.description.zh) },

@@ -1,5 +1,7 @@
 import {
   type APIInteractionGuildMember,
+  ApplicationCommandOptionType,
+  type Attachment,
   type Channel,
   ChannelType,
   type ChatInputCommandInteraction,
@@ -8,6 +10,7 @@ import {
   MessageType,
   type User,
 } from 'discord.js'
+import type { OptionDef } from '../../commands/define.ts'
 import type { ChatRef, ImageRef, UserRef } from '../../core/chat.ts'
 import { SurfaceError } from '../../core/errors.ts'
 import { chatKeyOf } from './discord-surface.ts'
@@ -15,7 +18,7 @@ import { chatKeyOf } from './discord-surface.ts'
 /**
  * Discord events in Herald's words: who (UserRef with admin rights), where (ChatRef), what was asked
  * (a message is a prompt when it mentions the bot, is in a DM, replies to the bot, or is in a thread
- * the bot started), and the images attached.
+ * the bot started), and the images attached (to a message, or to a slash command's image option).
  */
 export interface AdminPolicy {
   adminIds: readonly string[]
@@ -87,9 +90,11 @@ export function promptOf(message: Message, botId: string): Prompt | undefined {
   return prompt
 }
 
+/** Option values as Herald's args; attachments are images (`slashImagesOf`), not args. */
 export function argsOf(interaction: ChatInputCommandInteraction): Record<string, string | boolean> {
   const args: Record<string, string | boolean> = {}
   for (const option of interaction.options.data) {
+    if (option.type === ApplicationCommandOptionType.Attachment) continue
     if (typeof option.value === 'string' || typeof option.value === 'boolean')
       args[option.name] = option.value
   }
@@ -100,22 +105,41 @@ export function argsOf(interaction: ChatInputCommandInteraction): Record<string,
 export function imagesOf(message: Message): ImageRef[] {
   return [...message.attachments.values()]
     .filter((attachment) => attachment.contentType?.startsWith('image/'))
-    .map((attachment) => {
-      const declared = attachment.contentType ?? 'application/octet-stream'
-      return {
-        size: attachment.size,
-        mime: declared,
-        async fetch(signal?: AbortSignal) {
-          const response = await fetch(attachment.url, signal ? { signal } : {})
-          if (!response.ok) {
-            throw new SurfaceError(
-              `discord attachment download failed (${response.status})`,
-              response.status >= 500,
-            )
-          }
-          const mime = response.headers.get('content-type')?.split(';')[0] ?? declared
-          return { mime, bytes: new Uint8Array(await response.arrayBuffer()) }
-        },
-      }
+    .map(imageOf)
+}
+
+/**
+ * The attachments given to a command's image options. Not filtered by type: a file that is not an
+ * image was chosen as the image, and the ask pipeline says so.
+ */
+export function slashImagesOf(
+  interaction: ChatInputCommandInteraction,
+  options: readonly Pick<OptionDef, 'name' | 'type'>[],
+): ImageRef[] {
+  return options
+    .filter((option) => option.type === 'image')
+    .flatMap((option) => {
+      const attachment = interaction.options.getAttachment(option.name)
+      return attachment ? [imageOf(attachment)] : []
     })
+}
+
+/** An attachment as an image: size and type as Discord declares them, downloaded only when asked. */
+function imageOf(attachment: Attachment): ImageRef {
+  const declared = attachment.contentType ?? 'application/octet-stream'
+  return {
+    size: attachment.size,
+    mime: declared,
+    async fetch(signal?: AbortSignal) {
+      const response = await fetch(attachment.url, signal ? { signal } : {})
+      if (!response.ok) {
+        throw new SurfaceError(
+          `discord attachment download failed (${response.status})`,
+          response.status >= 500,
+        )
+      }
+      const mime = response.headers.get('content-type')?.split(';')[0] ?? declared
+      return { mime, bytes: new Uint8Array(await response.arrayBuffer()) }
+    },
+  }
 }
