@@ -22,25 +22,7 @@ export interface TelegramHtmlOptions {
   strict?: boolean
 }
 
-const TAGS = new Set([
-  'b',
-  'strong',
-  'i',
-  'em',
-  'u',
-  'ins',
-  's',
-  'strike',
-  'del',
-  'span',
-  'tg-spoiler',
-  'a',
-  'tg-emoji',
-  'tg-time',
-  'code',
-  'pre',
-  'blockquote',
-])
+/** Tags that only format the text they wrap (they may nest inside each other). */
 const FORMATTING = new Set([
   'b',
   'strong',
@@ -55,6 +37,7 @@ const FORMATTING = new Set([
   'tg-spoiler',
   'a',
 ])
+const TAGS = new Set([...FORMATTING, 'tg-emoji', 'tg-time', 'code', 'pre', 'blockquote'])
 const ENTITY = /^&(?:#(\d{1,7})|#[xX]([0-9a-fA-F]{1,6})|(lt|gt|amp|quot));/
 const SPECIAL = /[&<>]/g
 const SPECIAL_LOOSE = /[&<]/g
