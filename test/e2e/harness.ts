@@ -394,3 +394,7 @@ export function replyTo(fake: FakeTelegram, update: TgUpdate, timeoutMs = 10_000
     timeoutMs,
   )
 }
+
+/** The Telegram user most end-to-end tests speak as, and her private chat with the bot. */
+export const ADA = { id: 42, is_bot: false, first_name: 'Ada' }
+export const CHAT = { id: 42, type: 'private' as const, first_name: 'Ada' }

@@ -5,6 +5,7 @@ import type { FakeTelegram, TgUpdate } from '../fakes/fake-telegram.ts'
 import {
   answerBy,
   askAndWait,
+  CHAT,
   type E2eStack,
   expectCleanTelegram,
   finishedAnswers,
@@ -16,7 +17,6 @@ import {
 
 /** Herald's commands on Telegram, end to end: the menu, settings, usage, help and cancel. */
 const ADA = { id: 42, is_bot: false, first_name: 'Ada', last_name: 'L' }
-const CHAT = { id: 42, type: 'private' as const, first_name: 'Ada' }
 const ADMIN_ID = 900
 
 let e2e: E2eStack<FakeTelegram> | undefined

@@ -12,7 +12,9 @@ import { type AnswerState, initialState } from '../../src/core/responses/state.t
 import { sse } from '../fakes/fake-responses-api.ts'
 import { type FakeTelegram, startFakeTelegram } from '../fakes/fake-telegram.ts'
 import {
+  ADA,
   askAndWait,
+  CHAT,
   chatCalls,
   type E2eStack,
   expectCleanTelegram,
@@ -27,8 +29,6 @@ import {
  * Telegram surface (telegraf) against the fake Bot API, and the whole bot, whose answers carry a
  * Stop button (which a draft cannot show) and so stream by edits.
  */
-const ADA = { id: 42, is_bot: false, first_name: 'Ada' }
-const CHAT = { id: 42, type: 'private' as const, first_name: 'Ada' }
 const ANSWER = 'Drafts animate while the model writes, and the finished answer is sent once.'
 
 let fake: FakeTelegram | undefined

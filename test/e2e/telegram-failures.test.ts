@@ -2,9 +2,11 @@ import { afterEach, describe, expect, test } from 'vitest'
 import { apiError, rateLimited, serverError, sse } from '../fakes/fake-responses-api.ts'
 import type { FakeTelegram } from '../fakes/fake-telegram.ts'
 import {
+  ADA,
   allLogLines,
   answerBy,
   askAndWait,
+  CHAT,
   chatCalls,
   E2E_OPENAI_KEY,
   type E2eStack,
@@ -18,8 +20,6 @@ import {
 } from './harness.ts'
 
 /** What goes wrong, end to end: deleted messages, upstream errors, and secrets that must never show. */
-const ADA = { id: 42, is_bot: false, first_name: 'Ada' }
-const CHAT = { id: 42, type: 'private' as const, first_name: 'Ada' }
 
 let e2e: E2eStack<FakeTelegram> | undefined
 

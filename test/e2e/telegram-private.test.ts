@@ -5,6 +5,7 @@ import type { FakeTelegram } from '../fakes/fake-telegram.ts'
 import {
   answerBy,
   askAndWait,
+  CHAT,
   chatCalls,
   type E2eOptions,
   type E2eStack,
@@ -19,7 +20,6 @@ import {
 
 /** A private chat with the bot, end to end: the real telegraf inside the real Herald, against the fakes. */
 const ADA = { id: 42, is_bot: false, first_name: 'Ada', last_name: 'L' }
-const CHAT = { id: 42, type: 'private' as const, first_name: 'Ada' }
 
 let e2e: E2eStack<FakeTelegram> | undefined
 

@@ -2,6 +2,8 @@ import { afterEach, describe, expect, test } from 'vitest'
 import { sse } from '../fakes/fake-responses-api.ts'
 import type { FakeTelegram } from '../fakes/fake-telegram.ts'
 import {
+  ADA,
+  CHAT,
   type E2eStack,
   expectCleanTelegram,
   finishedAnswers,
@@ -11,8 +13,6 @@ import {
 } from './harness.ts'
 
 /** A long answer on Telegram, end to end: it rolls over into new messages within 4096 characters each. */
-const ADA = { id: 42, is_bot: false, first_name: 'Ada' }
-const CHAT = { id: 42, type: 'private' as const, first_name: 'Ada' }
 
 let e2e: E2eStack<FakeTelegram> | undefined
 

@@ -1,8 +1,10 @@
 import { afterEach, describe, expect, test } from 'vitest'
 import type { FakeTelegram } from '../fakes/fake-telegram.ts'
 import {
+  ADA,
   answerBy,
   askAndWait,
+  CHAT,
   chatCalls,
   type E2eStack,
   expectCleanTelegram,
@@ -14,8 +16,6 @@ import {
 } from './harness.ts'
 
 /** Webhook mode and restarts, end to end: every update is answered once, conversations survive a restart. */
-const ADA = { id: 42, is_bot: false, first_name: 'Ada' }
-const CHAT = { id: 42, type: 'private' as const, first_name: 'Ada' }
 
 let e2e: E2eStack<FakeTelegram> | undefined
 
