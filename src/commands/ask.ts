@@ -1,10 +1,10 @@
-import { answer } from '../core/answer.ts'
-import type { Services } from './context.ts'
+import { answer } from '../core/answers/run-answer.ts'
+import type { CommandContext } from './context.ts'
 import { defineCommand } from './define.ts'
 
 export const EFFORTS = ['minimal', 'low', 'medium', 'high'] as const
 
-export const ask = defineCommand<Services>({
+export const ask = defineCommand<CommandContext>({
   name: 'ask',
   description: { en: 'Ask the AI a question', zh: '向 AI 提问' },
   options: [

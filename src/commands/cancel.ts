@@ -1,10 +1,10 @@
-import { userKey } from '../core/answer.ts'
-import { HeraldError } from '../core/errors.ts'
-import { requestStop, runningAnswersOf } from '../core/running-answers.ts'
-import type { Services } from './context.ts'
+import { userKey } from '../core/answers/run-answer.ts'
+import { requestStop, runningAnswersOf } from '../core/answers/running-answers.ts'
+import { HeraldError } from '../core/contracts/errors.ts'
+import type { CommandContext } from './context.ts'
 import { defineCommand } from './define.ts'
 
-export const cancel = defineCommand<Services>({
+export const cancel = defineCommand<CommandContext>({
   name: 'cancel',
   description: { en: 'Stop your running answer', zh: '停止你正在进行的回答' },
   options: [],

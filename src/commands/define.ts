@@ -1,4 +1,4 @@
-import type { Invocation } from '../core/chat.ts'
+import type { Invocation } from '../core/contracts/chat.ts'
 
 /**
  * A command is defined once; each adapter derives its platform's registration from the definition

@@ -1,9 +1,9 @@
 import { EFFORTS } from './ask.ts'
-import type { Services } from './context.ts'
+import type { CommandContext } from './context.ts'
 import { defineCommand } from './define.ts'
 import { describeSettings, scopeOf } from './settings-scope.ts'
 
-export const effort = defineCommand<Services>({
+export const effort = defineCommand<CommandContext>({
   name: 'effort',
   description: { en: 'Show or set the reasoning effort', zh: '查看或设置推理强度' },
   options: [

@@ -1,7 +1,7 @@
-import type { Services } from './context.ts'
+import type { CommandContext } from './context.ts'
 import { defineCommand } from './define.ts'
 
-export const help = defineCommand<Services>({
+export const help = defineCommand<CommandContext>({
   name: 'help',
   description: { en: 'How to use Herald', zh: '使用说明' },
   options: [],

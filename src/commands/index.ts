@@ -1,6 +1,6 @@
 import { ask } from './ask.ts'
 import { cancel } from './cancel.ts'
-import type { Services } from './context.ts'
+import type { CommandContext } from './context.ts'
 import type { CommandDef } from './define.ts'
 import { effort } from './effort.ts'
 import { help } from './help.ts'
@@ -13,7 +13,7 @@ import { status } from './status.ts'
 import { usage } from './usage.ts'
 
 /** The whole command surface; adapters derive their registration from it. */
-export const commands: readonly CommandDef<Services>[] = [
+export const commands: readonly CommandDef<CommandContext>[] = [
   ask,
   research,
   reset,

@@ -1,8 +1,8 @@
-import type { Services } from './context.ts'
+import type { CommandContext } from './context.ts'
 import { defineCommand } from './define.ts'
 import { describeSettings, scopeOf } from './settings-scope.ts'
 
-export const model = defineCommand<Services>({
+export const model = defineCommand<CommandContext>({
   name: 'model',
   description: { en: 'Show or choose the model for this chat', zh: '查看或选择本聊天的模型' },
   options: [{ name: 'name', description: { en: 'Model id', zh: '模型 ID' }, type: 'string', maxLength: 64 }],

@@ -1,8 +1,8 @@
-import type { Services } from './context.ts'
+import type { CommandContext } from './context.ts'
 import { defineCommand } from './define.ts'
 import { describeSettings, scopeOf } from './settings-scope.ts'
 
-export const reasoning = defineCommand<Services>({
+export const reasoning = defineCommand<CommandContext>({
   name: 'reasoning',
   description: {
     en: 'Keep the model’s reasoning summary under answers, or not',

@@ -1,5 +1,5 @@
 import { RESEARCH_MODEL_CHOICES } from '../core/research/research-service.ts'
-import type { Services } from './context.ts'
+import type { CommandContext } from './context.ts'
 import { defineCommand } from './define.ts'
 
 /**
@@ -7,7 +7,7 @@ import { defineCommand } from './define.ts'
  * group becomes an approval card for admins; anyone else is refused. The dispatcher skips the
  * admin check for this command (it still refuses blocked users and chats): research.ts decides.
  */
-export const research = defineCommand<Services>({
+export const research = defineCommand<CommandContext>({
   name: 'research',
   description: { en: 'Deep research with web search (admins)', zh: '联网深度研究（管理员）' },
   options: [
@@ -26,5 +26,5 @@ export const research = defineCommand<Services>({
     },
   ],
   textOption: 'question',
-  run: (s, inv) => s.research.command(s, inv),
+  run: (s, inv) => s.research.command(inv),
 })

@@ -1,7 +1,7 @@
-import type { Services } from './context.ts'
+import type { CommandContext } from './context.ts'
 import { defineCommand } from './define.ts'
 
-export const reset = defineCommand<Services>({
+export const reset = defineCommand<CommandContext>({
   name: 'reset',
   description: { en: 'Start a new conversation', zh: '开始新的对话' },
   options: [],

@@ -1,8 +1,8 @@
-import type { Services } from './context.ts'
+import type { CommandContext } from './context.ts'
 import { defineCommand } from './define.ts'
 import { describeSettings, scopeOf } from './settings-scope.ts'
 
-export const search = defineCommand<Services>({
+export const search = defineCommand<CommandContext>({
   name: 'search',
   description: { en: 'Turn web search on or off', zh: '开启或关闭联网搜索' },
   options: [{ name: 'enabled', description: { en: 'on or off', zh: '开启或关闭' }, type: 'boolean' }],

@@ -1,7 +1,7 @@
-import type { Invocation } from '../core/chat.ts'
-import type { ChatSettings } from '../core/settings.ts'
-import { settingsScope } from '../core/settings.ts'
-import type { Services } from './context.ts'
+import type { Invocation } from '../core/contracts/chat.ts'
+import type { ChatSettings } from '../core/state/settings.ts'
+import { settingsScope } from '../core/state/settings.ts'
+import type { CommandContext } from './context.ts'
 
 /** The settings key of the invocation's place: the user in a private chat, the chat in a group. */
 export function scopeOf(inv: Invocation): string {
@@ -13,7 +13,7 @@ export function scopeOf(inv: Invocation): string {
   })
 }
 
-export function describeSettings(s: Services, settings: ChatSettings): string {
+export function describeSettings(s: CommandContext, settings: ChatSettings): string {
   const onOff = (on: boolean) => s.t(on ? 'settings.on' : 'settings.off')
   return s.t('settings.current', {
     model: settings.model,

@@ -1,4 +1,4 @@
-import type { Services } from './context.ts'
+import type { CommandContext } from './context.ts'
 import { defineCommand } from './define.ts'
 
 function duration(ms: number): string {
@@ -6,7 +6,7 @@ function duration(ms: number): string {
   return minutes < 60 ? `${minutes} min` : `${Math.floor(minutes / 60)} h ${minutes % 60} min`
 }
 
-export const status = defineCommand<Services>({
+export const status = defineCommand<CommandContext>({
   name: 'status',
   description: { en: 'Bot status (admins)', zh: '机器人状态（管理员）' },
   options: [],

@@ -1,10 +1,10 @@
-import { USER_NAMES, userKey } from '../core/answer.ts'
-import type { Services } from './context.ts'
+import { USER_NAMES, userKey } from '../core/answers/run-answer.ts'
+import type { CommandContext } from './context.ts'
 import { defineCommand } from './define.ts'
 
 const dollars = (usd: number) => usd.toFixed(usd < 1 ? 4 : 2)
 
-export const usage = defineCommand<Services>({
+export const usage = defineCommand<CommandContext>({
   name: 'usage',
   description: { en: 'What you have spent today and this month', zh: '查看你今日和本月的花费' },
   options: [],

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, test } from 'vitest'
-import { translator } from '../../src/core/i18n.ts'
+import { translator } from '../../src/core/i18n/i18n.ts'
 import type { FakeChannel, FakeDiscord, FakeUser } from '../fakes/fake-discord.ts'
 import { sse } from '../fakes/fake-responses-api.ts'
 import { Transcript, textAnswer } from '../fakes/fake-responses-transcripts.ts'

@@ -1,5 +1,5 @@
 import { afterEach, expect, test } from 'vitest'
-import { translator } from '../../src/core/i18n.ts'
+import { translator } from '../../src/core/i18n/i18n.ts'
 import type { Running } from '../../src/main.ts'
 import { sse } from '../fakes/fake-responses-api.ts'
 import { Transcript } from '../fakes/fake-responses-transcripts.ts'

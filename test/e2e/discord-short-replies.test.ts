@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, test } from 'vitest'
-import { translator } from '../../src/core/i18n.ts'
+import { translator } from '../../src/core/i18n/i18n.ts'
 import { sse } from '../fakes/fake-responses-api.ts'
 import { textAnswer } from '../fakes/fake-responses-transcripts.ts'
 import { botMessages, type DiscordE2E, mention, messageWrites, startDiscordE2E } from './discord-harness.ts'

@@ -4,8 +4,8 @@ import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { expect } from 'vitest'
-import { type Config, type Env, loadConfig, secretsOf } from '../../src/core/config.ts'
-import { createLogger } from '../../src/core/log.ts'
+import { type Config, type Env, loadConfig, secretsOf } from '../../src/app/config.ts'
+import { createLogger } from '../../src/core/contracts/log.ts'
 import { type Running, startHerald } from '../../src/main.ts'
 import {
   type FakeResponsesApi,

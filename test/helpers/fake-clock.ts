@@ -1,4 +1,4 @@
-import type { Clock } from '../../src/core/clock.ts'
+import type { Clock } from '../../src/core/contracts/clock.ts'
 
 export interface FakeClock extends Clock {
   /** Moves time forward by `ms`, waking every sleeper due on the way, in order, settling promises between. */

@@ -1,7 +1,14 @@
-import { type Clock, systemClock } from '../../src/core/clock.ts'
-import { FormatRejected, Gone, RateLimited, SurfaceError } from '../../src/core/errors.ts'
+import { type Clock, systemClock } from '../../src/core/contracts/clock.ts'
+import { FormatRejected, Gone, RateLimited, SurfaceError } from '../../src/core/contracts/errors.ts'
+import type {
+  Button,
+  MessageRef,
+  Pace,
+  Rendered,
+  Surface,
+  TextFormat,
+} from '../../src/core/contracts/surface.ts'
 import { parseTelegramHtml } from '../../src/core/live/parse-telegram-html.ts'
-import type { Button, MessageRef, Pace, Rendered, Surface, TextFormat } from '../../src/core/live/surface.ts'
 
 /**
  * A Surface that behaves like a strict platform: it records every call with the clock's time, answers

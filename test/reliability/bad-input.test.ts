@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
-import { translator } from '../../src/core/i18n.ts'
+import { translator } from '../../src/core/i18n/i18n.ts'
 import { promptOf } from '../e2e/harness.ts'
 import type { FakeDiscord } from '../fakes/fake-discord.ts'
 import { sse } from '../fakes/fake-responses-api.ts'

@@ -3,7 +3,7 @@ import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import type { Env } from '../../src/core/config.ts'
+import type { Env } from '../../src/app/config.ts'
 import { until } from './stack.ts'
 
 /**

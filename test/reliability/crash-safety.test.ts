@@ -1,12 +1,17 @@
 import { randomUUID } from 'node:crypto'
 import { afterEach, beforeEach, describe, expect, inject, test } from 'vitest'
-import type { Adapter, ChatRef, Platform } from '../../src/core/chat.ts'
-import { isAlive, startHeartbeat } from '../../src/core/heartbeat.ts'
-import { translator } from '../../src/core/i18n.ts'
-import { createInflightRecorder, finaliseInterrupted, type InflightRecord } from '../../src/core/inflight.ts'
-import type { MessageRef, Rendered, Surface } from '../../src/core/live/surface.ts'
-import { silentLogger } from '../../src/core/log.ts'
-import { createStore, type Store } from '../../src/core/store.ts'
+import { isAlive, startHeartbeat } from '../../src/core/answers/heartbeat.ts'
+import {
+  createInflightRecorder,
+  finaliseInterrupted,
+  type InflightRecord,
+} from '../../src/core/answers/inflight.ts'
+import type { Adapter, ChatRef, Platform } from '../../src/core/contracts/chat.ts'
+import { silentLogger } from '../../src/core/contracts/log.ts'
+import type { MessageRef, Rendered, Surface } from '../../src/core/contracts/surface.ts'
+import { translator } from '../../src/core/i18n/i18n.ts'
+import { createStore } from '../../src/core/store/open-store.ts'
+import type { Store } from '../../src/core/store/store.ts'
 import { chatCalls, freePort } from '../e2e/harness.ts'
 import { sse } from '../fakes/fake-responses-api.ts'
 import { textAnswer } from '../fakes/fake-responses-transcripts.ts'

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import { afterEach, describe, expect, inject, test } from 'vitest'
-import { createStore } from '../../src/core/store.ts'
+import { createStore } from '../../src/core/store/open-store.ts'
 import { freePort } from '../e2e/harness.ts'
 import { sse } from '../fakes/fake-responses-api.ts'
 import { textAnswer } from '../fakes/fake-responses-transcripts.ts'

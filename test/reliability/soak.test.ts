@@ -1,7 +1,7 @@
 import { setFlagsFromString } from 'node:v8'
 import { runInNewContext } from 'node:vm'
 import { afterAll, beforeAll, expect, test } from 'vitest'
-import { translator } from '../../src/core/i18n.ts'
+import { translator } from '../../src/core/i18n/i18n.ts'
 import { promptOf, textEvents } from '../e2e/harness.ts'
 import type { FakeChannel, FakeUser, RecordedRequest } from '../fakes/fake-discord.ts'
 import { type Script, serverError, sse } from '../fakes/fake-responses-api.ts'

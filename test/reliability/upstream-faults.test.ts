@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, test } from 'vitest'
-import { translator } from '../../src/core/i18n.ts'
+import { translator } from '../../src/core/i18n/i18n.ts'
 import { userMessage } from '../../src/core/responses/messages.ts'
 import { rateLimited, type Script, serverError, sse } from '../fakes/fake-responses-api.ts'
 import { textAnswer, toSseFrames } from '../fakes/fake-responses-transcripts.ts'

@@ -1,8 +1,8 @@
 import { createInterface, type Interface } from 'node:readline'
-import type { Services } from '../../commands/context.ts'
+import type { CommandContext } from '../../commands/context.ts'
 import type { CommandDef } from '../../commands/define.ts'
 import { parseTextArgs } from '../../commands/define.ts'
-import type { Adapter, ChatRef, Herald, Invocation, UserRef } from '../../core/chat.ts'
+import type { Adapter, ChatRef, Herald, Invocation, UserRef } from '../../core/contracts/chat.ts'
 import { toPlainText } from '../../core/live/render-plain.ts'
 import { type ConsoleOutput, createConsoleSurface } from './console-surface.ts'
 
@@ -12,7 +12,7 @@ import { type ConsoleOutput, createConsoleSurface } from './console-surface.ts'
  */
 export interface ConsoleAdapterOptions {
   herald: Herald
-  commands: readonly CommandDef<Services>[]
+  commands: readonly CommandDef<CommandContext>[]
   input?: NodeJS.ReadableStream
   output?: ConsoleOutput & NodeJS.WritableStream
   /** Called when the person quits. */

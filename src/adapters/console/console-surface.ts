@@ -1,4 +1,4 @@
-import type { MessageRef, Rendered, Surface } from '../../core/live/surface.ts'
+import type { MessageRef, Rendered, Surface } from '../../core/contracts/surface.ts'
 
 /**
  * A terminal as a Surface: each message is printed once and then redrawn in place as it grows.

@@ -13,14 +13,20 @@ import {
   ThreadAutoArchiveDuration,
 } from 'discord.js'
 import type { CommandDef } from '../../commands/define.ts'
-import type { Adapter, ButtonPress, ChatRef, Herald, Invocation, NotifyOptions } from '../../core/chat.ts'
-import { type Clock, systemClock } from '../../core/clock.ts'
-import type { Config } from '../../core/config.ts'
-import { ConfigError } from '../../core/errors.ts'
+import type {
+  Adapter,
+  ButtonPress,
+  ChatRef,
+  Herald,
+  Invocation,
+  NotifyOptions,
+} from '../../core/contracts/chat.ts'
+import { type Clock, systemClock } from '../../core/contracts/clock.ts'
+import { ConfigError } from '../../core/contracts/errors.ts'
+import type { Logger } from '../../core/contracts/log.ts'
+import type { MessageRef, Rendered, Surface } from '../../core/contracts/surface.ts'
 import { postText } from '../../core/live/live-message.ts'
 import type { LaneRegistry } from '../../core/live/scheduler.ts'
-import type { MessageRef, Rendered, Surface } from '../../core/live/surface.ts'
-import type { Logger } from '../../core/log.ts'
 import { registerCommands } from './discord-commands.ts'
 import { AnswerMessageIds, deletedMessages } from './discord-deletions.ts'
 import { toSurfaceError, withRateLimitRetry } from './discord-errors.ts'
@@ -47,8 +53,17 @@ import { chatKeyOf, DiscordChannelSurface, discordLimits, noPings } from './disc
  *   …
  *   await discord.stop()
  */
+/** The Discord part of the configuration (DISCORD_* variables). */
+export interface DiscordConfig {
+  token: string
+  apiRoot: string
+  guildIds: string[]
+  adminIds: string[]
+  adminRoleIds: string[]
+}
+
 export interface DiscordAdapterOptions {
-  config: NonNullable<Config['discord']>
+  config: DiscordConfig
   herald: Herald
   commands: readonly CommandDef<unknown>[]
   log: Logger

@@ -1,7 +1,7 @@
 import { ApplicationCommandOptionType, ApplicationCommandType, type REST, Routes } from 'discord.js'
 import type { CommandDef, OptionDef } from '../../commands/define.ts'
-import type { Clock } from '../../core/clock.ts'
-import type { Logger } from '../../core/log.ts'
+import type { Clock } from '../../core/contracts/clock.ts'
+import type { Logger } from '../../core/contracts/log.ts'
 import { withRateLimitRetry } from './discord-errors.ts'
 
 /**

@@ -1,6 +1,6 @@
 import { DiscordAPIError, HTTPError, RateLimitError } from 'discord.js'
-import type { Clock } from '../../core/clock.ts'
-import { Gone, HeraldError, RateLimited, SurfaceError } from '../../core/errors.ts'
+import type { Clock } from '../../core/contracts/clock.ts'
+import { Gone, HeraldError, RateLimited, SurfaceError } from '../../core/contracts/errors.ts'
 
 /**
  * The one place discord.js errors become Herald's surface errors. The client runs with

@@ -11,8 +11,8 @@ import {
   type User,
 } from 'discord.js'
 import type { OptionDef } from '../../commands/define.ts'
-import type { ChatRef, ImageRef, UserRef } from '../../core/chat.ts'
-import { SurfaceError } from '../../core/errors.ts'
+import type { ChatRef, ImageRef, UserRef } from '../../core/contracts/chat.ts'
+import { SurfaceError } from '../../core/contracts/errors.ts'
 import { chatKeyOf } from './discord-surface.ts'
 
 /**

@@ -4,10 +4,10 @@ import {
   type Client,
   MessageFlags,
 } from 'discord.js'
-import type { Clock } from '../../core/clock.ts'
-import { Gone } from '../../core/errors.ts'
-import type { MessageRef, Rendered, Surface } from '../../core/live/surface.ts'
-import type { Logger } from '../../core/log.ts'
+import type { Clock } from '../../core/contracts/clock.ts'
+import { Gone } from '../../core/contracts/errors.ts'
+import type { Logger } from '../../core/contracts/log.ts'
+import type { MessageRef, Rendered, Surface } from '../../core/contracts/surface.ts'
 import { isTokenGone, toSurfaceError, withRateLimitRetry } from './discord-errors.ts'
 import {
   chatKeyOf,

@@ -9,12 +9,12 @@ import {
   type MessageMentionOptions,
   type SendableChannels,
 } from 'discord.js'
-import { SurfaceError } from '../../core/errors.ts'
+import { SurfaceError } from '../../core/contracts/errors.ts'
+import type { Button, MessageRef, Pace, Rendered, Surface } from '../../core/contracts/surface.ts'
 import {
   discordLimits as engineDiscordLimits,
   discordPace as platformDiscordPace,
 } from '../../core/live/platform-defaults.ts'
-import type { Button, MessageRef, Pace, Rendered, Surface } from '../../core/live/surface.ts'
 import { toSurfaceError } from './discord-errors.ts'
 
 /**

@@ -9,14 +9,13 @@ import type {
   Invocation,
   NotifyOptions,
   UserRef,
-} from '../../core/chat.ts'
-import type { Config } from '../../core/config.ts'
-import { ConfigError } from '../../core/errors.ts'
+} from '../../core/contracts/chat.ts'
+import { ConfigError } from '../../core/contracts/errors.ts'
+import type { Logger } from '../../core/contracts/log.ts'
+import type { MessageRef } from '../../core/contracts/surface.ts'
 import { postText } from '../../core/live/live-message.ts'
 import { toTelegramHtml } from '../../core/live/render-telegram-html.ts'
 import type { LaneRegistry } from '../../core/live/scheduler.ts'
-import type { MessageRef } from '../../core/live/surface.ts'
-import type { Logger } from '../../core/log.ts'
 import { registerCommands } from './telegram-commands.ts'
 import { toSurfaceError } from './telegram-errors.ts'
 import { photoImage } from './telegram-photo.ts'
@@ -34,8 +33,19 @@ import { createWebhookHandler, type HttpHandler, type HttpRoutes } from './teleg
  *   const telegram = createTelegramAdapter({ config: config.telegram, herald, commands, log, httpServer })
  *   await telegram.start()
  */
+/** The Telegram part of the configuration (TELEGRAM_* variables). */
+export interface TelegramConfig {
+  token: string
+  apiRoot: string
+  webhookUrl?: string
+  webhookSecret: string
+  adminIds: string[]
+  /** Stream private-chat answers as sendMessageDraft previews (no Stop button while streaming). */
+  drafts: boolean
+}
+
 export interface TelegramAdapterOptions {
-  config: NonNullable<Config['telegram']>
+  config: TelegramConfig
   herald: Herald
   commands: readonly CommandDef<unknown>[]
   log: Logger

@@ -1,7 +1,7 @@
 import type { Telegram } from 'telegraf'
 import type { BotCommand, BotCommandScope } from 'telegraf/types'
 import type { CommandDef } from '../../commands/define.ts'
-import type { Logger } from '../../core/log.ts'
+import type { Logger } from '../../core/contracts/log.ts'
 
 /**
  * Telegram's command menu (`setMyCommands`), derived from the command definitions: English by

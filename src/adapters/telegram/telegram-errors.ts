@@ -1,5 +1,5 @@
 import { TelegramError } from 'telegraf'
-import { FormatRejected, Gone, HeraldError, RateLimited, SurfaceError } from '../../core/errors.ts'
+import { FormatRejected, Gone, HeraldError, RateLimited, SurfaceError } from '../../core/contracts/errors.ts'
 
 /**
  * The one place where telegraf's errors become Herald's. A 429 carries `retry_after` in seconds and

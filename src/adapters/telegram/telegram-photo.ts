@@ -1,7 +1,7 @@
 import type { Telegram } from 'telegraf'
 import type { PhotoSize } from 'telegraf/types'
-import type { ImageRef } from '../../core/chat.ts'
-import { InputError, SurfaceError } from '../../core/errors.ts'
+import type { ImageRef } from '../../core/contracts/chat.ts'
+import { InputError, SurfaceError } from '../../core/contracts/errors.ts'
 import { toSurfaceError } from './telegram-errors.ts'
 
 /**

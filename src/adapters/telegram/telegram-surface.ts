@@ -1,8 +1,8 @@
 import type { Telegram } from 'telegraf'
 import type { InlineKeyboardMarkup } from 'telegraf/types'
-import type { ChatRef } from '../../core/chat.ts'
+import type { ChatRef } from '../../core/contracts/chat.ts'
+import type { Button, MessageRef, Pace, Rendered, Surface } from '../../core/contracts/surface.ts'
 import { telegramPace } from '../../core/live/platform-defaults.ts'
-import type { Button, MessageRef, Pace, Rendered, Surface } from '../../core/live/surface.ts'
 import { DraftUnavailable, isNotModified, isUnknownMethod, toSurfaceError } from './telegram-errors.ts'
 
 /**

@@ -1,7 +1,7 @@
 import { timingSafeEqual } from 'node:crypto'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Update } from 'telegraf/types'
-import type { Logger } from '../../core/log.ts'
+import type { Logger } from '../../core/contracts/log.ts'
 
 /**
  * The Telegram webhook endpoint, for Herald's own HTTP server: a POST whose

@@ -1,4 +1,4 @@
-import { t } from '../i18n.ts'
+import { t } from '../i18n/i18n.ts'
 import type { Activity, AnswerState, Citation } from '../responses/state.ts'
 import type { MessageFormat } from './format.ts'
 
@@ -26,7 +26,7 @@ export type LiveLabelKey =
 
 export type LiveTranslate = (key: LiveLabelKey, params?: Record<string, string | number>) => string
 
-/** The English words, from the app's own table (src/core/i18n.ts), where every LiveLabelKey is a key. */
+/** The English words, from the app's own table (src/core/i18n/i18n.ts), where every LiveLabelKey is a key. */
 export const englishLabels: LiveTranslate = (key, params = {}) => t('en', key, params)
 
 /** The status line for what the model is doing; undefined while it writes (the cursor says enough). */

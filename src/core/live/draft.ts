@@ -1,8 +1,8 @@
 import { randomInt } from 'node:crypto'
-import type { Clock } from '../clock.ts'
-import { FormatRejected, RateLimited, SurfaceError } from '../errors.ts'
+import type { Clock } from '../contracts/clock.ts'
+import { FormatRejected, RateLimited, SurfaceError } from '../contracts/errors.ts'
+import type { Button, Rendered, Surface } from '../contracts/surface.ts'
 import type { LaneCall } from './scheduler.ts'
-import type { Button, Rendered, Surface } from './surface.ts'
 
 /**
  * Streaming as a draft (Telegram `sendMessageDraft`, private chats): the message being written shows

@@ -1,8 +1,8 @@
+import type { TextFormat } from '../contracts/surface.ts'
 import { escapeAttribute, escapeHtml, telegramTextLength } from './parse-telegram-html.ts'
 import { escapeDiscord, neutraliseMentions, toDiscordMarkdown, toDiscordSubtext } from './render-discord.ts'
 import { toPlainText } from './render-plain.ts'
 import { toTelegramCollapsed, toTelegramHtml } from './render-telegram-html.ts'
-import type { TextFormat } from './surface.ts'
 
 /**
  * How one platform writes each part of a live message, and how it counts length.

@@ -1,4 +1,4 @@
-import type { Clock } from '../clock.ts'
+import type { Clock } from '../contracts/clock.ts'
 
 /**
  * The budget one platform gives a bot across all its chats (Telegram about 30 calls a second,

@@ -1,5 +1,6 @@
-import type { Clock } from '../clock.ts'
-import { FormatRejected, Gone, RateLimited, SurfaceError } from '../errors.ts'
+import type { Clock } from '../contracts/clock.ts'
+import { FormatRejected, Gone, RateLimited, SurfaceError } from '../contracts/errors.ts'
+import type { Button, MessageRef, Rendered, Surface } from '../contracts/surface.ts'
 import { type AnswerState, initialState } from '../responses/state.ts'
 import {
   clip,
@@ -16,7 +17,6 @@ import { AnswerDrafts, type DraftMode, type DraftState, isDraftRefusal } from '.
 import { formatFor, type MessageFormat, plainFormat } from './format.ts'
 import type { Lane, LaneCall, LaneRegistry, LaneTask } from './scheduler.ts'
 import { type Chunk, type Place, splitForLimit, splitNearEnd } from './split.ts'
-import type { Button, MessageRef, Rendered, Surface } from './surface.ts'
 import { keepTyping } from './typing.ts'
 
 /**

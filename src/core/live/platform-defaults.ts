@@ -1,4 +1,4 @@
-import type { Pace } from './surface.ts'
+import type { Pace } from '../contracts/surface.ts'
 
 /**
  * The platforms' limits (FACTS.md), with a margin for clock and network jitter. Adapters build

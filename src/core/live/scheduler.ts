@@ -1,8 +1,8 @@
-import { type Clock, systemClock } from '../clock.ts'
-import { RateLimited } from '../errors.ts'
+import { type Clock, systemClock } from '../contracts/clock.ts'
+import { RateLimited } from '../contracts/errors.ts'
+import type { Pace, Surface } from '../contracts/surface.ts'
 import { GlobalGate } from './global-gate.ts'
 import { defaultGlobalGapMs } from './platform-defaults.ts'
-import type { Pace, Surface } from './surface.ts'
 
 /**
  * One lane per chat, shared by every answer in it: calls go one at a time, `perChatMs` apart (and

@@ -1,7 +1,7 @@
-import type { Clock } from '../clock.ts'
-import { RateLimited } from '../errors.ts'
+import type { Clock } from '../contracts/clock.ts'
+import { RateLimited } from '../contracts/errors.ts'
+import type { Surface } from '../contracts/surface.ts'
 import type { Lane } from './scheduler.ts'
-import type { Surface } from './surface.ts'
 
 /**
  * Keeps "typing…" alive while an answer streams (Telegram shows it for about 5 s): one call every

@@ -1,6 +1,6 @@
-import type { Translate } from '../i18n.ts'
+import type { Button } from '../contracts/surface.ts'
+import type { Translate } from '../i18n/i18n.ts'
 import { clip } from '../live/compose.ts'
-import type { Button } from '../live/surface.ts'
 import type { AnswerState } from '../responses/state.ts'
 import { usd } from './research-estimate.ts'
 import type { ResearchJob, ResearchRequest } from './research-jobs.ts'

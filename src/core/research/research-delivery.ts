@@ -1,10 +1,10 @@
-import type { Services } from '../../commands/context.ts'
-import type { MessageKey } from '../i18n.ts'
+import type { Surface } from '../contracts/surface.ts'
+import type { MessageKey } from '../i18n/i18n.ts'
 import { clip, type LiveTranslate } from '../live/compose.ts'
 import { postText } from '../live/live-message.ts'
-import type { Surface } from '../live/surface.ts'
 import type { AnswerState } from '../responses/state.ts'
 import { finalProgressText } from './research-cards.ts'
+import type { ResearchDeps } from './research-deps.ts'
 import { deliveredKey, type JobOutcome, type ResearchJob } from './research-jobs.ts'
 import { inLane, type KeptMessage } from './research-message.ts'
 import { reportFile, reportMarkdown, summaryLine } from './research-report.ts'
@@ -37,7 +37,7 @@ export function outcomeOf(state: AnswerState, now: number): JobOutcome {
 }
 
 export async function deliver(
-  s: Services,
+  s: ResearchDeps,
   /** Changes the job record (read, change, write back) and resolves with it. */
   update: (change: (job: ResearchJob) => ResearchJob) => Promise<ResearchJob>,
   processId: string,
@@ -89,7 +89,7 @@ export async function deliver(
 }
 
 /** A thread in a Discord guild channel when the platform can open one; the job's chat otherwise. */
-async function reportSurface(s: Services, job: ResearchJob, target: DeliveryTarget): Promise<Surface> {
+async function reportSurface(s: ResearchDeps, job: ResearchJob, target: DeliveryTarget): Promise<Surface> {
   const inChannel = job.chat.guildId !== undefined && job.chat.parentId === undefined
   if (!inChannel || !target.openThread) return target.surface
   try {
@@ -100,6 +100,6 @@ async function reportSurface(s: Services, job: ResearchJob, target: DeliveryTarg
   }
 }
 
-function liveT(s: Services): LiveTranslate {
+function liveT(s: ResearchDeps): LiveTranslate {
   return (key, params) => s.t(key as MessageKey, params)
 }

@@ -1,5 +1,5 @@
-import type { ModelInfo } from '../models.ts'
-import { costMicroUsd, MICRO_USD_PER_USD } from '../usage.ts'
+import type { ModelInfo } from '../state/models.ts'
+import { costMicroUsd, MICRO_USD_PER_USD } from '../state/usage.ts'
 
 /**
  * What a deep-research run will probably cost, as a range, from the registry's prices and typical

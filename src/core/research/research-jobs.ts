@@ -1,7 +1,7 @@
-import type { ChatRef, UserRef } from '../chat.ts'
-import type { MessageRef } from '../live/surface.ts'
+import type { ChatRef, UserRef } from '../contracts/chat.ts'
+import type { MessageRef } from '../contracts/surface.ts'
 import type { AnswerStatus, WebSearch } from '../responses/state.ts'
-import type { Store } from '../store.ts'
+import type { Store } from '../store/store.ts'
 
 /**
  * Research requests and jobs as the store keeps them, so any process (after a restart, or another

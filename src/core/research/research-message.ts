@@ -1,7 +1,7 @@
-import { FormatRejected, Gone, RateLimited } from '../errors.ts'
+import { FormatRejected, Gone, RateLimited } from '../contracts/errors.ts'
+import type { Button, MessageRef, Rendered, Surface } from '../contracts/surface.ts'
 import { formatFor, plainFormat } from '../live/format.ts'
 import type { LaneCall, LaneRegistry, LaneTask } from '../live/scheduler.ts'
-import type { Button, MessageRef, Rendered, Surface } from '../live/surface.ts'
 
 /**
  * One message Herald keeps up to date outside an answer stream: a research card or progress

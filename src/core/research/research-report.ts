@@ -1,4 +1,4 @@
-import type { Translate } from '../i18n.ts'
+import type { Translate } from '../i18n/i18n.ts'
 import { clip } from '../live/compose.ts'
 import type { AnswerState, Citation } from '../responses/state.ts'
 import { elapsedText } from './research-cards.ts'

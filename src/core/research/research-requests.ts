@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto'
-import type { Services } from '../../commands/context.ts'
-import type { ResearchVerdict } from '../budgets.ts'
-import type { ButtonPress, Invocation } from '../chat.ts'
-import type { Button, Surface } from '../live/surface.ts'
+import type { ButtonPress, Invocation } from '../contracts/chat.ts'
+import type { Button, Surface } from '../contracts/surface.ts'
+import type { ResearchVerdict } from '../state/budgets.ts'
 import { approvalCard, type ButtonAction, confirmCard, decidedCard } from './research-cards.ts'
+import type { ResearchDeps } from './research-deps.ts'
 import { estimateResearch, type TypicalRun, usd } from './research-estimate.ts'
 import {
   DECIDED_TTL_MS,
@@ -29,7 +29,7 @@ export interface Origin {
 }
 
 export interface RequestContext {
-  s: Services
+  s: ResearchDeps
   jobs: ResearchJobs
   processId: string
   typical: Partial<TypicalRun>
@@ -199,7 +199,7 @@ export async function expireRequests(ctx: RequestContext): Promise<number> {
 }
 
 /** Why a run may not start: the research budget or the admin's daily count, and when it resets. */
-export function refusalLine(s: Services, verdict: ResearchVerdict, who: Person, highUsd: number): string {
+export function refusalLine(s: ResearchDeps, verdict: ResearchVerdict, who: Person, highUsd: number): string {
   if (verdict.ok) return ''
   const resetsAt = new Date(verdict.resetsAt).toISOString().slice(11, 16)
   if (verdict.reason === 'count') {

@@ -1,9 +1,9 @@
-import type { Services } from '../../commands/context.ts'
-import type { Clock } from '../clock.ts'
-import type { Surface } from '../live/surface.ts'
-import type { Logger } from '../log.ts'
+import type { Clock } from '../contracts/clock.ts'
+import type { Logger } from '../contracts/log.ts'
+import type { Surface } from '../contracts/surface.ts'
 import { type AnswerState, initialState } from '../responses/state.ts'
 import { buttonData, type Phase, progressText } from './research-cards.ts'
+import type { ResearchDeps } from './research-deps.ts'
 import { lockKey, type ResearchJob, type ResearchJobs } from './research-jobs.ts'
 import { type KeptMessage, keepMessage } from './research-message.ts'
 
@@ -20,7 +20,7 @@ import { type KeptMessage, keepMessage } from './research-message.ts'
  *   await rt.close()   // releases the lock
  */
 export interface RuntimeDeps {
-  s: Services
+  s: ResearchDeps
   clock: Clock
   log: Logger
   jobs: ResearchJobs

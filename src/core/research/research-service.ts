@@ -1,12 +1,12 @@
-import type { Services } from '../../commands/context.ts'
-import type { ButtonPress, Invocation } from '../chat.ts'
-import type { Clock } from '../clock.ts'
-import { HeraldError } from '../errors.ts'
+import type { ButtonPress, Invocation } from '../contracts/chat.ts'
+import type { Clock } from '../contracts/clock.ts'
+import { HeraldError } from '../contracts/errors.ts'
 import { stateFromResponse } from '../responses/fold.ts'
 import { userMessage } from '../responses/messages.ts'
 import { type AnswerState, initialState } from '../responses/state.ts'
 import { BUTTON_PREFIX, parseButton } from './research-cards.ts'
 import { deliver, outcomeOf } from './research-delivery.ts'
+import type { ResearchDeps } from './research-deps.ts'
 import type { TypicalRun } from './research-estimate.ts'
 import { createResearchJobs, type JobOutcome, lockKey, personOf, type ResearchJob } from './research-jobs.ts'
 import {
@@ -29,16 +29,16 @@ import { JobRuntime, type RuntimeDeps } from './research-runtime.ts'
  * resumed after a restart is already running upstream, so it is followed at once, past the limit).
  *
  * @example
- *   services.research = createResearch(services)
- *   await services.research.resumeAll()          // after the adapters started: resumes and starts the sweep
- *   if (await services.research.press(services, press)) return
- *   await services.research.stop()               // on shutdown: jobs stay in the store for the next start
+ *   const research = createResearch(deps)
+ *   await research.resumeAll()          // after the adapters started: resumes and starts the sweep
+ *   if (await research.press(press)) return
+ *   await research.stop()               // on shutdown: jobs stay in the store for the next start
  */
 export interface Research {
   /** The /research command (src/commands/research.ts): a card, an approval request or a refusal. */
-  command(services: Services, invocation: Invocation): Promise<void>
+  command(invocation: Invocation): Promise<void>
   /** Handles a research button (data starting `rs:`): true when it was one, false otherwise. */
-  press(services: Services, press: ButtonPress): Promise<boolean>
+  press(press: ButtonPress): Promise<boolean>
   /** Takes up every unfinished job nobody else holds, starts the periodic sweep; resolves with how many it took. */
   resumeAll(): Promise<number>
   /** Runs this process drives upstream now (queued ones not counted). */
@@ -49,7 +49,7 @@ export interface Research {
 
 export interface ResearchOptions {
   clock?: Clock
-  /** This process in lock ownership. Default `services.processId`. */
+  /** This process in lock ownership. Default `deps.processId`. */
   processId?: string
   /** First poll interval when polling (relays without background streaming) and the reconnect backoff base. Default 5000. */
   pollMs?: number
@@ -64,7 +64,7 @@ export interface ResearchOptions {
 /** Model choices of the command (only those in the registry are accepted). */
 export const RESEARCH_MODEL_CHOICES = ['o3-deep-research', 'o4-mini-deep-research'] as const
 
-export function createResearch(s: Services, options: ResearchOptions = {}): Research {
+export function createResearch(s: ResearchDeps, options: ResearchOptions = {}): Research {
   const clock = options.clock ?? s.clock
   const processId = options.processId ?? s.processId
   const lockTtlMs = options.lockTtlMs ?? 60_000
@@ -315,9 +315,9 @@ export function createResearch(s: Services, options: ResearchOptions = {}): Rese
   }
 
   return {
-    command: (_services, invocation) => requestResearch(ctx, invocation),
+    command: (invocation) => requestResearch(ctx, invocation),
 
-    async press(_services, press) {
+    async press(press) {
       if (!press.data.startsWith(BUTTON_PREFIX)) return false
       const button = parseButton(press.data)
       if (!button) await press.answer(s.t('button.stale'))

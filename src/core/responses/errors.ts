@@ -1,5 +1,5 @@
-import { type ErrorKind, HeraldError } from '../errors.ts'
-import { scrubSecrets } from '../log.ts'
+import { type ErrorKind, HeraldError } from '../contracts/errors.ts'
+import { scrubSecrets } from '../contracts/log.ts'
 
 /**
  * Errors of the Responses API, split by where things failed: the API answered with an error status

@@ -1,4 +1,4 @@
-import { assertNever } from '../errors.ts'
+import { assertNever } from '../contracts/errors.ts'
 import type { ContentPart, OutputItem, ResponseObject, ResponseUsage, StreamEvent } from './events.ts'
 import { responseFromChatCompletion } from './response-body.ts'
 import {

@@ -1,4 +1,4 @@
-import type { ErrorKind } from '../errors.ts'
+import type { ErrorKind } from '../contracts/errors.ts'
 
 /**
  * Short lines a person reads when an answer fails, by error kind, in English and Simplified Chinese.

@@ -1,4 +1,4 @@
-import type { Clock } from '../clock.ts'
+import type { Clock } from '../contracts/clock.ts'
 import { ConnectionError, UpstreamError, UpstreamTimeoutError } from './errors.ts'
 
 /**

@@ -1,4 +1,4 @@
-import type { Clock } from '../clock.ts'
+import type { Clock } from '../contracts/clock.ts'
 
 /**
  * A re-armable deadline on the injected Clock: `arm(ms)` moves the deadline to now + ms (cheap, so it

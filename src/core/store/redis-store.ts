@@ -1,7 +1,7 @@
 import KeyvRedis, { createClient, Keyv } from '@keyv/redis'
-import { ConfigError } from '../errors.ts'
-import type { Store, StoreOptions } from '../store.ts'
+import { ConfigError } from '../contracts/errors.ts'
 import { assertIntegerAmount, assertNamespace, assertTtl } from './key-rules.ts'
+import type { Store, StoreOptions } from './store.ts'
 
 // Each script reads and writes one key, so it is atomic on the server (and cluster-safe).
 const RENEW = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end return 0`

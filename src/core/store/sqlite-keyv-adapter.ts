@@ -1,6 +1,6 @@
 import type { DatabaseSync, StatementSync } from 'node:sqlite'
 import type { KeyvStoreAdapter, StoredData } from 'keyv'
-import type { Clock } from '../clock.ts'
+import type { Clock } from '../contracts/clock.ts'
 
 /**
  * A keyv 5 storage adapter over one `kv` table of a `node:sqlite` database. Keyv hands it values

@@ -2,10 +2,10 @@ import { mkdirSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
 import { DatabaseSync } from 'node:sqlite'
 import { Keyv } from 'keyv'
-import { systemClock } from '../clock.ts'
-import type { Store, StoreOptions } from '../store.ts'
+import { systemClock } from '../contracts/clock.ts'
 import { assertIntegerAmount, assertNamespace, assertTtl } from './key-rules.ts'
 import { SqliteKeyvAdapter } from './sqlite-keyv-adapter.ts'
+import type { Store, StoreOptions } from './store.ts'
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS kv (ns TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL, expires INTEGER,

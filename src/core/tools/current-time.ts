@@ -1,4 +1,4 @@
-import { type Clock, systemClock } from '../clock.ts'
+import { type Clock, systemClock } from '../contracts/clock.ts'
 import type { FunctionTool } from './registry.ts'
 
 /**

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, test } from 'vitest'
 import { createDiscordAdapter } from '../../../src/adapters/discord/discord-adapter.ts'
-import { ConfigError } from '../../../src/core/errors.ts'
-import { silentLogger } from '../../../src/core/log.ts'
+import { ConfigError } from '../../../src/core/contracts/errors.ts'
+import { silentLogger } from '../../../src/core/contracts/log.ts'
 import { startFakeDiscord } from '../../fakes/fake-discord.ts'
 import {
   type Harness,

@@ -5,7 +5,7 @@ import {
   toSurfaceError,
   withRateLimitRetry,
 } from '../../../src/adapters/discord/discord-errors.ts'
-import { Gone, InputError, RateLimited, SurfaceError } from '../../../src/core/errors.ts'
+import { Gone, InputError, RateLimited, SurfaceError } from '../../../src/core/contracts/errors.ts'
 import { fakeClock } from '../../helpers/fake-clock.ts'
 
 const url = 'https://discord.com/api/v10/channels/1/messages/2'

@@ -1,9 +1,9 @@
 import pino from 'pino'
 import { createDiscordAdapter, type DiscordAdapter } from '../../../src/adapters/discord/discord-adapter.ts'
+import type { Config } from '../../../src/app/config.ts'
 import { type CommandDef, defineCommand } from '../../../src/commands/define.ts'
-import type { ButtonPress, Herald, Invocation } from '../../../src/core/chat.ts'
-import { type Clock, systemClock } from '../../../src/core/clock.ts'
-import type { Config } from '../../../src/core/config.ts'
+import type { ButtonPress, Herald, Invocation } from '../../../src/core/contracts/chat.ts'
+import { type Clock, systemClock } from '../../../src/core/contracts/clock.ts'
 import { type FakeDiscord, type FakeDiscordOptions, startFakeDiscord } from '../../fakes/fake-discord.ts'
 
 /**

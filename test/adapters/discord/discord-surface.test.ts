@@ -1,9 +1,9 @@
 import { afterEach, describe, expect, test } from 'vitest'
 import { discordDefaults } from '../../../src/adapters/discord/discord-adapter.ts'
 import { discordPace, toMessageOptions } from '../../../src/adapters/discord/discord-surface.ts'
-import type { Invocation } from '../../../src/core/chat.ts'
-import { Gone, RateLimited, SurfaceError } from '../../../src/core/errors.ts'
-import type { Rendered } from '../../../src/core/live/surface.ts'
+import type { Invocation } from '../../../src/core/contracts/chat.ts'
+import { Gone, RateLimited, SurfaceError } from '../../../src/core/contracts/errors.ts'
+import type { Rendered } from '../../../src/core/contracts/surface.ts'
 import type { RecordedRequest } from '../../fakes/fake-discord.ts'
 import {
   type Harness,

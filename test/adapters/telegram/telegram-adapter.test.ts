@@ -4,8 +4,14 @@ import type {
   TelegramAdapterOptions,
 } from '../../../src/adapters/telegram/telegram-adapter.ts'
 import { telegramChatRef } from '../../../src/adapters/telegram/telegram-adapter.ts'
-import type { Herald } from '../../../src/core/chat.ts'
-import { ConfigError, FormatRejected, Gone, RateLimited, SurfaceError } from '../../../src/core/errors.ts'
+import type { Herald } from '../../../src/core/contracts/chat.ts'
+import {
+  ConfigError,
+  FormatRejected,
+  Gone,
+  RateLimited,
+  SurfaceError,
+} from '../../../src/core/contracts/errors.ts'
 import { type FakeTelegram, type FakeTelegramOptions, startFakeTelegram } from '../../fakes/fake-telegram.ts'
 import { ADMIN_ID, adapterFor, memoryLog, type RecordingHerald, recordingHerald } from './telegram-harness.ts'
 

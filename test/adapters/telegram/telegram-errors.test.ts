@@ -6,7 +6,13 @@ import {
   isUnknownMethod,
   toSurfaceError,
 } from '../../../src/adapters/telegram/telegram-errors.ts'
-import { FormatRejected, Gone, InputError, RateLimited, SurfaceError } from '../../../src/core/errors.ts'
+import {
+  FormatRejected,
+  Gone,
+  InputError,
+  RateLimited,
+  SurfaceError,
+} from '../../../src/core/contracts/errors.ts'
 
 function telegramError(code: number, description: string, retryAfter?: number): TelegramError {
   return new TelegramError(

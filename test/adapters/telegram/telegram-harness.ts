@@ -5,8 +5,8 @@ import {
   type TelegramAdapterOptions,
 } from '../../../src/adapters/telegram/telegram-adapter.ts'
 import { defineCommand } from '../../../src/commands/define.ts'
-import type { ButtonPress, Herald, Invocation } from '../../../src/core/chat.ts'
-import type { Logger } from '../../../src/core/log.ts'
+import type { ButtonPress, Herald, Invocation } from '../../../src/core/contracts/chat.ts'
+import type { Logger } from '../../../src/core/contracts/log.ts'
 import type { FakeTelegram } from '../../fakes/fake-telegram.ts'
 
 /** Commands shaped like the real ones, with a typed context, as the lead's list will be. */

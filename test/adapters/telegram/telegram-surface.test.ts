@@ -9,8 +9,8 @@ import {
   TELEGRAM_PRIVATE_PACE,
   type TelegramSurfaceOptions,
 } from '../../../src/adapters/telegram/telegram-surface.ts'
-import { FormatRejected, Gone, RateLimited, SurfaceError } from '../../../src/core/errors.ts'
-import type { Surface } from '../../../src/core/live/surface.ts'
+import { FormatRejected, Gone, RateLimited, SurfaceError } from '../../../src/core/contracts/errors.ts'
+import type { Surface } from '../../../src/core/contracts/surface.ts'
 import {
   type FakeTelegram,
   type FakeTelegramOptions,

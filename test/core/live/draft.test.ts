@@ -1,6 +1,6 @@
 import fc from 'fast-check'
 import { describe, expect, test } from 'vitest'
-import { RateLimited, SurfaceError } from '../../../src/core/errors.ts'
+import { RateLimited, SurfaceError } from '../../../src/core/contracts/errors.ts'
 import { createDraftIds, DRAFT_REFRESH_MS } from '../../../src/core/live/draft.ts'
 import { createLiveMessage, type LiveOptions } from '../../../src/core/live/live-message.ts'
 import { createLaneRegistry } from '../../../src/core/live/scheduler.ts'

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest'
-import { FormatRejected, Gone, RateLimited, SurfaceError } from '../../../src/core/errors.ts'
+import { FormatRejected, Gone, RateLimited, SurfaceError } from '../../../src/core/contracts/errors.ts'
 import { fakeClock } from '../../helpers/fake-clock.ts'
 import { fakeSurface } from '../../helpers/fake-surface.ts'
 

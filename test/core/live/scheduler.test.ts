@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest'
-import { RateLimited } from '../../../src/core/errors.ts'
+import { RateLimited } from '../../../src/core/contracts/errors.ts'
 import { GlobalGate } from '../../../src/core/live/global-gate.ts'
 import { createLaneRegistry, type LaneCall, type LaneTask } from '../../../src/core/live/scheduler.ts'
 import { type FakeClock, fakeClock } from '../../helpers/fake-clock.ts'

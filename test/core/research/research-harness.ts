@@ -2,12 +2,13 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach } from 'vitest'
-import type { Services } from '../../../src/commands/context.ts'
-import type { Adapter, ButtonPress, ChatRef, Invocation, UserRef } from '../../../src/core/chat.ts'
-import { loadConfig } from '../../../src/core/config.ts'
+import { loadConfig } from '../../../src/app/config.ts'
+import type { Services } from '../../../src/app/services.ts'
+import { createServices } from '../../../src/app/services.ts'
+import type { Adapter, ButtonPress, ChatRef, Invocation, UserRef } from '../../../src/core/contracts/chat.ts'
+import { silentLogger } from '../../../src/core/contracts/log.ts'
+import type { Button, MessageRef, TextFormat } from '../../../src/core/contracts/surface.ts'
 import { formatFor } from '../../../src/core/live/format.ts'
-import type { Button, MessageRef, TextFormat } from '../../../src/core/live/surface.ts'
-import { silentLogger } from '../../../src/core/log.ts'
 import { createResearchJobs, type ResearchJob } from '../../../src/core/research/research-jobs.ts'
 import {
   createResearch,
@@ -16,8 +17,8 @@ import {
 } from '../../../src/core/research/research-service.ts'
 import type { ResponsesClient } from '../../../src/core/responses/client.ts'
 import type { ResponseUsage } from '../../../src/core/responses/events.ts'
-import { createServices } from '../../../src/core/services.ts'
-import { createStore, type Store } from '../../../src/core/store.ts'
+import { createStore } from '../../../src/core/store/open-store.ts'
+import type { Store } from '../../../src/core/store/store.ts'
 import { type FakeResponsesApi, startFakeResponsesApi } from '../../fakes/fake-responses-api.ts'
 import { citation, splitInto, Transcript } from '../../fakes/fake-responses-transcripts.ts'
 import { type FakeClock, fakeClock } from '../../helpers/fake-clock.ts'
@@ -197,7 +198,7 @@ export function useResearchHarness(options: HarnessOptions = {}): Harness {
     h.services = first.services
     h.research = first.research
     h.command = (user, chat, question, model, research = h.research) =>
-      research.command(h.services, invocation(h, user, chat, question, model))
+      research.command(invocation(h, user, chat, question, model))
     h.press = async (user, chat, data, message, research = h.research) => {
       const result: PressResult = { answers: [], notices: [] }
       const press: ButtonPress = {
@@ -214,7 +215,7 @@ export function useResearchHarness(options: HarnessOptions = {}): Harness {
           return notice.ref
         },
       }
-      await research.press(h.services, press)
+      await research.press(press)
       return result
     }
     h.job = (id) => createResearchJobs(h.store).get(id)

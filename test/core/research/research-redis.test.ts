@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto'
 import { describe, expect, inject, test } from 'vitest'
 import { createResearchJobs, type ResearchJob } from '../../../src/core/research/research-jobs.ts'
 import { researchRequest } from '../../../src/core/research/research-runner.ts'
-import { createStore, type Store } from '../../../src/core/store.ts'
+import { createStore } from '../../../src/core/store/open-store.ts'
+import type { Store } from '../../../src/core/store/store.ts'
 import { ada, group, researchRun, SEARCHES_DONE, useResearchHarness } from './research-harness.ts'
 
 describe('research on a shared Redis', () => {

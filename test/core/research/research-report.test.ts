@@ -1,10 +1,10 @@
 import { describe, expect, test } from 'vitest'
-import { translator } from '../../../src/core/i18n.ts'
-import { loadModels } from '../../../src/core/models.ts'
+import { translator } from '../../../src/core/i18n/i18n.ts'
 import { buttonData, parseButton } from '../../../src/core/research/research-cards.ts'
 import { estimateResearch } from '../../../src/core/research/research-estimate.ts'
 import type { ResearchJob } from '../../../src/core/research/research-jobs.ts'
 import { slug, summaryLine } from '../../../src/core/research/research-report.ts'
+import { loadModels } from '../../../src/core/state/models.ts'
 import { confirmRun, group, researchRun, START, useResearchHarness } from './research-harness.ts'
 
 const models = loadModels()

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest'
-import { HeraldError } from '../../../src/core/errors.ts'
+import { HeraldError } from '../../../src/core/contracts/errors.ts'
 import { ConnectionError, UpstreamError, UpstreamTimeoutError } from '../../../src/core/responses/errors.ts'
 import {
   apiError,

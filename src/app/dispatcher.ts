@@ -1,0 +1,135 @@
+import type { CommandDef } from '../commands/define.ts'
+import { userKey } from '../core/answers/run-answer.ts'
+import { findRunningAnswer, requestStop } from '../core/answers/running-answers.ts'
+import type { ButtonPress, Herald, Invocation } from '../core/contracts/chat.ts'
+import { HeraldError, InputError } from '../core/contracts/errors.ts'
+import type { MessageKey } from '../core/i18n/i18n.ts'
+import type { Services } from './services.ts'
+
+/** Handled event ids are kept this long (Telegram retries a webhook for about a day at most). */
+const EVENT_TTL_MS = 2 * 86_400_000
+
+/**
+ * The dispatcher adapters call: each platform event is handled once (even across processes), the
+ * policy is checked, then the command runs. Errors become one line in the chat; nothing throws
+ * into the adapter.
+ */
+export function createHerald(s: Services, commands: readonly CommandDef<Services>[]): Herald {
+  const byName = new Map(commands.map((c) => [c.name, c]))
+  const firstTime = (eventId: string) => s.store.claim(`event:${eventId}`, s.processId, EVENT_TTL_MS)
+
+  const say = async (notify: Invocation['notify'], text: string) => {
+    try {
+      await notify(text, { ephemeral: true })
+    } catch (err) {
+      s.log.warn({ err }, 'could not tell the user')
+    }
+  }
+
+  return {
+    async handle(inv) {
+      try {
+        if (!(await firstTime(inv.eventId))) {
+          s.log.debug({ event: inv.eventId }, 'event already handled')
+          return
+        }
+        const command = byName.get(inv.command)
+        if (!command) return
+        const decision = s.policy.decide({
+          command: command.name,
+          user: { id: inv.user.id, isAdmin: inv.user.isAdmin, roleIds: inv.user.roleIds },
+          chat: {
+            id: inv.chat.id,
+            kind: inv.chat.kind,
+            guildId: inv.chat.guildId,
+            channelId: inv.chat.parentId ?? inv.chat.id,
+          },
+          defaultRule: command.adminOnly ? 'admins' : undefined,
+        })
+        // Research turns a member's request into an approval card itself; only a block stops it here.
+        if (!decision.allowed && !(command.name === 'research' && decision.reason !== 'blocked')) {
+          await say(inv.notify, s.t(`policy.${decision.reason}` as MessageKey))
+          return
+        }
+        const bad = checkArgs(command, inv.args)
+        if (bad !== undefined) {
+          await say(inv.notify, s.t('input.bad_args', { error: bad }))
+          return
+        }
+        await command.run(s, inv)
+      } catch (err) {
+        await say(inv.notify, describeError(s, err))
+        if (!(err instanceof InputError)) s.log.error({ err, command: inv.command }, 'command failed')
+      }
+    },
+
+    async press(press) {
+      try {
+        if (!(await firstTime(press.eventId))) return
+        if (press.data.startsWith('stop:')) return await stop(s, press)
+        if (await s.research.press(press)) return
+        await press.answer(s.t('button.stale'))
+      } catch (err) {
+        s.log.error({ err, data: press.data }, 'button failed')
+        await press.answer(describeError(s, err)).catch(() => {})
+      }
+    },
+
+    onMessageDeleted(chatKey, messageId) {
+      for (const answer of s.answers.all()) {
+        if (answer.chatKey !== chatKey || !answer.refs?.().some((ref) => ref.id === messageId)) continue
+        s.log.info(
+          { answer: answer.id, chat: chatKey, message: messageId },
+          'answer message deleted: stopping',
+        )
+        answer.controller.abort(new HeraldError('gone', 'message deleted'))
+      }
+    },
+  }
+}
+
+/**
+ * Arguments as the command defines them: a platform (or a forged event) may bring options the command
+ * does not have, values of the wrong type or outside its choices. Returns what is wrong. (Lengths are
+ * the command's own business: the ask pipeline says "too long" with the configured limit.)
+ */
+export function checkArgs(
+  command: Pick<CommandDef<unknown>, 'options'>,
+  args: Invocation['args'],
+): string | undefined {
+  for (const [name, value] of Object.entries(args)) {
+    const option = command.options.find((o) => o.name === name)
+    if (!option) return `unknown option "${name.slice(0, 32)}"`
+    if (option.type === 'boolean') {
+      if (typeof value !== 'boolean') return `${name}: expected on or off`
+      continue
+    }
+    if (typeof value !== 'string') return `${name}: expected text`
+    if (option.choices && !option.choices.includes(value))
+      return `${name}: expected one of ${option.choices.join(', ')}`
+  }
+  return undefined
+}
+
+/** Stop: the answer streams here, or (scale-out) in another process, which is asked to stop it. */
+async function stop(s: Services, press: ButtonPress): Promise<void> {
+  const id = press.data.slice('stop:'.length)
+  const presser = userKey(press)
+  const answer = s.answers.get(id)
+  if (answer) {
+    if (answer.userId !== presser && !press.user.isAdmin) return press.answer(s.t('button.not_yours'))
+    answer.controller.abort(new HeraldError('aborted', 'stopped by a button'))
+    return press.answer(s.t('ask.stopped'))
+  }
+  const elsewhere = await findRunningAnswer(s.store, id)
+  if (!elsewhere) return press.answer(s.t('button.stale'))
+  if (elsewhere.userKey !== presser && !press.user.isAdmin) return press.answer(s.t('button.not_yours'))
+  await requestStop(s, id, presser)
+  s.log.info({ answer: id, owner: elsewhere.owner, by: presser }, 'asked another process to stop an answer')
+  await press.answer(s.t('ask.stopped'))
+}
+
+export function describeError(s: Services, err: unknown): string {
+  if (err instanceof InputError) return s.t(err.key as MessageKey, err.params)
+  return s.t('error.generic')
+}

@@ -1,0 +1,80 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import type { Logger } from '../core/contracts/log.ts'
+import type { Metrics } from './metrics.ts'
+
+/**
+ * Herald's HTTP server (on HTTP_PORT): `/healthz`, `/metrics`, and routes adapters add (the
+ * Telegram webhook). A route handler owns the whole response.
+ */
+export type RouteHandler = (req: IncomingMessage, res: ServerResponse) => void | Promise<void>
+
+export interface HealthCheck {
+  name: string
+  check(): Promise<boolean> | boolean
+}
+
+export interface HttpServer {
+  route(method: string, path: string, handler: RouteHandler): void
+  listen(port: number, host?: string): Promise<number>
+  close(): Promise<void>
+}
+
+export function createHttpServer(options: {
+  metrics: Metrics
+  health: HealthCheck[]
+  log: Logger
+}): HttpServer {
+  const routes = new Map<string, RouteHandler>()
+  routes.set('GET /healthz', async (_req, res) => {
+    const results: Record<string, boolean> = {}
+    for (const item of options.health) {
+      try {
+        results[item.name] = await item.check()
+      } catch {
+        results[item.name] = false
+      }
+    }
+    const ok = Object.values(results).every(Boolean)
+    res.writeHead(ok ? 200 : 503, { 'content-type': 'application/json' })
+    res.end(JSON.stringify({ ok, checks: results }))
+  })
+  routes.set('GET /metrics', (_req, res) => {
+    res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' })
+    res.end(options.metrics.render())
+  })
+  let server: Server | undefined
+  return {
+    route(method, path, handler) {
+      routes.set(`${method.toUpperCase()} ${path}`, handler)
+    },
+    listen(port, host = '0.0.0.0') {
+      server = createServer((req, res) => {
+        const path = new URL(req.url ?? '/', 'http://herald').pathname
+        const handler = routes.get(`${req.method} ${path}`)
+        if (!handler) {
+          res.writeHead(404, { 'content-type': 'text/plain' }).end('not found')
+          return
+        }
+        Promise.resolve(handler(req, res)).catch((err: unknown) => {
+          options.log.error({ err, path }, 'http handler failed')
+          if (!res.headersSent) res.writeHead(500).end()
+        })
+      })
+      const listening = server
+      return new Promise((resolve, reject) => {
+        listening.once('error', reject)
+        listening.listen(port, host, () => {
+          const address = listening.address()
+          resolve(typeof address === 'object' && address ? address.port : port)
+        })
+      })
+    },
+    close() {
+      return new Promise((resolve) => {
+        if (!server) return resolve()
+        server.close(() => resolve())
+        server.closeAllConnections()
+      })
+    },
+  }
+}

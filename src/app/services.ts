@@ -1,0 +1,142 @@
+import { randomUUID } from 'node:crypto'
+import type { CommandContext } from '../commands/context.ts'
+import { createActiveAnswers } from '../core/answers/active-answers.ts'
+import type { Adapter, Platform } from '../core/contracts/chat.ts'
+import { type Clock, systemClock } from '../core/contracts/clock.ts'
+import { ConfigError } from '../core/contracts/errors.ts'
+import type { Logger } from '../core/contracts/log.ts'
+import { translator } from '../core/i18n/i18n.ts'
+import { createLaneRegistry } from '../core/live/scheduler.ts'
+import { createResearch } from '../core/research/research-service.ts'
+import { createResponsesClient } from '../core/responses/client.ts'
+import { createBudgets } from '../core/state/budgets.ts'
+import { createConversations } from '../core/state/conversations.ts'
+import { createLimits } from '../core/state/limits.ts'
+import { loadModels } from '../core/state/models.ts'
+import { createPolicy } from '../core/state/policy.ts'
+import { createSettings } from '../core/state/settings.ts'
+import { createUsageLedger } from '../core/state/usage.ts'
+import { createStore } from '../core/store/open-store.ts'
+import type { Store } from '../core/store/store.ts'
+import { calculateTool } from '../core/tools/calculate.ts'
+import { currentTimeTool } from '../core/tools/current-time.ts'
+import { createToolRegistry } from '../core/tools/registry.ts'
+import type { Config } from './config.ts'
+import { createMetrics, type Metrics } from './metrics.ts'
+
+/**
+ * Everything the running bot shares: what commands may use, plus the whole configuration and the
+ * metrics registry the HTTP server renders. Built once here (or by a test) and handed to the
+ * dispatcher and the adapters.
+ */
+export interface Services extends CommandContext {
+  config: Config
+  metrics: Metrics
+}
+
+export interface ServiceOptions {
+  log: Logger
+  clock?: Clock
+  /** An already open store (tests); otherwise `config.storeUrl` is opened. */
+  store?: Store
+  metrics?: Metrics
+  /** This process's id (default: a random UUID). */
+  processId?: string
+}
+
+/** config → store → core: everything commands use, wired once. */
+export async function createServices(config: Config, options: ServiceOptions): Promise<Services> {
+  const { log } = options
+  const clock = options.clock ?? systemClock
+  const models = loadModels(config.modelsFile)
+  if (!models.chatModels().some((m) => m.id === config.defaultModel)) {
+    throw new ConfigError(
+      'DEFAULT_MODEL',
+      `"${config.defaultModel}" is not in the model registry; expected one of ${models
+        .chatModels()
+        .map((m) => m.id)
+        .join(', ')}`,
+    )
+  }
+  if (!models.researchModels().some((m) => m.id === config.researchModel)) {
+    throw new ConfigError(
+      'RESEARCH_MODEL',
+      `"${config.researchModel}" is not a research model of the registry; expected one of ${models
+        .researchModels()
+        .map((m) => m.id)
+        .join(', ')}`,
+    )
+  }
+  const store =
+    options.store ??
+    (await createStore(config.storeUrl, {
+      clock,
+      onError: (err) => log.warn({ err }, 'store connection error'),
+    }))
+  const metrics = options.metrics ?? createMetrics()
+  const usage = createUsageLedger({ store, models, clock })
+  const base = {
+    config,
+    lang: config.language,
+    t: translator(config.language),
+    log,
+    clock,
+    store,
+    models,
+    settings: createSettings({ store, models, defaults: { model: config.defaultModel } }),
+    conversations: createConversations({
+      store,
+      clock,
+      mode: config.conversation.mode,
+      historyTokenBudget: config.conversation.historyTokenBudget,
+      endpointKey: config.openai.baseUrl,
+    }),
+    usage,
+    budgets: createBudgets({
+      ledger: usage,
+      store,
+      clock,
+      userDailyUsd: config.budgets.userDailyUsd,
+      chatDailyUsd: config.budgets.chatDailyUsd,
+      globalDailyUsd: config.budgets.globalDailyUsd,
+      adminsExempt: config.budgets.adminsExempt,
+      research: {
+        dailyBudgetUsd: config.research.dailyBudgetUsd,
+        dailyPerAdmin: config.research.dailyPerAdmin,
+      },
+    }),
+    limits: createLimits({
+      store,
+      clock,
+      maxConcurrentStreams: config.limits.maxConcurrentStreams,
+      userRequestsPerMinute: config.limits.userRequestsPerMinute,
+      maxPromptChars: config.limits.maxPromptChars,
+    }),
+    policy: createPolicy({ ...config.access, settingsInGroups: config.settingsInGroups }),
+    client: createResponsesClient({
+      baseUrl: config.openai.baseUrl,
+      apiKey: config.openai.apiKey,
+      clock,
+      maxRetries: config.openai.maxRetries,
+      timeouts: {
+        connectMs: config.openai.connectTimeoutMs,
+        firstByteMs: config.openai.firstByteTimeoutMs,
+        idleMs: config.openai.idleTimeoutMs,
+      },
+      log,
+      onMalformedEvent: () => metrics.malformedSseLines.inc(),
+      onRetry: (kind) => metrics.upstreamErrors.inc({ kind }),
+    }),
+    tools: createToolRegistry([calculateTool, currentTimeTool(clock)]),
+    lanes: createLaneRegistry({
+      clock,
+      onError: (err) => log.error({ err }, 'live-message lane error'),
+    }),
+    metrics,
+    answers: createActiveAnswers(),
+    adapters: new Map<Platform, Adapter>(),
+    startedAt: clock.now(),
+    processId: options.processId ?? randomUUID(),
+  }
+  return { ...base, research: createResearch(base, { clock }) }
+}

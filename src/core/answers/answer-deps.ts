@@ -1,0 +1,48 @@
+import type { Clock } from '../contracts/clock.ts'
+import type { Logger } from '../contracts/log.ts'
+import type { CoreMetrics } from '../contracts/metrics.ts'
+import type { Language, Translate } from '../i18n/i18n.ts'
+import type { LaneRegistry } from '../live/scheduler.ts'
+import type { ResponsesClient } from '../responses/client.ts'
+import type { Budgets } from '../state/budgets.ts'
+import type { ConversationMode, Conversations } from '../state/conversations.ts'
+import type { Limits } from '../state/limits.ts'
+import type { ModelRegistry } from '../state/models.ts'
+import type { Settings } from '../state/settings.ts'
+import type { UsageLedger } from '../state/usage.ts'
+import type { Store } from '../store/store.ts'
+import type { ToolRegistry } from '../tools/registry.ts'
+import type { ActiveAnswers } from './active-answers.ts'
+
+/**
+ * What running an answer needs, built once by the app (src/app/services.ts) and shared by every
+ * ask. Only the slices of the configuration the answer path reads are named here.
+ */
+export interface AnswerDeps {
+  config: {
+    instructions: string
+    limits: { maxImageBytes: number; maxToolRounds: number }
+    conversation: { mode: ConversationMode }
+    openai: { baseUrl: string }
+    telegram?: { drafts: boolean } | undefined
+  }
+  lang: Language
+  t: Translate
+  log: Logger
+  clock: Clock
+  store: Store
+  models: ModelRegistry
+  settings: Settings
+  conversations: Conversations
+  usage: UsageLedger
+  budgets: Budgets
+  limits: Limits
+  client: ResponsesClient
+  tools: ToolRegistry
+  lanes: LaneRegistry
+  metrics: CoreMetrics
+  /** Answers streaming in this process. */
+  answers: ActiveAnswers
+  /** This process's unique id: owner of its claims and its answers in progress. */
+  processId: string
+}

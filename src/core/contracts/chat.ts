@@ -1,0 +1,105 @@
+import type { Button, MessageRef, Surface } from './surface.ts'
+
+/**
+ * The platform-neutral shape of "someone asked something somewhere". Adapters build these from
+ * platform events; commands and the core never see a discord.js or telegraf object.
+ */
+export type Platform = 'telegram' | 'discord' | 'console'
+
+export interface ChatRef {
+  platform: Platform
+  /** Platform chat / channel id (a Discord thread is its own channel id). */
+  id: string
+  kind: 'private' | 'group'
+  /** `${platform}:${id}`: the key of the chat's lane, settings and conversation head. */
+  key: string
+  /** Discord guild id, when in a guild. */
+  guildId?: string
+  /** Discord: the parent channel when `id` is a thread. */
+  parentId?: string
+}
+
+export interface UserRef {
+  platform: Platform
+  id: string
+  /** Display name, for cards and logs. */
+  name: string
+  isAdmin: boolean
+  /** Discord role ids in this guild. */
+  roleIds?: string[]
+}
+
+/** An image attached to a prompt; fetched only when the request is allowed. */
+export interface ImageRef {
+  /** Size in bytes when the platform tells it up front. */
+  size?: number
+  mime?: string
+  fetch(signal?: AbortSignal): Promise<{ mime: string; bytes: Uint8Array }>
+}
+
+export interface NotifyOptions {
+  /** Only the invoking user sees it (Discord ephemeral); elsewhere an ordinary reply. */
+  ephemeral?: boolean
+  buttons?: Button[]
+}
+
+/** One command invocation (a slash command, a `/cmd` message, a mention, a private message). */
+export interface Invocation {
+  /** Unique platform event id, for handling each event once: `telegram:update:123`, `discord:interaction:…`. */
+  eventId: string
+  /** Command name from the definitions; plain prompts are `ask`. */
+  command: string
+  /** Parsed options by name (Discord options; Telegram text after the command → the command's text option). */
+  args: Record<string, string | boolean>
+  user: UserRef
+  chat: ChatRef
+  images: ImageRef[]
+  /** The bot message this one replies to, if any (continues that branch of the conversation). */
+  replyTo?: string
+  /** Where answers to this invocation go (Discord: the interaction's response, then channel messages). */
+  surface: Surface
+  /** A short line (Markdown allowed) outside the live engine: refusals, confirmations, cards. */
+  notify(text: string, options?: NotifyOptions): Promise<MessageRef | undefined>
+  /** Discord: opens a thread for a long report when started in a guild channel. */
+  openThread?(name: string): Promise<Surface>
+}
+
+/** A press of one of Herald's inline buttons. */
+export interface ButtonPress {
+  eventId: string
+  /** The button's `data` (at most 64 bytes). */
+  data: string
+  user: UserRef
+  chat: ChatRef
+  message: MessageRef
+  surface: Surface
+  /** Acknowledges the press; with text, shows it to the presser only (Telegram alert/toast, Discord ephemeral). */
+  answer(text?: string): Promise<void>
+  notify(text: string, options?: NotifyOptions): Promise<MessageRef | undefined>
+  openThread?(name: string): Promise<Surface>
+}
+
+/** What adapters call. Implemented by src/app/dispatcher.ts; never throws into the adapter. */
+export interface Herald {
+  /** Handles an invocation to the end (streaming included). Adapters must not block their event loop on it. */
+  handle(invocation: Invocation): Promise<void>
+  press(press: ButtonPress): Promise<void>
+  /**
+   * A message was deleted in a chat (Discord's MESSAGE_DELETE): an answer streaming into it stops at
+   * once instead of at its next edit. Platforms without such an event (Telegram) leave it to the edit.
+   */
+  onMessageDeleted?(chatKey: string, messageId: string): void
+}
+
+/** What main.ts starts and stops. */
+export interface Adapter {
+  readonly platform: Platform
+  /** Connects and registers commands; resolves when the adapter serves requests. */
+  start(): Promise<void>
+  /** Stops taking new events (running answers are the caller's to finish: sends and edits still work). */
+  stop(): Promise<void>
+  /** For /healthz: is the platform connection up? */
+  healthy(): boolean
+  /** A surface for a known chat, without an incoming event (resuming research jobs, finalising after a crash). */
+  surfaceFor(chat: ChatRef): Surface
+}

@@ -1,0 +1,241 @@
+import { randomUUID } from 'node:crypto'
+import { type Clock, systemClock } from '../contracts/clock.ts'
+import { HeraldError, InputError } from '../contracts/errors.ts'
+import type { Store } from '../store/store.ts'
+
+/**
+ * Limits on load, checked before a request is sent:
+ * - one answer at a time per user, across processes (a store claim, renewed while the answer runs,
+ *   so a crashed process frees the slot after `slotTtlMs`);
+ * - a per-user request rate, in fixed one-minute windows counted in the store (shared by all
+ *   processes; a burst of up to twice the rate can straddle a window boundary);
+ * - a cap on concurrent upstream streams with a FIFO queue whose position people can see. This cap
+ *   is per process: each process protects its own sockets and memory.
+ * - a maximum prompt length, in Unicode code points.
+ *
+ * @example
+ *   const limits = createLimits({ store, maxConcurrentStreams: 8, userRequestsPerMinute: 10, maxPromptChars: 8000 })
+ *   limits.checkPromptLength(text)
+ *   const slot = await limits.acquireUserSlot(user)
+ *   if (!slot.ok) return reply(t('limits.busy'))
+ *   const ticket = limits.enqueue()
+ *   ticket.onPosition((n) => n > 0 && status(t('limits.queued', { n })))
+ *   const done = await ticket.ready
+ *   try { await stream() } finally { done(); await slot.release() }
+ */
+
+export interface UserSlot {
+  /** Frees the slot (idempotent). */
+  release(): Promise<void>
+  /** True once the hold was lost (renewal failed): another answer may have started meanwhile. */
+  readonly lost: boolean
+}
+
+export type SlotResult = { ok: true; slot: UserSlot } | { ok: false; reason: 'busy' }
+
+export type RateResult = { ok: true; remaining: number } | { ok: false; retryAfterMs: number }
+
+export interface StreamTicket {
+  /** 0 once the stream may start; otherwise the place in the queue, 1 being next. */
+  position(): number
+  /** Called on every change of position (the last call is with 0). Returns an unsubscribe. */
+  onPosition(listener: (position: number) => void): () => void
+  /** Resolves with `release` when the stream may start; rejects (kind `aborted`) if cancelled while queued. */
+  readonly ready: Promise<() => void>
+  /** Leaves the queue, or releases the place if it was already granted. */
+  cancel(): void
+}
+
+export interface StreamGate {
+  enqueue(): StreamTicket
+  readonly active: number
+  readonly waiting: number
+}
+
+export interface LimitsOptions {
+  store: Store
+  clock?: Clock
+  /** Concurrent upstream streams in this process; 0 = no cap. */
+  maxConcurrentStreams?: number
+  /** Requests per user per minute; 0 = no cap. */
+  userRequestsPerMinute?: number
+  /** Prompt length in code points; 0 = no cap. */
+  maxPromptChars?: number
+  /** How long a user slot outlives a process that died holding it. Default 120 000. */
+  slotTtlMs?: number
+}
+
+export interface Limits {
+  acquireUserSlot(user: string): Promise<SlotResult>
+  checkRate(user: string): Promise<RateResult>
+  enqueue(): StreamTicket
+  /** Throws InputError('input.too_long', { length, max }). */
+  checkPromptLength(text: string): void
+  readonly streams: StreamGate
+}
+
+export function createLimits(opts: LimitsOptions): Limits {
+  const clock = opts.clock ?? systemClock
+  const streams = createStreamGate(opts.maxConcurrentStreams ?? 0)
+  const slots = createUserSlots(opts.store, clock, opts.slotTtlMs ?? 120_000)
+  const rate = createRateLimiter(opts.store, clock, opts.userRequestsPerMinute ?? 0)
+  const maxChars = opts.maxPromptChars ?? 0
+  return {
+    acquireUserSlot: slots,
+    checkRate: rate,
+    enqueue: () => streams.enqueue(),
+    checkPromptLength: (text) => checkPromptLength(text, maxChars),
+    streams,
+  }
+}
+
+/** Throws InputError('input.too_long', { length, max }) past `maxChars` code points (0 = no cap). */
+export function checkPromptLength(text: string, maxChars: number): void {
+  if (maxChars <= 0) return
+  let length = 0
+  for (const _ of text) length++
+  if (length > maxChars) throw new InputError('input.too_long', { length, max: maxChars })
+}
+
+/** One answer at a time per user: a claim in the store, renewed every `ttlMs / 3` while held. */
+export function createUserSlots(
+  store: Store,
+  clock: Clock,
+  ttlMs: number,
+): (user: string) => Promise<SlotResult> {
+  return async (user) => {
+    const key = `slot:user:${user}`
+    const owner = randomUUID()
+    if (!(await store.claim(key, owner, ttlMs))) return { ok: false, reason: 'busy' }
+    const stop = new AbortController()
+    let lost = false
+    const keepAlive = async () => {
+      while (!stop.signal.aborted) {
+        await clock.sleep(ttlMs / 3, stop.signal)
+        if (!(await store.renew(key, owner, ttlMs))) {
+          lost = true
+          return
+        }
+      }
+    }
+    keepAlive().catch(() => {
+      // Aborted on release, or the store failed: without a renewal the hold may lapse.
+      if (!stop.signal.aborted) lost = true
+    })
+    let released: Promise<void> | undefined
+    return {
+      ok: true,
+      slot: {
+        get lost() {
+          return lost
+        },
+        release() {
+          released ??= (async () => {
+            stop.abort()
+            await store.release(key, owner)
+          })()
+          return released
+        },
+      },
+    }
+  }
+}
+
+/** Fixed one-minute windows counted in the store, so every process sees the same count. */
+export function createRateLimiter(
+  store: Store,
+  clock: Clock,
+  perMinute: number,
+): (user: string) => Promise<RateResult> {
+  const windowMs = 60_000
+  return async (user) => {
+    if (perMinute <= 0) return { ok: true, remaining: Number.POSITIVE_INFINITY }
+    const now = clock.now()
+    const window = Math.floor(now / windowMs)
+    const count = await store.incrBy(`rate:${user}:${window}`, 1, 2 * windowMs)
+    if (count > perMinute) return { ok: false, retryAfterMs: (window + 1) * windowMs - now }
+    return { ok: true, remaining: perMinute - count }
+  }
+}
+
+interface Waiter {
+  position: number
+  listeners: Set<(position: number) => void>
+  grant: () => void
+  reject: (error: Error) => void
+}
+
+/** A FIFO gate of `max` concurrent streams in this process (0 = no cap). */
+export function createStreamGate(max: number): StreamGate {
+  let active = 0
+  const queue: Waiter[] = []
+
+  const announce = (waiter: Waiter, position: number) => {
+    if (waiter.position === position) return
+    waiter.position = position
+    for (const listener of [...waiter.listeners]) listener(position)
+  }
+  const pump = () => {
+    while (queue.length > 0 && (max <= 0 || active < max)) {
+      const next = queue.shift()!
+      active++
+      announce(next, 0)
+      next.grant()
+    }
+    for (const [i, waiter] of queue.entries()) announce(waiter, i + 1)
+  }
+
+  return {
+    get active() {
+      return active
+    },
+    get waiting() {
+      return queue.length
+    },
+    enqueue() {
+      let granted = false
+      let done = false
+      const release = () => {
+        if (done) return
+        done = true
+        active--
+        pump()
+      }
+      let resolveReady!: (release: () => void) => void
+      let rejectReady!: (error: Error) => void
+      const ready = new Promise<() => void>((resolve, reject) => {
+        resolveReady = resolve
+        rejectReady = reject
+      })
+      ready.catch(() => {})
+      const waiter: Waiter = {
+        position: -1,
+        listeners: new Set(),
+        grant: () => {
+          granted = true
+          resolveReady(release)
+        },
+        reject: rejectReady,
+      }
+      queue.push(waiter)
+      pump()
+      return {
+        position: () => waiter.position,
+        onPosition(listener) {
+          waiter.listeners.add(listener)
+          return () => waiter.listeners.delete(listener)
+        },
+        ready,
+        cancel() {
+          if (granted) return release()
+          const i = queue.indexOf(waiter)
+          if (i < 0) return
+          queue.splice(i, 1)
+          done = true
+          waiter.reject(new HeraldError('aborted', 'cancelled while queued'))
+          pump()
+        },
+      }
+    },
+  }
+}

@@ -1,0 +1,163 @@
+import { InputError } from '../contracts/errors.ts'
+import type { Store } from '../store/store.ts'
+import type { ModelInfo, ModelRegistry } from './models.ts'
+
+/**
+ * Per-chat settings (per user in private chats): model, reasoning effort, web search, showing the
+ * reasoning summary. Stored values are only what someone chose; `get` merges them over the defaults
+ * and adapts them to the model: an effort the model does not take falls back to its default effort,
+ * web search is off for a model without it, and `minimal` effort with web search on is served as
+ * `low` (the API refuses web search with minimal reasoning). A stored model no longer offered falls
+ * back to the default model.
+ *
+ * Errors are InputErrors: `settings.model_unknown` {model, allowed}, `settings.effort_unsupported`
+ * {model, effort, allowed}, `settings.effort_not_reasoning` {model}, `settings.search_unsupported` {model}.
+ *
+ * @example
+ *   const scope = settingsScope({ platform: 'tg', kind: 'group', chatId: '-100', userId: '7' })
+ *   await settings.setModel(scope, 'gpt-5')
+ *   const { model, effort, webSearch, showReasoning } = await settings.get(scope)
+ */
+
+export interface ChatSettings {
+  model: string
+  /** undefined for a non-reasoning model. */
+  effort: string | undefined
+  webSearch: boolean
+  showReasoning: boolean
+}
+
+/** What someone chose; anything unset follows the defaults. */
+interface StoredSettings {
+  model?: string
+  effort?: string
+  webSearch?: boolean
+  showReasoning?: boolean
+}
+
+export interface SettingsDefaults {
+  model: string
+  /** Default true. */
+  webSearch?: boolean
+  /** Default true. */
+  showReasoning?: boolean
+}
+
+export interface SettingsOptions {
+  store: Store
+  models: ModelRegistry
+  defaults: SettingsDefaults
+}
+
+export interface Settings {
+  get(scope: string): Promise<ChatSettings>
+  setModel(scope: string, model: string): Promise<ChatSettings>
+  setEffort(scope: string, effort: string): Promise<ChatSettings>
+  setWebSearch(scope: string, on: boolean): Promise<ChatSettings>
+  setShowReasoning(scope: string, on: boolean): Promise<ChatSettings>
+  /** Back to the defaults. */
+  reset(scope: string): Promise<void>
+  /** Models a chat may choose, in registry order. */
+  choices(): ModelInfo[]
+}
+
+/** The settings key: the user in a private chat (their settings follow them), the chat in a group. */
+export function settingsScope(where: {
+  platform: string
+  kind: 'private' | 'group'
+  chatId: string
+  userId: string
+}): string {
+  return where.kind === 'private'
+    ? `${where.platform}:user:${where.userId}`
+    : `${where.platform}:chat:${where.chatId}`
+}
+
+export function createSettings(opts: SettingsOptions): Settings {
+  const { store, models, defaults } = opts
+  const kv = store.kv<StoredSettings>('settings')
+  const choices = () => models.chatModels()
+  const offered = (id: string | undefined) =>
+    id === undefined ? undefined : choices().find((m) => m.id === id)
+  const defaultModel = () => offered(defaults.model) ?? models.get(defaults.model) ?? choices()[0]
+
+  const effective = (stored: StoredSettings): ChatSettings => {
+    const model = offered(stored.model) ?? defaultModel()
+    if (!model) return { model: defaults.model, effort: undefined, webSearch: false, showReasoning: false }
+    const webSearch = model.webSearch && (stored.webSearch ?? defaults.webSearch ?? true)
+    let effort =
+      stored.effort !== undefined && model.reasoningEfforts.includes(stored.effort)
+        ? stored.effort
+        : model.defaultEffort
+    if (effort === 'minimal' && webSearch && model.reasoningEfforts.includes('low')) effort = 'low'
+    return {
+      model: model.id,
+      effort,
+      webSearch,
+      showReasoning: stored.showReasoning ?? defaults.showReasoning ?? true,
+    }
+  }
+
+  const read = async (scope: string) => (await kv.get(scope)) ?? {}
+  const update = async (scope: string, change: (stored: StoredSettings) => StoredSettings) => {
+    const next = change(await read(scope))
+    await kv.set(scope, next)
+    return effective(next)
+  }
+  const currentModel = async (scope: string) => {
+    const id = effective(await read(scope)).model
+    return offered(id) ?? models.get(id)
+  }
+
+  return {
+    choices,
+
+    async get(scope) {
+      return effective(await read(scope))
+    },
+
+    async setModel(scope, id) {
+      const model = offered(id)
+      if (!model) {
+        throw new InputError('settings.model_unknown', {
+          model: id,
+          allowed: choices()
+            .map((m) => m.id)
+            .join(', '),
+        })
+      }
+      return update(scope, (s) => ({ ...s, model: model.id }))
+    },
+
+    async setEffort(scope, effort) {
+      const model = await currentModel(scope)
+      if (!model || model.reasoningEfforts.length === 0) {
+        throw new InputError('settings.effort_not_reasoning', { model: model?.id ?? defaults.model })
+      }
+      if (!model.reasoningEfforts.includes(effort)) {
+        throw new InputError('settings.effort_unsupported', {
+          model: model.id,
+          effort,
+          allowed: model.reasoningEfforts.join(', '),
+        })
+      }
+      return update(scope, (s) => ({ ...s, effort }))
+    },
+
+    async setWebSearch(scope, on) {
+      const model = await currentModel(scope)
+      if (on && !model?.webSearch) {
+        throw new InputError('settings.search_unsupported', { model: model?.id ?? defaults.model })
+      }
+      return update(scope, (s) => ({ ...s, webSearch: on }))
+    },
+
+    async setShowReasoning(scope, on) {
+      return update(scope, (s) => ({ ...s, showReasoning: on }))
+    },
+
+    async reset(scope) {
+      await kv.delete(scope)
+    },
+  }
+}

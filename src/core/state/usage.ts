@@ -1,0 +1,224 @@
+import { type Clock, systemClock } from '../contracts/clock.ts'
+import type { Usage } from '../responses/state.ts'
+import type { Store } from '../store/store.ts'
+import type { ModelPrice, ModelRegistry } from './models.ts'
+
+/**
+ * What answers cost: tokens × the registry's prices, recorded per user, chat and globally, per UTC
+ * day and month. Money is kept in integer micro-dollars (1 USD = 1,000,000 µUSD), rounded once per
+ * request, so totals added up by many processes never drift.
+ *
+ * @example
+ *   const ledger = createUsageLedger({ store, models })
+ *   await ledger.record({ user: 'tg:42', chat: 'tg:-100', model: 'gpt-5-mini', usage, searches: 1 })
+ *   (await ledger.totals({ kind: 'user', id: 'tg:42' }, 'day')).usd
+ */
+
+export const MICRO_USD_PER_USD = 1_000_000
+const DAY_MS = 86_400_000
+const DAY_TTL_MS = 40 * DAY_MS
+const MONTH_TTL_MS = 400 * DAY_MS
+
+/**
+ * Cost in micro-dollars. Cached input tokens (part of `input_tokens`) are billed at `cachedInput`,
+ * the rest of the input at `input`; reasoning tokens are already inside `output_tokens`, so they
+ * are not added again. A price per 1M tokens times a token count is exactly micro-dollars.
+ */
+export function costMicroUsd(price: ModelPrice, usage: Usage, webSearchCalls = 0): number {
+  const count = (n: number) => (Number.isFinite(n) && n > 0 ? n : 0)
+  const input = count(usage.input_tokens)
+  const cached = Math.min(count(usage.cached_input_tokens), input)
+  const micro =
+    (input - cached) * price.input +
+    cached * price.cachedInput +
+    count(usage.output_tokens) * price.output +
+    count(webSearchCalls) * price.webSearchPer1k * 1000
+  return Math.round(micro)
+}
+
+/** `2025-03-09` for a time in ms, in UTC. */
+export function utcDay(ms: number): string {
+  return new Date(ms).toISOString().slice(0, 10)
+}
+
+/** `2025-03` for a time in ms, in UTC. */
+export function utcMonth(ms: number): string {
+  return new Date(ms).toISOString().slice(0, 7)
+}
+
+/** The next UTC midnight after `ms`: when daily totals start again. */
+export function nextUtcMidnight(ms: number): number {
+  return (Math.floor(ms / DAY_MS) + 1) * DAY_MS
+}
+
+export type UsageScope =
+  | { kind: 'user'; id: string }
+  | { kind: 'chat'; id: string }
+  | { kind: 'global' }
+  /** Deep research only (also counted in the user, chat and global totals). */
+  | { kind: 'research' }
+
+export type UsagePeriod = 'day' | 'month'
+
+export interface UsageTotals {
+  microUsd: number
+  usd: number
+  requests: number
+  inputTokens: number
+  outputTokens: number
+  searches: number
+}
+
+export interface UsageRecord {
+  user: string
+  chat: string
+  /** The model the request named (a dated snapshot finds its base price). */
+  model: string
+  usage: Usage
+  /** Web-search calls made by the answer. */
+  searches?: number
+  /** When it happened (ms); defaults to now. */
+  at?: number
+  /** A deep-research run: also counted against the research budget. */
+  research?: boolean
+}
+
+export interface RecordedCost {
+  microUsd: number
+  usd: number
+  /** False when the model has no price in the registry: the tokens are counted, the money is 0. */
+  priced: boolean
+}
+
+export interface Spender {
+  user: string
+  microUsd: number
+  usd: number
+  requests: number
+}
+
+export interface UsageLedger {
+  /** USD for one answer, undefined for a model the registry does not know. */
+  priceOf(model: string, usage: Usage, webSearchCalls?: number): number | undefined
+  record(entry: UsageRecord): Promise<RecordedCost>
+  totals(scope: UsageScope, period: UsagePeriod, at?: number): Promise<UsageTotals>
+  /** Micro-dollars spent in the scope on the UTC day of `at` (now by default): what budgets read. */
+  spentToday(scope: UsageScope, at?: number): Promise<number>
+  /** Users by spend, highest first (admin view). */
+  topSpenders(period: UsagePeriod, limit?: number, at?: number): Promise<Spender[]>
+}
+
+export interface UsageLedgerOptions {
+  store: Store
+  models: ModelRegistry
+  clock?: Clock
+}
+
+const FIELDS = ['usd', 'req', 'in', 'out', 'search'] as const
+type Field = (typeof FIELDS)[number]
+
+function periodKey(period: UsagePeriod, at: number): string {
+  return period === 'day' ? `d:${utcDay(at)}` : `m:${utcMonth(at)}`
+}
+
+function scopeKey(scope: UsageScope): string {
+  switch (scope.kind) {
+    case 'user':
+      return `u:${scope.id}`
+    case 'chat':
+      return `c:${scope.id}`
+    case 'global':
+      return 'g'
+    case 'research':
+      return 'r'
+  }
+}
+
+// Period and field come first and the id last, so no id can make two keys collide.
+const counterKey = (period: string, field: Field, scope: UsageScope) =>
+  `usage:${period}:${field}:${scopeKey(scope)}`
+const spendersKey = (period: string) => `usage:${period}:users`
+
+export function createUsageLedger(opts: UsageLedgerOptions): UsageLedger {
+  const { store, models } = opts
+  const clock = opts.clock ?? systemClock
+
+  const totals = async (scope: UsageScope, period: UsagePeriod, at = clock.now()): Promise<UsageTotals> => {
+    const p = periodKey(period, at)
+    const [usd, req, input, output, search] = await Promise.all(
+      FIELDS.map((field) => store.counter(counterKey(p, field, scope))),
+    )
+    return {
+      microUsd: usd ?? 0,
+      usd: (usd ?? 0) / MICRO_USD_PER_USD,
+      requests: req ?? 0,
+      inputTokens: input ?? 0,
+      outputTokens: output ?? 0,
+      searches: search ?? 0,
+    }
+  }
+
+  return {
+    priceOf(model, usage, webSearchCalls = 0) {
+      const info = models.get(model)
+      return info ? costMicroUsd(info.price, usage, webSearchCalls) / MICRO_USD_PER_USD : undefined
+    },
+
+    async record(entry) {
+      const at = entry.at ?? clock.now()
+      const info = models.get(entry.model)
+      const searches = entry.searches ?? 0
+      const microUsd = info ? costMicroUsd(info.price, entry.usage, searches) : 0
+      const amounts: Record<Field, number> = {
+        usd: microUsd,
+        req: 1,
+        in: Math.max(0, Math.round(entry.usage.input_tokens || 0)),
+        out: Math.max(0, Math.round(entry.usage.output_tokens || 0)),
+        search: Math.max(0, Math.round(searches)),
+      }
+      const scopes: UsageScope[] = [
+        { kind: 'user', id: entry.user },
+        { kind: 'chat', id: entry.chat },
+        { kind: 'global' },
+      ]
+      if (entry.research) scopes.push({ kind: 'research' })
+      const writes: Promise<unknown>[] = []
+      for (const period of ['day', 'month'] as const) {
+        const p = periodKey(period, at)
+        const ttl = period === 'day' ? DAY_TTL_MS : MONTH_TTL_MS
+        for (const scope of scopes) {
+          for (const field of FIELDS) {
+            if (amounts[field] !== 0)
+              writes.push(store.incrBy(counterKey(p, field, scope), amounts[field], ttl))
+          }
+        }
+        writes.push(store.addToSet(spendersKey(p), entry.user, ttl))
+      }
+      await Promise.all(writes)
+      return { microUsd, usd: microUsd / MICRO_USD_PER_USD, priced: info !== undefined }
+    },
+
+    totals,
+
+    async spentToday(scope, at = clock.now()) {
+      return store.counter(counterKey(periodKey('day', at), 'usd', scope))
+    },
+
+    async topSpenders(period, limit = 10, at = clock.now()) {
+      const p = periodKey(period, at)
+      const users = await store.members(spendersKey(p))
+      const rows = await Promise.all(
+        users.map(async (user) => {
+          const scope: UsageScope = { kind: 'user', id: user }
+          const [microUsd, requests] = await Promise.all([
+            store.counter(counterKey(p, 'usd', scope)),
+            store.counter(counterKey(p, 'req', scope)),
+          ])
+          return { user, microUsd, usd: microUsd / MICRO_USD_PER_USD, requests }
+        }),
+      )
+      rows.sort((a, b) => b.microUsd - a.microUsd || a.user.localeCompare(b.user))
+      return rows.slice(0, limit)
+    },
+  }
+}

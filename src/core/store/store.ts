@@ -1,0 +1,66 @@
+import type { Keyv } from 'keyv'
+import type { Clock } from '../contracts/clock.ts'
+
+/**
+ * Where Herald keeps what must outlive a message: conversations, settings, usage, research jobs,
+ * locks and rate-limit counters. One SQLite file by default; Redis to share it between processes
+ * on several machines. Both backends give the same guarantees: every primitive below is atomic
+ * across processes (SQLite through WAL + busy_timeout and single-statement upserts, Redis through
+ * SET NX PX, INCRBY and small Lua scripts).
+ *
+ * @example
+ *   const store = await createStore('sqlite:./data/herald.sqlite')
+ *   const turns = store.kv<Turn>('conv')
+ *   if (await store.claim(`tg:update:${update.update_id}`, processId, 86_400_000)) handle(update)
+ */
+export interface Store {
+  readonly backend: 'sqlite' | 'redis'
+  /**
+   * A namespaced key-value map (`conv`, `settings`, `jobs`, …). Values are JSON; `set(key, value, ttlMs)`
+   * expires the key. The same namespace always gives the same instance.
+   */
+  kv<T>(namespace: string): Keyv<T>
+  /** Names every live key of a namespace (unprefixed, in no particular order). */
+  keys(namespace: string): Promise<string[]>
+
+  /**
+   * Takes `key` for `owner` if nobody holds it or the holder's time ran out. A second claim by the
+   * same owner is refused too, so a claim doubles as "handle this id once" (update de-duplication).
+   */
+  claim(key: string, owner: string, ttlMs: number): Promise<boolean>
+  /** Extends the hold to `ttlMs` from now; false when `owner` no longer holds `key`. */
+  renew(key: string, owner: string, ttlMs: number): Promise<boolean>
+  /** Lets go of `key` if `owner` holds it; false otherwise (expired or taken by someone else). */
+  release(key: string, owner: string): Promise<boolean>
+  /** Who holds `key` now, if anyone. */
+  holder(key: string): Promise<string | undefined>
+
+  /**
+   * Adds an integer `amount` (may be negative) and returns the new total. Money is counted in
+   * integer micro-dollars so totals never drift. `ttlMs` sets the counter's lifetime when it is
+   * created (or has none yet): a fixed window that later increments do not extend.
+   */
+  incrBy(key: string, amount: number, ttlMs?: number): Promise<number>
+  /** The counter's value, 0 when absent or expired. */
+  counter(key: string): Promise<number>
+
+  /** Adds `member` to `set`; `ttlMs` (re)sets the whole set's lifetime. */
+  addToSet(set: string, member: string, ttlMs?: number): Promise<void>
+  removeFromSet(set: string, member: string): Promise<void>
+  members(set: string): Promise<string[]>
+
+  /** Resolves when the backend answers; rejects otherwise (for `/healthz`). */
+  ping(): Promise<void>
+  close(): Promise<void>
+}
+
+export interface StoreOptions {
+  /** Time for SQLite expiries (Redis uses its server's clock). */
+  clock?: Clock
+  /** Prefix of every key, so several deployments (or test runs) can share one Redis. Default `herald:`. */
+  prefix?: string
+  /** How long a SQLite write waits for another process's lock. Default 5000. */
+  busyTimeoutMs?: number
+  /** Called with Redis connection errors after start-up (the client reconnects on its own). */
+  onError?: (error: Error) => void
+}
