@@ -7,7 +7,7 @@ import type { Services } from './app/services.ts'
 import { createServices } from './app/services.ts'
 import { commands } from './commands/index.ts'
 import { startHeartbeat } from './core/answers/heartbeat.ts'
-import { finaliseInterrupted, startInterruptedSweeper } from './core/answers/inflight.ts'
+import { finaliseInterrupted, startInterruptedSweeper } from './core/answers/interrupted.ts'
 import { Interrupted } from './core/answers/run-answer.ts'
 import type { Adapter } from './core/contracts/chat.ts'
 import { ConfigError } from './core/contracts/errors.ts'
@@ -126,9 +126,14 @@ export async function startHerald(
     // Answers left mid-stream by processes that are gone (a crash, this one's predecessor included):
     // now, and periodically for peers that die later.
     const finalise = { processId, line: services.t('ask.interrupted'), log }
-    const interrupted = await finaliseInterrupted(services.store, services.adapters, finalise)
+    const interrupted = await finaliseInterrupted(
+      services.store,
+      services.answers,
+      services.adapters,
+      finalise,
+    )
     if (interrupted > 0) log.info({ interrupted }, 'finalised answers interrupted by a restart')
-    const sweeper = startInterruptedSweeper(services.store, services.adapters, {
+    const sweeper = startInterruptedSweeper(services.store, services.answers, services.adapters, {
       ...finalise,
       everyMs: 2 * config.processHeartbeatMs,
       clock: services.clock,

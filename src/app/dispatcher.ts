@@ -1,6 +1,5 @@
 import type { CommandDef } from '../commands/define.ts'
 import { userKey } from '../core/answers/run-answer.ts'
-import { findRunningAnswer, requestStop } from '../core/answers/running-answers.ts'
 import type { ButtonPress, Herald, Invocation } from '../core/contracts/chat.ts'
 import { HeraldError, InputError } from '../core/contracts/errors.ts'
 import type { MessageKey } from '../core/i18n/i18n.ts'
@@ -77,7 +76,7 @@ export function createHerald(s: Services, commands: readonly CommandDef<Services
 
     onMessageDeleted(chatKey, messageId) {
       for (const answer of s.answers.all()) {
-        if (answer.chatKey !== chatKey || !answer.refs?.().some((ref) => ref.id === messageId)) continue
+        if (answer.chatKey !== chatKey || !answer.refs().some((ref) => ref.id === messageId)) continue
         s.log.info(
           { answer: answer.id, chat: chatKey, message: messageId },
           'answer message deleted: stopping',
@@ -117,14 +116,14 @@ async function stop(s: Services, press: ButtonPress): Promise<void> {
   const presser = userKey(press)
   const answer = s.answers.get(id)
   if (answer) {
-    if (answer.userId !== presser && !press.user.isAdmin) return press.answer(s.t('button.not_yours'))
+    if (answer.userKey !== presser && !press.user.isAdmin) return press.answer(s.t('button.not_yours'))
     answer.controller.abort(new HeraldError('aborted', 'stopped by a button'))
     return press.answer(s.t('ask.stopped'))
   }
-  const elsewhere = await findRunningAnswer(s.store, id)
+  const elsewhere = await s.answers.find(id)
   if (!elsewhere) return press.answer(s.t('button.stale'))
   if (elsewhere.userKey !== presser && !press.user.isAdmin) return press.answer(s.t('button.not_yours'))
-  await requestStop(s, id, presser)
+  await s.answers.requestStop(id, presser)
   s.log.info({ answer: id, owner: elsewhere.owner, by: presser }, 'asked another process to stop an answer')
   await press.answer(s.t('ask.stopped'))
 }

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import type { CommandContext } from '../commands/context.ts'
-import { createActiveAnswers } from '../core/answers/active-answers.ts'
+import { createAnswerRecords } from '../core/answers/answer-records.ts'
 import type { Adapter, Platform } from '../core/contracts/chat.ts'
 import { type Clock, systemClock } from '../core/contracts/clock.ts'
 import { ConfigError } from '../core/contracts/errors.ts'
@@ -74,6 +74,7 @@ export async function createServices(config: Config, options: ServiceOptions): P
       onError: (err) => log.warn({ err }, 'store connection error'),
     }))
   const metrics = options.metrics ?? createMetrics()
+  const processId = options.processId ?? randomUUID()
   const usage = createUsageLedger({ store, models, clock })
   const base = {
     config,
@@ -133,10 +134,10 @@ export async function createServices(config: Config, options: ServiceOptions): P
       onError: (err) => log.error({ err }, 'live-message lane error'),
     }),
     metrics,
-    answers: createActiveAnswers(),
+    answers: createAnswerRecords({ store, clock, log, processId }),
     adapters: new Map<Platform, Adapter>(),
     startedAt: clock.now(),
-    processId: options.processId ?? randomUUID(),
+    processId,
   }
   return { ...base, research: createResearch(base, { clock }) }
 }

@@ -1,5 +1,4 @@
 import { userKey } from '../core/answers/run-answer.ts'
-import { requestStop, runningAnswersOf } from '../core/answers/running-answers.ts'
 import { HeraldError } from '../core/contracts/errors.ts'
 import type { CommandContext } from './context.ts'
 import { defineCommand } from './define.ts'
@@ -15,9 +14,9 @@ export const cancel = defineCommand<CommandContext>({
     // Scale-out: answers streaming in other processes are asked to stop there.
     let elsewhere = 0
     try {
-      for (const running of await runningAnswersOf(s.store, who)) {
+      for (const running of await s.answers.ofUser(who)) {
         if (here.some((answer) => answer.id === running.id)) continue
-        await requestStop(s, running.id, who)
+        await s.answers.requestStop(running.id, who)
         elsewhere++
       }
     } catch (err) {

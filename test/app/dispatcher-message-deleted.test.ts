@@ -7,7 +7,7 @@ import { createHerald } from '../../src/app/dispatcher.ts'
 import type { Services } from '../../src/app/services.ts'
 import { createServices } from '../../src/app/services.ts'
 import { commands } from '../../src/commands/index.ts'
-import type { ActiveAnswer } from '../../src/core/answers/active-answers.ts'
+import type { RunningAnswer } from '../../src/core/answers/answer-records.ts'
 import type { Herald } from '../../src/core/contracts/chat.ts'
 import { HeraldError } from '../../src/core/contracts/errors.ts'
 import { silentLogger } from '../../src/core/contracts/log.ts'
@@ -33,24 +33,32 @@ afterEach(async () => {
   rmSync(dir, { recursive: true, force: true })
 })
 
-function running(id: string, chatKey: string, messageIds: string[]): ActiveAnswer {
-  const answer: ActiveAnswer = {
+/** An answer streaming in `chatKey` that has sent `messageIds`. */
+async function running(id: string, chatKey: string, messageIds: string[]): Promise<RunningAnswer> {
+  const chatId = chatKey.split(':')[1]!
+  const started = await services.answers.start({
     id,
-    userId: 'discord:1',
+    userKey: `discord:${id}`,
+    chat: { platform: 'discord', id: chatId, kind: 'group', key: chatKey },
+  })
+  if (!started.ok) throw new Error('expected to start')
+  const sent = [...messageIds]
+  const surface = started.answer.wrap({
     chatKey,
-    controller: new AbortController(),
-    startedAt: 0,
-    done: Promise.resolve(),
-    refs: () => messageIds.map((mid) => ({ id: mid, chatId: chatKey.split(':')[1]! })),
-  }
-  services.answers.add(answer)
-  return answer
+    limit: 2000,
+    pace: { perMessageMs: 1000, perChatMs: 1000 },
+    format: 'discord-markdown',
+    send: async () => ({ id: sent.shift()!, chatId }),
+    edit: async () => {},
+  })
+  for (const _ of messageIds) await surface.send({ text: '…', format: 'discord-markdown' })
+  return started.answer
 }
 
 test('a deleted message stops the answer streaming into it, and only that one', async () => {
-  const first = running('a1', 'discord:100', ['m1', 'm2'])
-  const other = running('a2', 'discord:100', ['m3'])
-  const elsewhere = running('a3', 'discord:200', ['m2'])
+  const first = await running('a1', 'discord:100', ['m1', 'm2'])
+  const other = await running('a2', 'discord:100', ['m3'])
+  const elsewhere = await running('a3', 'discord:200', ['m2'])
 
   herald.onMessageDeleted?.('discord:100', 'm2')
 
@@ -62,8 +70,8 @@ test('a deleted message stops the answer streaming into it, and only that one', 
 })
 
 test('a deletion of a message no answer holds changes nothing', async () => {
-  const answer = running('a1', 'discord:100', ['m1'])
-  const before = running('a2', 'discord:100', [])
+  const answer = await running('a1', 'discord:100', ['m1'])
+  const before = await running('a2', 'discord:100', [])
 
   herald.onMessageDeleted?.('discord:100', 'user-message')
   herald.onMessageDeleted?.('telegram:100', 'm1')

@@ -1,11 +1,8 @@
 import { randomUUID } from 'node:crypto'
 import { afterEach, beforeEach, describe, expect, inject, test } from 'vitest'
+import { type AnswerRecords, createAnswerRecords } from '../../src/core/answers/answer-records.ts'
 import { isAlive, startHeartbeat } from '../../src/core/answers/heartbeat.ts'
-import {
-  createInflightRecorder,
-  finaliseInterrupted,
-  type InflightRecord,
-} from '../../src/core/answers/inflight.ts'
+import { finaliseInterrupted } from '../../src/core/answers/interrupted.ts'
 import type { Adapter, ChatRef, Platform } from '../../src/core/contracts/chat.ts'
 import { silentLogger } from '../../src/core/contracts/log.ts'
 import type { MessageRef, Rendered, Surface } from '../../src/core/contracts/surface.ts'
@@ -85,32 +82,27 @@ describe('heartbeats and finalising', () => {
   })
 
   /** An answer of `owner` showing one message with a cursor and a Stop button, recorded in the store. */
-  async function recordAnswer(owner: string | undefined): Promise<string> {
+  async function recordAnswer(owner: string): Promise<string> {
     const id = randomUUID()
-    const kv = store.kv<InflightRecord>('inflight')
     const content: Rendered = {
-      text: `Answer of ${owner ?? 'an old version'} ▍`,
+      text: `Answer of ${owner} ▍`,
       format: 'telegram-html',
       buttons: [{ label: 'Stop', data: `stop:${id}` }],
     }
-    if (owner === undefined) {
-      await kv.set(id, {
-        id,
-        chat,
-        messages: [{ ref: { id: id, chatId: chat.id }, content }],
-        at: clock.now(),
-      })
-      await store.addToSet('inflight', id)
-      return id
-    }
-    const recorder = createInflightRecorder(store, { id, chat, owner, clock, log: silentLogger })
+    const records = recordsOf(owner)
+    const started = await records.start({ id, userKey: `telegram:${id}`, chat })
+    if (!started.ok) throw new Error('expected to start')
     const surface = recordingAdapter().adapter.surfaceFor(chat)
-    await recorder.wrap({ ...surface, send: async () => ({ id, chatId: chat.id }) }).send(content)
-    await until(async () => (await kv.get(id))?.messages.length === 1, 'the record')
+    await started.answer.wrap({ ...surface, send: async () => ({ id, chatId: chat.id }) }).send(content)
+    await until(async () => (await records.find(id))?.messages.length === 1, 'the record')
     return id
   }
 
-  const ending = (owner: string | undefined) => `Answer of ${owner ?? 'an old version'}\n\n<i>${LINE}</i>`
+  function recordsOf(processId: string): AnswerRecords {
+    return createAnswerRecords({ store, clock, log: silentLogger, processId })
+  }
+
+  const ending = (owner: string) => `Answer of ${owner}\n\n<i>${LINE}</i>`
 
   test('only answers of processes that are gone are finalised, each once', async () => {
     await startHeartbeat(store, { processId: 'me', ttlMs: TTL_MS, clock, log: silentLogger })
@@ -124,7 +116,6 @@ describe('heartbeats and finalising', () => {
     const mine = await recordAnswer('me')
     const live = await recordAnswer('live')
     const crashed = await recordAnswer('crashed')
-    const legacy = await recordAnswer(undefined)
     await clock.advance(TTL_MS)
 
     const a = recordingAdapter()
@@ -132,22 +123,21 @@ describe('heartbeats and finalising', () => {
     const adaptersOf = (adapter: Adapter) => new Map<Platform, Adapter>([['telegram', adapter]])
     // Two processes sweep at the same moment.
     const counts = await Promise.all([
-      finaliseInterrupted(store, adaptersOf(a.adapter), { processId: 'me', line: LINE, log: silentLogger }),
-      finaliseInterrupted(store, adaptersOf(b.adapter), {
+      finaliseInterrupted(store, recordsOf('me'), adaptersOf(a.adapter), {
+        processId: 'me',
+        line: LINE,
+        log: silentLogger,
+      }),
+      finaliseInterrupted(store, recordsOf('other'), adaptersOf(b.adapter), {
         processId: 'other',
         line: LINE,
         log: silentLogger,
       }),
     ])
     const edits = [...a.edits, ...b.edits].map((e) => [e.ref.id, e.content.text, e.content.buttons])
-    expect(edits.sort()).toEqual(
-      [
-        [crashed, ending('crashed'), []],
-        [legacy, ending(undefined), []],
-      ].sort(),
-    )
-    expect(counts[0] + counts[1]).toBe(2)
-    expect((await store.members('inflight')).sort()).toEqual([mine, live].sort())
+    expect(edits).toEqual([[crashed, ending('crashed'), []]])
+    expect(counts[0] + counts[1]).toBe(1)
+    expect((await recordsOf('other').everywhere()).map((r) => r.id).sort()).toEqual([mine, live].sort())
   })
 })
 

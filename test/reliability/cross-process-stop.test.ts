@@ -8,7 +8,6 @@ import { createHerald } from '../../src/app/dispatcher.ts'
 import type { Services } from '../../src/app/services.ts'
 import { createServices } from '../../src/app/services.ts'
 import { commands } from '../../src/commands/index.ts'
-import { findRunningAnswer, runningAnswersOf, stopRequestOf } from '../../src/core/answers/running-answers.ts'
 import type { ButtonPress, ChatRef, Herald, Invocation, UserRef } from '../../src/core/contracts/chat.ts'
 import { createLogger } from '../../src/core/contracts/log.ts'
 import { translator } from '../../src/core/i18n/i18n.ts'
@@ -163,10 +162,10 @@ describe.each(['redis', 'sqlite'] as const)('Stop and /cancel across processes (
   test('a Stop press handled by another process stops the answer: text kept, "Stopped." added', async () => {
     const [a, b] = await twoProcesses(backend)
     const asked = await askInA(a)
-    expect(await findRunningAnswer(b.services.store, asked.id)).toMatchObject({
+    expect(await b.services.answers.find(asked.id)).toMatchObject({
       id: asked.id,
       userKey: 'telegram:7',
-      chatKey: chat.key,
+      chat: { key: chat.key },
       owner: a.services.processId,
     })
 
@@ -177,8 +176,8 @@ describe.each(['redis', 'sqlite'] as const)('Stop and /cancel across processes (
     expect(await upstreamOutcomes()).toEqual(['closed'])
     expect(a.services.answers.all()).toEqual([])
     expect(a.logs.find('stop requested from another process')).toMatchObject([{ by: 'telegram:7' }])
-    expect(await findRunningAnswer(b.services.store, asked.id)).toBeUndefined()
-    expect(await runningAnswersOf(b.services.store, 'telegram:7')).toEqual([])
+    expect(await b.services.answers.find(asked.id)).toBeUndefined()
+    expect(await b.services.answers.ofUser('telegram:7')).toEqual([])
   })
 
   test('another process refuses someone else’s press, and lets an admin stop the answer', async () => {
@@ -186,7 +185,7 @@ describe.each(['redis', 'sqlite'] as const)('Stop and /cancel across processes (
     const asked = await askInA(a)
 
     expect(await press(b, carol, asked.stop, asked.surface)).toEqual([t('button.not_yours')])
-    expect(await stopRequestOf(b.services.store, asked.id)).toBeUndefined()
+    expect(await b.services.answers.stopRequestOf(asked.id)).toBeUndefined()
     expect(a.services.answers.all().map((x) => x.id)).toEqual([asked.id])
 
     expect(await press(b, admin, asked.stop, asked.surface)).toEqual([t('ask.stopped')])

@@ -12,7 +12,7 @@ import type { Settings } from '../state/settings.ts'
 import type { UsageLedger } from '../state/usage.ts'
 import type { Store } from '../store/store.ts'
 import type { ToolRegistry } from '../tools/registry.ts'
-import type { ActiveAnswers } from './active-answers.ts'
+import type { AnswerRecords } from './answer-records.ts'
 
 /**
  * What running an answer needs, built once by the app (src/app/services.ts) and shared by every
@@ -41,8 +41,8 @@ export interface AnswerDeps {
   tools: ToolRegistry
   lanes: LaneRegistry
   metrics: CoreMetrics
-  /** Answers streaming in this process. */
-  answers: ActiveAnswers
+  /** Running answers: this process's, and every process's through the store. */
+  answers: AnswerRecords
   /** This process's unique id: owner of its claims and its answers in progress. */
   processId: string
 }

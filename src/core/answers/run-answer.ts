@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto'
 import type { Invocation } from '../contracts/chat.ts'
 import { type ErrorKind, HeraldError, InputError } from '../contracts/errors.ts'
 import type { MessageKey } from '../i18n/i18n.ts'
@@ -11,9 +10,7 @@ import { type AnswerState, initialState } from '../responses/state.ts'
 import { settingsScope } from '../state/settings.ts'
 import { runWithTools } from '../tools/run-with-tools.ts'
 import type { AnswerDeps } from './answer-deps.ts'
-import { createInflightRecorder } from './inflight.ts'
 import { meteredSurface } from './metered-surface.ts'
-import { trackAnswer } from './running-answers.ts'
 
 /**
  * One ask, end to end: input checks, settings, budget and limits, the conversation, the stream
@@ -89,33 +86,17 @@ export async function answer(s: AnswerDeps, inv: Invocation, req: AskRequest): P
     await inv.notify(t('limits.rate', { seconds: Math.ceil(rate.retryAfterMs / 1000) }))
     return
   }
-  const slot = await s.limits.acquireUserSlot(who)
-  if (!slot.ok) {
+  const started = await s.answers.start({ userKey: who, chat: inv.chat })
+  if (!started.ok) {
     await inv.notify(t('limits.busy_user'))
     return
   }
-
-  const id = randomUUID().slice(0, 12)
-  const controller = new AbortController()
-  let finished!: () => void
-  const done = new Promise<void>((resolve) => {
-    finished = resolve
-  })
-  // `live` is created below, before the first await: nothing can ask for the refs earlier.
-  const refs = () => live.refs
-  s.answers.add({ id, userId: who, chatKey: inv.chat.key, controller, startedAt: s.clock.now(), done, refs })
-  const tracking = trackAnswer(s, { id, userKey: who, chatKey: inv.chat.key }, controller)
+  const running = started.answer
+  const { id, controller } = running
   const log = s.log.child({ answer: id, chat: inv.chat.key, user: who, model })
   const ticket = s.limits.enqueue()
-  const recorder = createInflightRecorder(s.store, {
-    id,
-    chat: inv.chat,
-    owner: s.processId,
-    clock: s.clock,
-    log,
-  })
   const live = createLiveMessage({
-    surface: recorder.wrap(meteredSurface(inv.surface, s.metrics, inv.chat.platform)),
+    surface: running.wrap(meteredSurface(inv.surface, s.metrics, inv.chat.platform)),
     lanes: s.lanes,
     options: {
       showReasoning: settings.showReasoning,
@@ -216,11 +197,7 @@ export async function answer(s: AnswerDeps, inv: Invocation, req: AskRequest): P
   } catch (err) {
     log.error({ err }, 'finishing the answer failed')
   } finally {
-    await recorder.clear()
-    await tracking.end()
-    s.answers.remove(id)
-    await slot.slot.release()
-    finished()
+    await running.end()
   }
 }
 

@@ -1,12 +1,9 @@
-import { randomUUID } from 'node:crypto'
 import { type Clock, systemClock } from '../contracts/clock.ts'
 import { HeraldError, InputError } from '../contracts/errors.ts'
 import type { Store } from '../store/store.ts'
 
 /**
  * Limits on load, checked before a request is sent:
- * - one answer at a time per user, across processes (a store claim, renewed while the answer runs,
- *   so a crashed process frees the slot after `slotTtlMs`);
  * - a per-user request rate, in fixed one-minute windows counted in the store (shared by all
  *   processes; a burst of up to twice the rate can straddle a window boundary);
  * - a cap on concurrent upstream streams with a FIFO queue whose position people can see. This cap
@@ -16,22 +13,11 @@ import type { Store } from '../store/store.ts'
  * @example
  *   const limits = createLimits({ store, maxConcurrentStreams: 8, userRequestsPerMinute: 10, maxPromptChars: 8000 })
  *   limits.checkPromptLength(text)
- *   const slot = await limits.acquireUserSlot(user)
- *   if (!slot.ok) return reply(t('limits.busy'))
  *   const ticket = limits.enqueue()
  *   ticket.onPosition((n) => n > 0 && status(t('limits.queued', { n })))
  *   const done = await ticket.ready
- *   try { await stream() } finally { done(); await slot.release() }
+ *   try { await stream() } finally { done() }
  */
-
-export interface UserSlot {
-  /** Frees the slot (idempotent). */
-  release(): Promise<void>
-  /** True once the hold was lost (renewal failed): another answer may have started meanwhile. */
-  readonly lost: boolean
-}
-
-export type SlotResult = { ok: true; slot: UserSlot } | { ok: false; reason: 'busy' }
 
 export type RateResult = { ok: true; remaining: number } | { ok: false; retryAfterMs: number }
 
@@ -61,12 +47,9 @@ export interface LimitsOptions {
   userRequestsPerMinute?: number
   /** Prompt length in code points; 0 = no cap. */
   maxPromptChars?: number
-  /** How long a user slot outlives a process that died holding it. Default 120 000. */
-  slotTtlMs?: number
 }
 
 export interface Limits {
-  acquireUserSlot(user: string): Promise<SlotResult>
   checkRate(user: string): Promise<RateResult>
   enqueue(): StreamTicket
   /** Throws InputError('input.too_long', { length, max }). */
@@ -77,11 +60,9 @@ export interface Limits {
 export function createLimits(opts: LimitsOptions): Limits {
   const clock = opts.clock ?? systemClock
   const streams = createStreamGate(opts.maxConcurrentStreams ?? 0)
-  const slots = createUserSlots(opts.store, clock, opts.slotTtlMs ?? 120_000)
   const rate = createRateLimiter(opts.store, clock, opts.userRequestsPerMinute ?? 0)
   const maxChars = opts.maxPromptChars ?? 0
   return {
-    acquireUserSlot: slots,
     checkRate: rate,
     enqueue: () => streams.enqueue(),
     checkPromptLength: (text) => checkPromptLength(text, maxChars),
@@ -95,50 +76,6 @@ export function checkPromptLength(text: string, maxChars: number): void {
   let length = 0
   for (const _ of text) length++
   if (length > maxChars) throw new InputError('input.too_long', { length, max: maxChars })
-}
-
-/** One answer at a time per user: a claim in the store, renewed every `ttlMs / 3` while held. */
-export function createUserSlots(
-  store: Store,
-  clock: Clock,
-  ttlMs: number,
-): (user: string) => Promise<SlotResult> {
-  return async (user) => {
-    const key = `slot:user:${user}`
-    const owner = randomUUID()
-    if (!(await store.claim(key, owner, ttlMs))) return { ok: false, reason: 'busy' }
-    const stop = new AbortController()
-    let lost = false
-    const keepAlive = async () => {
-      while (!stop.signal.aborted) {
-        await clock.sleep(ttlMs / 3, stop.signal)
-        if (!(await store.renew(key, owner, ttlMs))) {
-          lost = true
-          return
-        }
-      }
-    }
-    keepAlive().catch(() => {
-      // Aborted on release, or the store failed: without a renewal the hold may lapse.
-      if (!stop.signal.aborted) lost = true
-    })
-    let released: Promise<void> | undefined
-    return {
-      ok: true,
-      slot: {
-        get lost() {
-          return lost
-        },
-        release() {
-          released ??= (async () => {
-            stop.abort()
-            await store.release(key, owner)
-          })()
-          return released
-        },
-      },
-    }
-  }
 }
 
 /** Fixed one-minute windows counted in the store, so every process sees the same count. */

@@ -1,6 +1,7 @@
 import KeyvRedis, { createClient, Keyv } from '@keyv/redis'
 import { ConfigError } from '../contracts/errors.ts'
 import { assertIntegerAmount, assertNamespace, assertTtl } from './key-rules.ts'
+import { Listeners } from './notifications.ts'
 import type { Store, StoreOptions } from './store.ts'
 
 // Each script reads and writes one key, so it is atomic on the server (and cluster-safe).
@@ -63,6 +64,28 @@ export async function createRedisStore(url: string, opts: StoreOptions = {}): Pr
 
   const namespaces = new Map<string, Keyv<unknown>>()
   let closed = false
+
+  // Notifications: Redis pub/sub on a second connection (a subscribed connection runs no other
+  // command), opened at the first listen. Every process, this one included, hears a publish.
+  const channel = (name: string) => `${prefix}ch:${name}`
+  const listeners = new Listeners()
+  const subscribed = new Set<string>()
+  let subscriber: RedisClient | undefined
+  let subscribing: Promise<void> = Promise.resolve()
+  const subscribe = (name: string) => {
+    subscribing = subscribing
+      .then(async () => {
+        if (!subscriber) {
+          subscriber = client.duplicate()
+          subscriber.on('error', (error: Error) => {
+            if (connected) opts.onError?.(error)
+          })
+          await subscriber.connect()
+        }
+        await subscriber.subscribe(channel(name), (message: string) => listeners.deliver(name, message))
+      })
+      .catch((error: unknown) => opts.onError?.(error as Error))
+  }
 
   return {
     backend: 'redis',
@@ -142,6 +165,20 @@ export async function createRedisStore(url: string, opts: StoreOptions = {}): Pr
       return (await client.sMembers(set(name))).map(String).sort()
     },
 
+    async notify(name, message) {
+      await client.publish(channel(name), message)
+    },
+
+    async listen(name, listener) {
+      const remove = listeners.add(name, listener)
+      if (!subscribed.has(name)) {
+        subscribed.add(name)
+        subscribe(name)
+      }
+      await subscribing
+      return remove
+    },
+
     async ping() {
       await client.ping()
     },
@@ -150,6 +187,8 @@ export async function createRedisStore(url: string, opts: StoreOptions = {}): Pr
       if (closed) return
       closed = true
       connected = false
+      await subscribing
+      await subscriber?.close()
       await client.close()
     },
   }

@@ -4,6 +4,7 @@ import { DatabaseSync } from 'node:sqlite'
 import { Keyv } from 'keyv'
 import { systemClock } from '../contracts/clock.ts'
 import { assertIntegerAmount, assertNamespace, assertTtl } from './key-rules.ts'
+import { Listeners } from './notifications.ts'
 import { SqliteKeyvAdapter } from './sqlite-keyv-adapter.ts'
 import type { Store, StoreOptions } from './store.ts'
 
@@ -14,7 +15,12 @@ CREATE TABLE IF NOT EXISTS locks (key TEXT PRIMARY KEY, owner TEXT NOT NULL, exp
 CREATE TABLE IF NOT EXISTS counters (key TEXT PRIMARY KEY, value INTEGER NOT NULL, expires INTEGER) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS sets (name TEXT NOT NULL, member TEXT NOT NULL, expires INTEGER,
   PRIMARY KEY (name, member)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS notes (seq INTEGER PRIMARY KEY AUTOINCREMENT, channel TEXT NOT NULL,
+  message TEXT NOT NULL, expires INTEGER NOT NULL);
 `
+
+/** Notifications stay in the file this long, for processes that look for them every `notifyPollMs`. */
+const NOTE_TTL_MS = 60_000
 
 /** Expired rows are invisible at once and deleted at open and after every this many writes. */
 const PRUNE_EVERY_WRITES = 1000
@@ -75,7 +81,7 @@ export function createSqliteStore(path: string, opts: StoreOptions = {}): Store 
 
   const prune = () => {
     const now = clock.now()
-    for (const table of ['kv', 'locks', 'counters', 'sets']) {
+    for (const table of ['kv', 'locks', 'counters', 'sets', 'notes']) {
       db.prepare(`DELETE FROM ${table} WHERE expires IS NOT NULL AND expires <= ?`).run(now)
     }
   }
@@ -88,6 +94,37 @@ export function createSqliteStore(path: string, opts: StoreOptions = {}): Store 
 
   const namespaces = new Map<string, Keyv<unknown>>()
   let closed = false
+
+  // Notifications: delivered at once in this process; other processes sharing the file find them
+  // with one indexed query every `notifyPollMs` while they listen (never per answer or per key).
+  const listeners = new Listeners()
+  const notes = {
+    add: db.prepare(
+      'INSERT INTO notes (channel, message, expires) VALUES ($channel, $message, $expires) RETURNING seq',
+    ),
+    after: db.prepare('SELECT seq, channel, message FROM notes WHERE seq > $seq ORDER BY seq'),
+    last: db.prepare('SELECT COALESCE(MAX(seq), 0) AS seq FROM notes'),
+  }
+  let seen = (notes.last.get() as { seq: number }).seq
+  const ownSeqs = new Set<number>()
+  const pollMs = Math.max(10, opts.notifyPollMs ?? 250)
+  let polling: AbortController | undefined
+  const poll = async (stop: AbortSignal) => {
+    while (!stop.aborted && !closed) {
+      try {
+        await clock.sleep(pollMs, stop)
+      } catch {
+        return
+      }
+      if (closed) return
+      const rows = notes.after.all({ seq: seen }) as Array<{ seq: number; channel: string; message: string }>
+      for (const row of rows) {
+        seen = Math.max(seen, row.seq)
+        if (ownSeqs.delete(row.seq)) continue
+        listeners.deliver(row.channel, row.message)
+      }
+    }
+  }
 
   return {
     backend: 'sqlite',
@@ -177,6 +214,31 @@ export function createSqliteStore(path: string, opts: StoreOptions = {}): Store 
       )
     },
 
+    async notify(channel, message) {
+      const row = notes.add.get({ channel, message, expires: clock.now() + NOTE_TTL_MS }) as { seq: number }
+      if (polling) ownSeqs.add(row.seq)
+      else seen = Math.max(seen, row.seq)
+      wrote()
+      listeners.deliver(channel, message)
+    },
+
+    async listen(channel, listener) {
+      const remove = listeners.add(channel, listener)
+      if (!polling) {
+        polling = new AbortController()
+        seen = (notes.last.get() as { seq: number }).seq
+        void poll(polling.signal)
+      }
+      return () => {
+        remove()
+        if (listeners.size === 0 && polling) {
+          polling.abort()
+          polling = undefined
+          ownSeqs.clear()
+        }
+      }
+    },
+
     async ping() {
       db.prepare('SELECT 1').get()
     },
@@ -184,6 +246,7 @@ export function createSqliteStore(path: string, opts: StoreOptions = {}): Store 
     async close() {
       if (closed) return
       closed = true
+      polling?.abort()
       db.close()
     },
   }

@@ -49,6 +49,18 @@ export interface Store {
   removeFromSet(set: string, member: string): Promise<void>
   members(set: string): Promise<string[]>
 
+  /**
+   * Tells every process listening on `channel`, this one included, about `message` (an id, say).
+   * Best effort, like Redis pub/sub: a listener that was not there misses it, so what must not be
+   * lost is also written to the store and the message only says "look now".
+   */
+  notify(channel: string, message: string): Promise<void>
+  /**
+   * Calls `listener` with every message notified on `channel` once the returned promise resolves
+   * (Redis: the subscription is in place); resolves with the unsubscribe.
+   */
+  listen(channel: string, listener: (message: string) => void): Promise<() => void>
+
   /** Resolves when the backend answers; rejects otherwise (for `/healthz`). */
   ping(): Promise<void>
   close(): Promise<void>
@@ -61,6 +73,8 @@ export interface StoreOptions {
   prefix?: string
   /** How long a SQLite write waits for another process's lock. Default 5000. */
   busyTimeoutMs?: number
+  /** SQLite: how often notifications from other processes sharing the file are looked for. Default 250. */
+  notifyPollMs?: number
   /** Called with Redis connection errors after start-up (the client reconnects on its own). */
   onError?: (error: Error) => void
 }

@@ -7,24 +7,6 @@ import { BACKENDS, storeFixture } from '../store/store-backends.ts'
 describe.each(BACKENDS)('limits on %s', (backend) => {
   const fixture = storeFixture(backend)
 
-  test('one answer at a time per user, across processes', async () => {
-    const location = fixture.location()
-    const one = createLimits({ store: await location.open() })
-    const two = createLimits({ store: await location.open() })
-    const first = await one.acquireUserSlot('u1')
-    expect(first.ok).toBe(true)
-    expect(await two.acquireUserSlot('u1')).toEqual({ ok: false, reason: 'busy' })
-    const other = await two.acquireUserSlot('u2')
-    expect(other.ok).toBe(true)
-    if (!first.ok || !other.ok) throw new Error('unreachable')
-    await first.slot.release()
-    await first.slot.release()
-    const again = await two.acquireUserSlot('u1')
-    expect(again.ok).toBe(true)
-    if (again.ok) await again.slot.release()
-    await other.slot.release()
-  })
-
   test('a user rate is shared by every process and resets with the minute', async () => {
     const clock = fakeClock(Date.UTC(2025, 0, 1, 12, 0, 15))
     const location = fixture.location()
@@ -37,40 +19,6 @@ describe.each(BACKENDS)('limits on %s', (backend) => {
     expect(await one.checkRate('other')).toEqual({ ok: true, remaining: 2 })
     await clock.advance(45_000)
     expect(await two.checkRate('u')).toEqual({ ok: true, remaining: 2 })
-  })
-})
-
-describe('user slot expiry (sqlite, fake time)', () => {
-  const fixture = storeFixture('sqlite')
-
-  test('a held slot is renewed past its TTL and freed on release', async () => {
-    const clock = fakeClock(0)
-    const store = await fixture.open({ clock })
-    const limits = createLimits({ store, clock, slotTtlMs: 30_000 })
-    const held = await limits.acquireUserSlot('u')
-    if (!held.ok) throw new Error('expected the slot')
-    await clock.advance(95_000)
-    expect(held.slot.lost).toBe(false)
-    expect(await limits.acquireUserSlot('u')).toEqual({ ok: false, reason: 'busy' })
-    await held.slot.release()
-    expect(clock.pending).toBe(0)
-    expect((await limits.acquireUserSlot('u')).ok).toBe(true)
-  })
-
-  test('a slot left by a crashed process frees itself after the TTL', async () => {
-    const location = fixture.location()
-    const crashedClock = fakeClock(0) // never advances: its renewals never run
-    const crashed = createLimits({
-      store: await location.open({ clock: crashedClock }),
-      clock: crashedClock,
-      slotTtlMs: 30_000,
-    })
-    expect((await crashed.acquireUserSlot('u')).ok).toBe(true)
-    const clock = fakeClock(29_999)
-    const survivor = createLimits({ store: await location.open({ clock }), clock, slotTtlMs: 30_000 })
-    expect(await survivor.acquireUserSlot('u')).toEqual({ ok: false, reason: 'busy' })
-    await clock.advance(1)
-    expect((await survivor.acquireUserSlot('u')).ok).toBe(true)
   })
 })
 
