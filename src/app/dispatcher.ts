@@ -3,6 +3,7 @@ import { userKey } from '../core/answers/run-answer.ts'
 import type { ButtonPress, Herald, Invocation } from '../core/contracts/chat.ts'
 import { HeraldError, InputError } from '../core/contracts/errors.ts'
 import type { MessageKey } from '../core/i18n/i18n.ts'
+import { policyRequest } from '../core/state/policy.ts'
 import type { Services } from './services.ts'
 
 /** Handled event ids are kept this long (Telegram retries a webhook for about a day at most). */
@@ -34,19 +35,9 @@ export function createHerald(s: Services, commands: readonly CommandDef<Services
         }
         const command = byName.get(inv.command)
         if (!command) return
-        const decision = s.policy.decide({
-          command: command.name,
-          user: { id: inv.user.id, isAdmin: inv.user.isAdmin, roleIds: inv.user.roleIds },
-          chat: {
-            id: inv.chat.id,
-            kind: inv.chat.kind,
-            guildId: inv.chat.guildId,
-            channelId: inv.chat.parentId ?? inv.chat.id,
-          },
-          defaultRule: command.adminOnly ? 'admins' : undefined,
-        })
-        // Research turns a member's request into an approval card itself; only a block stops it here.
-        if (!decision.allowed && !(command.name === 'research' && decision.reason !== 'blocked')) {
+        const decision = s.policy.decide(policyRequest(command.name, inv))
+        // A requestable command (research) answers those its rule refuses itself; a block still stops it.
+        if (!decision.allowed && !(command.requestable && decision.reason !== 'blocked')) {
           await say(inv.notify, s.t(`policy.${decision.reason}` as MessageKey))
           return
         }

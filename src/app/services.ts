@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import type { CommandContext } from '../commands/context.ts'
+import { accessRules } from '../commands/define.ts'
+import { commands } from '../commands/index.ts'
 import { createAnswerRecords } from '../core/answers/answer-records.ts'
 import type { Adapter, Platform } from '../core/contracts/chat.ts'
 import { type Clock, systemClock } from '../core/contracts/clock.ts'
@@ -113,7 +115,11 @@ export async function createServices(config: Config, options: ServiceOptions): P
       userRequestsPerMinute: config.limits.userRequestsPerMinute,
       maxPromptChars: config.limits.maxPromptChars,
     }),
-    policy: createPolicy({ ...config.access, settingsInGroups: config.settingsInGroups }),
+    policy: createPolicy({
+      ...config.access,
+      access: accessRules(commands),
+      settingsInGroups: config.settingsInGroups,
+    }),
     client: createResponsesClient({
       baseUrl: config.openai.baseUrl,
       apiKey: config.openai.apiKey,
@@ -137,6 +143,7 @@ export async function createServices(config: Config, options: ServiceOptions): P
     answers: createAnswerRecords({ store, clock, log, processId }),
     adapters: new Map<Platform, Adapter>(),
     startedAt: clock.now(),
+    commands,
     processId,
   }
   return { ...base, research: createResearch(base, { clock }) }

@@ -1,12 +1,12 @@
 import { answer } from '../core/answers/run-answer.ts'
+import { REASONING_EFFORTS } from '../core/responses/request.ts'
 import type { CommandContext } from './context.ts'
 import { defineCommand } from './define.ts'
-
-export const EFFORTS = ['minimal', 'low', 'medium', 'high'] as const
 
 export const ask = defineCommand<CommandContext>({
   name: 'ask',
   description: { en: 'Ask the AI a question', zh: '向 AI 提问' },
+  access: 'everyone',
   options: [
     {
       name: 'prompt',
@@ -20,7 +20,7 @@ export const ask = defineCommand<CommandContext>({
       name: 'effort',
       description: { en: 'Reasoning effort', zh: '推理强度' },
       type: 'string',
-      choices: EFFORTS,
+      choices: REASONING_EFFORTS,
     },
     { name: 'search', description: { en: 'Search the web', zh: '联网搜索' }, type: 'boolean' },
     {

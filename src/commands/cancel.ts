@@ -6,6 +6,7 @@ import { defineCommand } from './define.ts'
 export const cancel = defineCommand<CommandContext>({
   name: 'cancel',
   description: { en: 'Stop your running answer', zh: '停止你正在进行的回答' },
+  access: 'everyone',
   options: [],
   async run(s, inv) {
     const who = userKey(inv)

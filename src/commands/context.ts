@@ -3,6 +3,7 @@ import type { Adapter, Platform } from '../core/contracts/chat.ts'
 import type { Research } from '../core/research/research-service.ts'
 import type { BudgetVerdict } from '../core/state/budgets.ts'
 import type { Policy } from '../core/state/policy.ts'
+import type { CommandDef } from './define.ts'
 
 /**
  * Everything a command may use, built once by the app (src/app/services.ts, or a test) and shared by
@@ -14,6 +15,8 @@ export interface CommandContext extends AnswerDeps {
   adapters: Map<Platform, Adapter>
   /** When this process started (for /status). */
   startedAt: number
+  /** The whole command surface (src/commands/index.ts), for /help. */
+  commands: readonly CommandDef<CommandContext>[]
   /** Deep research: the /research command, its buttons, resumption at start-up (research-service.ts). */
   research: Research
 }

@@ -1,4 +1,5 @@
 import type { Invocation } from '../core/contracts/chat.ts'
+import type { CommandAccess } from '../core/state/policy.ts'
 
 /**
  * A command is defined once; each adapter derives its platform's registration from the definition
@@ -42,9 +43,27 @@ export interface CommandDef<Ctx = unknown> {
    * Other options can be given as `name:value` words before it (`/ask effort:high why…`).
    */
   textOption?: string
-  /** Shown only to admins where the platform allows (Discord default_member_permissions). */
-  adminOnly?: boolean
+  /**
+   * Who may run it (policy.ts): `everyone`, `admins_in_groups`, `admins`, `nobody`, or `settings` for
+   * commands that change a chat's settings. COMMAND_PERMISSIONS can override it per deployment.
+   */
+  access: CommandAccess
+  /**
+   * The command runs for people its rule refuses (not for blocked ones) and answers them itself:
+   * a member's /research becomes a request for the admins to approve.
+   */
+  requestable?: boolean
   run(ctx: Ctx, invocation: Invocation): Promise<void>
+}
+
+/** Admin-only commands are registered for admins only where the platform allows. */
+export function isAdminOnly(def: Pick<CommandDef<unknown>, 'access' | 'requestable'>): boolean {
+  return def.access === 'admins' && def.requestable !== true
+}
+
+/** Every command's access by name, for the policy. */
+export function accessRules(commands: readonly CommandDef<never>[]): Record<string, CommandAccess> {
+  return Object.fromEntries(commands.map((c) => [c.name, c.access]))
 }
 
 export function defineCommand<Ctx>(def: CommandDef<Ctx>): CommandDef<Ctx> {

@@ -1,17 +1,19 @@
-import { EFFORTS } from './ask.ts'
+import { REASONING_EFFORTS } from '../core/responses/request.ts'
+import { scopeOf } from '../core/state/settings.ts'
 import type { CommandContext } from './context.ts'
 import { defineCommand } from './define.ts'
-import { describeSettings, scopeOf } from './settings-scope.ts'
+import { describeSettings } from './settings-scope.ts'
 
 export const effort = defineCommand<CommandContext>({
   name: 'effort',
   description: { en: 'Show or set the reasoning effort', zh: '查看或设置推理强度' },
+  access: 'settings',
   options: [
     {
       name: 'level',
       description: { en: 'Reasoning effort', zh: '推理强度' },
       type: 'string',
-      choices: EFFORTS,
+      choices: REASONING_EFFORTS,
     },
   ],
   async run(s, inv) {

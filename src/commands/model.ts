@@ -1,10 +1,12 @@
+import { scopeOf } from '../core/state/settings.ts'
 import type { CommandContext } from './context.ts'
 import { defineCommand } from './define.ts'
-import { describeSettings, scopeOf } from './settings-scope.ts'
+import { describeSettings } from './settings-scope.ts'
 
 export const model = defineCommand<CommandContext>({
   name: 'model',
   description: { en: 'Show or choose the model for this chat', zh: '查看或选择本聊天的模型' },
+  access: 'settings',
   options: [{ name: 'name', description: { en: 'Model id', zh: '模型 ID' }, type: 'string', maxLength: 64 }],
   async run(s, inv) {
     const name = inv.args.name

@@ -1,6 +1,7 @@
+import { scopeOf } from '../core/state/settings.ts'
 import type { CommandContext } from './context.ts'
 import { defineCommand } from './define.ts'
-import { describeSettings, scopeOf } from './settings-scope.ts'
+import { describeSettings } from './settings-scope.ts'
 
 export const reasoning = defineCommand<CommandContext>({
   name: 'reasoning',
@@ -8,6 +9,7 @@ export const reasoning = defineCommand<CommandContext>({
     en: 'Keep the model’s reasoning summary under answers, or not',
     zh: '在回答中保留或隐藏模型的推理摘要',
   },
+  access: 'settings',
   options: [{ name: 'shown', description: { en: 'on or off', zh: '开启或关闭' }, type: 'boolean' }],
   async run(s, inv) {
     const shown = inv.args.shown

@@ -4,12 +4,14 @@ import { defineCommand } from './define.ts'
 
 /**
  * Deep research. Admins get a confirmation card with the estimated cost; a member's request in a
- * group becomes an approval card for admins; anyone else is refused. The dispatcher skips the
- * admin check for this command (it still refuses blocked users and chats): research.ts decides.
+ * group becomes an approval card for admins; anyone else is refused. `requestable`: the dispatcher
+ * runs it for members too (never for blocked users and chats), and the research service decides.
  */
 export const research = defineCommand<CommandContext>({
   name: 'research',
   description: { en: 'Deep research with web search (admins)', zh: '联网深度研究（管理员）' },
+  access: 'admins',
+  requestable: true,
   options: [
     {
       name: 'question',

@@ -1,10 +1,12 @@
+import { scopeOf } from '../core/state/settings.ts'
 import type { CommandContext } from './context.ts'
 import { defineCommand } from './define.ts'
-import { describeSettings, scopeOf } from './settings-scope.ts'
+import { describeSettings } from './settings-scope.ts'
 
 export const search = defineCommand<CommandContext>({
   name: 'search',
   description: { en: 'Turn web search on or off', zh: '开启或关闭联网搜索' },
+  access: 'settings',
   options: [{ name: 'enabled', description: { en: 'on or off', zh: '开启或关闭' }, type: 'boolean' }],
   async run(s, inv) {
     const enabled = inv.args.enabled

@@ -9,8 +9,8 @@ function duration(ms: number): string {
 export const status = defineCommand<CommandContext>({
   name: 'status',
   description: { en: 'Bot status (admins)', zh: '机器人状态（管理员）' },
+  access: 'admins',
   options: [],
-  adminOnly: true,
   async run(s, inv) {
     const store = await s.store.ping().then(
       () => true,

@@ -7,6 +7,7 @@ const dollars = (usd: number) => usd.toFixed(usd < 1 ? 4 : 2)
 export const usage = defineCommand<CommandContext>({
   name: 'usage',
   description: { en: 'What you have spent today and this month', zh: '查看你今日和本月的花费' },
+  access: 'everyone',
   options: [],
   async run(s, inv) {
     const who = { kind: 'user' as const, id: userKey(inv) }

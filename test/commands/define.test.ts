@@ -45,6 +45,7 @@ describe('parseTextArgs', () => {
     const look = defineCommand({
       name: 'look',
       description: { en: 'Look', zh: '看' },
+      access: 'everyone',
       options: [
         { name: 'image', description: { en: 'Picture', zh: '图片' }, type: 'image', required: true },
         { name: 'note', description: { en: 'Note', zh: '备注' }, type: 'string' },

@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, test } from 'vitest'
+import { commands } from '../../src/commands/index.ts'
 import { translator } from '../../src/core/i18n/i18n.ts'
 import type { FakeChannel, FakeDiscord, FakeUser } from '../fakes/fake-discord.ts'
 import { sse } from '../fakes/fake-responses-api.ts'
@@ -118,9 +119,9 @@ describe('/usage, /help, /reset, /cancel', () => {
     })
   })
 
-  test('/help answers privately', async () => {
+  test('/help answers privately, listing the commands a member may use in the channel', async () => {
     e2e = await startDiscordE2E()
-    expect(await run(e2e.fake, 'help', e2e.fake.bob)).toEqual({ text: t('help.text'), private: true })
+    expect(await run(e2e.fake, 'help', e2e.fake.bob)).toEqual({ text: memberHelp(), private: true })
     expect(botMessages(e2e.fake)).toEqual([])
   })
 
@@ -237,3 +238,11 @@ describe('registration and restarts', () => {
     ])
   })
 })
+
+/** /help for a member in a guild channel: settings and /status are the admins' there. */
+function memberHelp(): string {
+  const names = ['ask', 'research', 'reset', 'usage', 'cancel', 'help']
+  const lines = commands.filter((c) => names.includes(c.name)).map((c) => `/${c.name}: ${c.description.en}`)
+  expect(lines).toHaveLength(names.length)
+  return [t('help.intro'), ...lines].join('\n')
+}

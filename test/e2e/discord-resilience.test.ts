@@ -187,7 +187,9 @@ describe('each event is handled once', () => {
           [400, 40060],
         ],
       )
-      expect(ephemerals(fake).map((m) => m.content)).toEqual([t('help.text')])
+      expect(ephemerals(fake).map((m) => m.content)).toEqual([
+        expect.stringMatching(new RegExp(`^${escapeRegExp(t('help.intro'))}\n/ask: `)),
+      ])
     } finally {
       await second.stop()
     }
@@ -206,3 +208,7 @@ describe('each event is handled once', () => {
     expect(botMessages(fake).map((m) => m.content)).toEqual(['Back again.'])
   })
 })
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+}

@@ -134,7 +134,7 @@ describe('command options', () => {
       t('models.unknown', { model: 'gpt-nonexistent' }),
     )
     expect(await telegramSays('/ask model:o3 effort:minimal why?')).toBe(
-      t('models.effort_unsupported', { model: 'o3', effort: 'minimal' }),
+      t('models.effort_unsupported', { model: 'o3', effort: 'minimal', allowed: 'low, medium, high' }),
     )
   })
 })

@@ -1,5 +1,5 @@
 import { ApplicationCommandOptionType, ApplicationCommandType, type REST, Routes } from 'discord.js'
-import type { CommandDef, OptionDef } from '../../commands/define.ts'
+import { type CommandDef, isAdminOnly, type OptionDef } from '../../commands/define.ts'
 import type { Clock } from '../../core/contracts/clock.ts'
 import type { Logger } from '../../core/contracts/log.ts'
 import { withRateLimitRetry } from './discord-errors.ts'
@@ -47,7 +47,7 @@ export function toSlashCommand(def: CommandDef<unknown>): SlashCommand {
     description: clip(def.description.en),
     description_localizations: { [ZH_LOCALE]: clip(def.description.zh) },
     options: options.map(toSlashOption),
-    default_member_permissions: def.adminOnly ? '0' : null,
+    default_member_permissions: isAdminOnly(def) ? '0' : null,
   }
 }
 

@@ -1,6 +1,6 @@
 import type { Telegram } from 'telegraf'
 import type { BotCommand, BotCommandScope } from 'telegraf/types'
-import type { CommandDef } from '../../commands/define.ts'
+import { type CommandDef, isAdminOnly } from '../../commands/define.ts'
 import type { Logger } from '../../core/contracts/log.ts'
 
 /**
@@ -30,7 +30,7 @@ export function commandMenus(
   commands: readonly CommandDef<unknown>[],
   adminIds: readonly string[],
 ): CommandMenu[] {
-  const everyone = commands.filter((c) => !c.adminOnly)
+  const everyone = commands.filter((c) => !isAdminOnly(c))
   const menus: CommandMenu[] = [
     { commands: entries(everyone, 'en') },
     { commands: entries(everyone, 'zh'), language_code: 'zh' },

@@ -2,7 +2,7 @@ import type { Telegram } from 'telegraf'
 import type { InlineKeyboardMarkup } from 'telegraf/types'
 import type { ChatRef } from '../../core/contracts/chat.ts'
 import type { Button, MessageRef, Pace, Rendered, Surface } from '../../core/contracts/surface.ts'
-import { telegramPace } from '../../core/live/platform-defaults.ts'
+import { telegramLimits, telegramPace } from '../../core/live/platform-defaults.ts'
 import { DraftUnavailable, isNotModified, isUnknownMethod, toSurfaceError } from './telegram-errors.ts'
 
 /**
@@ -17,7 +17,6 @@ import { DraftUnavailable, isNotModified, isUnknownMethod, toSurfaceError } from
  */
 
 /** Characters per message after entity parsing (Telegram counts code points; UTF-16 is stricter). */
-export const TELEGRAM_MESSAGE_LIMIT_CHARS = 4096
 export const TELEGRAM_CAPTION_LIMIT_CHARS = 1024
 /** About one call a second per private chat, with a margin: calls arrive with network jitter. */
 export const TELEGRAM_PRIVATE_PACE: Pace = telegramPace('private')
@@ -93,7 +92,7 @@ export function createTelegramSurface(options: TelegramSurfaceOptions): Surface 
 
   const surface: Surface = {
     chatKey: chat.key,
-    limit: TELEGRAM_MESSAGE_LIMIT_CHARS,
+    limit: telegramLimits.messageLimit,
     pace: chat.kind === 'private' ? TELEGRAM_PRIVATE_PACE : TELEGRAM_GROUP_PACE,
     format: 'telegram-html',
 

@@ -7,7 +7,7 @@ import { UpstreamError } from '../responses/errors.ts'
 import { userMessage } from '../responses/messages.ts'
 import type { InputImage, InputItem, ReasoningEffort, ResponsesRequest } from '../responses/request.ts'
 import { type AnswerState, initialState } from '../responses/state.ts'
-import { settingsScope } from '../state/settings.ts'
+import { scopeOf } from '../state/settings.ts'
 import { runWithTools } from '../tools/run-with-tools.ts'
 import type { AnswerDeps } from './answer-deps.ts'
 import { meteredSurface } from './metered-surface.ts'
@@ -60,12 +60,7 @@ export async function answer(s: AnswerDeps, inv: Invocation, req: AskRequest): P
   for (const image of inv.images) checkImage(s, image.size, image.mime)
 
   const who = userKey(inv)
-  const scope = settingsScope({
-    platform: inv.chat.platform,
-    kind: inv.chat.kind,
-    chatId: inv.chat.id,
-    userId: inv.user.id,
-  })
+  const scope = scopeOf(inv)
   const settings = await s.settings.get(scope)
   const model = req.model ?? settings.model
   const modelInfo = s.models.get(model)

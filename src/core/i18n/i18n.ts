@@ -9,13 +9,11 @@
 export type Language = 'en' | 'zh'
 
 const en = {
-  'help.text':
+  'help.intro':
     '**Herald**: ask anything.\n' +
     '- In a private chat, just write. In a group, mention me, reply to me, or use /ask.\n' +
     '- Reply to one of my messages to continue that conversation; /reset starts fresh.\n' +
-    '- /model, /effort, /search, /reasoning set this chat’s model, reasoning effort, web search and reasoning summaries.\n' +
-    '- /usage shows what you have spent; /cancel stops your running answer.\n' +
-    '- /research starts a deep research run (admins).',
+    'Commands you can use here:',
   'reset.done': 'New conversation started.',
   'settings.current':
     'Model: **{model}** · effort: **{effort}** · web search: **{search}** · reasoning shown: **{reasoning}**',
@@ -132,7 +130,8 @@ const en = {
   'answer.empty': '(no text in this answer)',
   'input.too_long': 'Your message is too long ({length} characters; the limit is {max}).',
   'models.unknown': 'Unknown model “{model}”. See /model for the list.',
-  'models.effort_unsupported': '{model} does not take reasoning effort “{effort}”.',
+  'models.effort_unsupported': '{model} does not take reasoning effort “{effort}”; it takes: {allowed}.',
+  'models.effort_not_reasoning': '{model} is not a reasoning model: it has no effort setting.',
   'models.search_unsupported':
     '{model} cannot search the web. Turn search off (/search off) or pick another model.',
   'models.search_needs_effort': '{model} cannot search the web at “{effort}” effort. Use low or higher.',
@@ -140,9 +139,6 @@ const en = {
   'models.background_unsupported': '{model} cannot run in the background.',
   'models.research_needs_search': '{model} needs web search to run.',
   'settings.model_unknown': 'Unknown model “{model}”. Choose one of: {allowed}',
-  'settings.effort_unsupported': '{model} takes these efforts: {allowed}.',
-  'settings.effort_not_reasoning': '{model} is not a reasoning model: it has no effort setting.',
-  'settings.search_unsupported': '{model} cannot search the web.',
   'error.generic': 'Something went wrong on our side. Please try again.',
   'queue.position': 'Queued… position {position}',
 } as const
@@ -150,13 +146,11 @@ const en = {
 export type MessageKey = keyof typeof en
 
 const zh: Record<MessageKey, string> = {
-  'help.text':
+  'help.intro':
     '**Herald**：有问必答。\n' +
     '- 私聊中直接发消息；群组中请 @我、回复我的消息，或使用 /ask。\n' +
     '- 回复我的某条消息即可继续那段对话；/reset 开始新的对话。\n' +
-    '- /model、/effort、/search、/reasoning 设置本聊天的模型、推理强度、联网搜索和推理摘要。\n' +
-    '- /usage 查看你的花费；/cancel 停止你正在进行的回答。\n' +
-    '- /research 发起深度研究（仅管理员）。',
+    '可在此使用的命令：',
   'reset.done': '已开始新的对话。',
   'settings.current':
     '模型：**{model}** · 推理强度：**{effort}** · 联网搜索：**{search}** · 显示推理：**{reasoning}**',
@@ -271,16 +265,14 @@ const zh: Record<MessageKey, string> = {
   'answer.empty': '（此回答没有文字）',
   'input.too_long': '消息太长（{length} 个字符，上限 {max}）。',
   'models.unknown': '未知模型“{model}”。请用 /model 查看列表。',
-  'models.effort_unsupported': '{model} 不支持推理强度“{effort}”。',
+  'models.effort_unsupported': '{model} 不支持推理强度“{effort}”，可选：{allowed}。',
+  'models.effort_not_reasoning': '{model} 不是推理模型，没有推理强度设置。',
   'models.search_unsupported': '{model} 不能联网搜索。请关闭搜索（/search off）或换一个模型。',
   'models.search_needs_effort': '{model} 在“{effort}”强度下不能联网搜索，请用 low 或更高。',
   'models.images_unsupported': '{model} 不能读取图片。请选择支持视觉的模型（/model）。',
   'models.background_unsupported': '{model} 不能在后台运行。',
   'models.research_needs_search': '{model} 需要联网搜索才能运行。',
   'settings.model_unknown': '未知模型“{model}”。可选：{allowed}',
-  'settings.effort_unsupported': '{model} 支持的推理强度：{allowed}。',
-  'settings.effort_not_reasoning': '{model} 不是推理模型，没有推理强度设置。',
-  'settings.search_unsupported': '{model} 不能联网搜索。',
   'error.generic': '我们这边出了点问题，请再试一次。',
   'queue.position': '排队中……第 {position} 位',
 }

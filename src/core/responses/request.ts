@@ -70,7 +70,9 @@ export type ToolDefinition = WebSearchToolDefinition | FunctionToolDefinition
 
 export type ToolChoice = 'auto' | 'none' | 'required' | { type: 'function'; name: string }
 
-export type ReasoningEffort = 'minimal' | 'low' | 'medium' | 'high'
+/** The reasoning efforts of the API, least first; the registry says which a model accepts. */
+export const REASONING_EFFORTS = ['minimal', 'low', 'medium', 'high'] as const
+export type ReasoningEffort = (typeof REASONING_EFFORTS)[number]
 
 export interface ResponsesRequest {
   model: string

@@ -198,6 +198,9 @@ function createRegistry(models: ModelInfo[]): ModelRegistry {
       const model = get(id)
       if (!model) throw new InputError('models.unknown', { model: id })
       const { effort, webSearch, images, background } = request
+      if (effort !== undefined && model.reasoningEfforts.length === 0) {
+        throw new InputError('models.effort_not_reasoning', { model: model.id })
+      }
       if (effort !== undefined && !model.reasoningEfforts.includes(effort)) {
         throw new InputError('models.effort_unsupported', {
           model: model.id,

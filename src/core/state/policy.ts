@@ -10,37 +10,26 @@
  * 3. The command's rule: `everyone`; `admins_in_groups` (admins only in groups, anyone in a private
  *    chat); `admins`; `nobody` (the command is off, for admins too → `not_allowed`).
  *
- * Default rules: settings commands (model, effort, search, reasoning, settings) are
- * `admins_in_groups` (`settingsInGroups: 'everyone'` opens them), `status` and `research` are
- * `admins` (a non-admin's group research request becomes an approval request: that is the research
- * feature's job), everything else listed is `everyone`. A command in neither the defaults nor the
- * overrides gets the caller's `defaultRule`, else `admins` (closed until someone decides).
+ * Each command's rule comes from its definition (`access` in src/commands/*.ts, handed over as
+ * `access`); `settings` there means `admins_in_groups`, or `everyone` with `settingsInGroups:
+ * 'everyone'`. COMMAND_PERMISSIONS overrides win. A command nobody named is `admins` (closed until
+ * someone decides).
  *
  * @example
  *   policy.decide({ command: 'model', user: { id: '7', isAdmin: false }, chat: { id: '-100', kind: 'group' } })
  *   // → { allowed: false, reason: 'admin_only' }
  */
 
+import type { Invocation } from '../contracts/chat.ts'
+
 /** Who may run a command: anyone, admins in groups (anyone in private), admins, or nobody. */
 export type CommandRule = 'everyone' | 'admins_in_groups' | 'admins' | 'nobody'
 
-export const SETTINGS_COMMANDS: readonly string[] = ['model', 'effort', 'search', 'reasoning', 'settings']
-
-export const DEFAULT_COMMAND_RULES: Readonly<Record<string, CommandRule>> = {
-  ask: 'everyone',
-  reset: 'everyone',
-  help: 'everyone',
-  start: 'everyone',
-  usage: 'everyone',
-  cancel: 'everyone',
-  model: 'admins_in_groups',
-  effort: 'admins_in_groups',
-  search: 'admins_in_groups',
-  reasoning: 'admins_in_groups',
-  settings: 'admins_in_groups',
-  status: 'admins',
-  research: 'admins',
-}
+/**
+ * A command's access as its definition states it: a rule, or `settings` for commands that change a
+ * chat's settings (`admins_in_groups`, or `everyone` when SETTINGS_IN_GROUPS opens them).
+ */
+export type CommandAccess = CommandRule | 'settings'
 
 export interface PolicyOptions {
   allowUsers?: readonly string[]
@@ -55,7 +44,9 @@ export interface PolicyOptions {
   blockRoles?: readonly string[]
   /** Who may change a group's settings. Default `admins`. */
   settingsInGroups?: 'admins' | 'everyone'
-  /** Per-command overrides; they win over the defaults and over `settingsInGroups`. */
+  /** Each command's access as its definition states it (src/commands/*.ts). */
+  access?: Readonly<Record<string, CommandAccess>>
+  /** Per-command overrides (COMMAND_PERMISSIONS); they win over the definitions and `settingsInGroups`. */
   commands?: Readonly<Record<string, CommandRule>>
 }
 
@@ -68,18 +59,30 @@ export interface PolicyRequest {
     guildId?: string | undefined
     channelId?: string | undefined
   }
-  /** The command definition's own rule, used when neither defaults nor overrides name the command. */
-  defaultRule?: CommandRule | undefined
 }
 
 export type PolicyDecision =
   | { allowed: true }
   | { allowed: false; reason: 'blocked' | 'admin_only' | 'not_allowed' }
 
+/** The policy question for `command` asked by the person and in the chat of an invocation. */
+export function policyRequest(command: string, inv: Pick<Invocation, 'user' | 'chat'>): PolicyRequest {
+  return {
+    command,
+    user: { id: inv.user.id, isAdmin: inv.user.isAdmin, roleIds: inv.user.roleIds },
+    chat: {
+      id: inv.chat.id,
+      kind: inv.chat.kind,
+      guildId: inv.chat.guildId,
+      channelId: inv.chat.parentId ?? inv.chat.id,
+    },
+  }
+}
+
 export interface Policy {
   decide(request: PolicyRequest): PolicyDecision
   /** The rule that applies to a command (for help texts and command registration). */
-  ruleFor(command: string, defaultRule?: CommandRule): CommandRule
+  ruleFor(command: string): CommandRule
 }
 
 export function createPolicy(opts: PolicyOptions = {}): Policy {
@@ -101,18 +104,17 @@ export function createPolicy(opts: PolicyOptions = {}): Policy {
   const restricted = Object.values(allow).some((s) => s.size > 0)
   const has = (set: Set<string>, id: string | undefined) => id !== undefined && set.has(id)
 
-  const ruleFor = (command: string, defaultRule?: CommandRule): CommandRule => {
+  const ruleFor = (command: string): CommandRule => {
     const override = opts.commands?.[command]
     if (override) return override
-    if (SETTINGS_COMMANDS.includes(command)) {
-      return opts.settingsInGroups === 'everyone' ? 'everyone' : 'admins_in_groups'
-    }
-    return DEFAULT_COMMAND_RULES[command] ?? defaultRule ?? 'admins'
+    const access = opts.access?.[command]
+    if (access === 'settings') return opts.settingsInGroups === 'everyone' ? 'everyone' : 'admins_in_groups'
+    return access ?? 'admins'
   }
 
   return {
     ruleFor,
-    decide({ command, user, chat, defaultRule }) {
+    decide({ command, user, chat }) {
       const roles = user.roleIds ?? []
       const blockedPlace =
         has(block.chats, chat.id) || has(block.guilds, chat.guildId) || has(block.channels, chat.channelId)
@@ -129,7 +131,7 @@ export function createPolicy(opts: PolicyOptions = {}): Policy {
         if (!allowed) return { allowed: false, reason: 'not_allowed' }
       }
 
-      switch (ruleFor(command, defaultRule)) {
+      switch (ruleFor(command)) {
         case 'everyone':
           return { allowed: true }
         case 'admins_in_groups':

@@ -1,3 +1,4 @@
+import type { Invocation } from '../contracts/chat.ts'
 import { InputError } from '../contracts/errors.ts'
 import type { Store } from '../store/store.ts'
 import type { ModelInfo, ModelRegistry } from './models.ts'
@@ -10,8 +11,8 @@ import type { ModelInfo, ModelRegistry } from './models.ts'
  * `low` (the API refuses web search with minimal reasoning). A stored model no longer offered falls
  * back to the default model.
  *
- * Errors are InputErrors: `settings.model_unknown` {model, allowed}, `settings.effort_unsupported`
- * {model, effort, allowed}, `settings.effort_not_reasoning` {model}, `settings.search_unsupported` {model}.
+ * Errors are InputErrors: `settings.model_unknown` {model, allowed}; what a model can do is checked by
+ * the registry's `checkRequest` (models.ts), the same check every ask passes.
  *
  * @example
  *   const scope = settingsScope({ platform: 'tg', kind: 'group', chatId: '-100', userId: '7' })
@@ -73,6 +74,16 @@ export function settingsScope(where: {
     : `${where.platform}:chat:${where.chatId}`
 }
 
+/** The settings scope of an invocation's place: the person in a private chat, the chat in a group. */
+export function scopeOf(inv: Pick<Invocation, 'chat' | 'user'>): string {
+  return settingsScope({
+    platform: inv.chat.platform,
+    kind: inv.chat.kind,
+    chatId: inv.chat.id,
+    userId: inv.user.id,
+  })
+}
+
 export function createSettings(opts: SettingsOptions): Settings {
   const { store, models, defaults } = opts
   const kv = store.kv<StoredSettings>('settings')
@@ -131,24 +142,13 @@ export function createSettings(opts: SettingsOptions): Settings {
 
     async setEffort(scope, effort) {
       const model = await currentModel(scope)
-      if (!model || model.reasoningEfforts.length === 0) {
-        throw new InputError('settings.effort_not_reasoning', { model: model?.id ?? defaults.model })
-      }
-      if (!model.reasoningEfforts.includes(effort)) {
-        throw new InputError('settings.effort_unsupported', {
-          model: model.id,
-          effort,
-          allowed: model.reasoningEfforts.join(', '),
-        })
-      }
+      models.checkRequest(model?.id ?? defaults.model, { effort })
       return update(scope, (s) => ({ ...s, effort }))
     },
 
     async setWebSearch(scope, on) {
       const model = await currentModel(scope)
-      if (on && !model?.webSearch) {
-        throw new InputError('settings.search_unsupported', { model: model?.id ?? defaults.model })
-      }
+      if (on) models.checkRequest(model?.id ?? defaults.model, { webSearch: true })
       return update(scope, (s) => ({ ...s, webSearch: on }))
     },
 

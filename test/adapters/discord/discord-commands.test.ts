@@ -7,6 +7,7 @@ describe('toSlashCommand', () => {
     const look = defineCommand({
       name: 'look',
       description: { en: 'Look at a picture', zh: '看图' },
+      access: 'everyone',
       options: [
         { name: 'image', description: { en: 'The picture', zh: '图片' }, type: 'image' },
         { name: 'question', description: { en: 'What to ask', zh: '问题' }, type: 'string', required: true },
@@ -34,6 +35,7 @@ describe('toSlashCommand', () => {
     const look = defineCommand({
       name: 'look',
       description: { en: 'Look at a picture', zh: '看图' },
+      access: 'everyone',
       options: [
         { name: 'image', description: { en: 'The picture', zh: '图片' }, type: 'image', required: true },
       ],

@@ -57,6 +57,7 @@ export const testCommands: CommandDef<unknown>[] = [
   defineCommand({
     name: 'ask',
     description: { en: 'Ask Herald', zh: '向 Herald 提问' },
+    access: 'everyone',
     textOption: 'prompt',
     options: [
       {
@@ -78,13 +79,14 @@ export const testCommands: CommandDef<unknown>[] = [
   defineCommand({
     name: 'search',
     description: { en: 'Web search on or off', zh: '开关网页搜索' },
+    access: 'everyone',
     options: [{ name: 'on', type: 'boolean', description: { en: 'On?', zh: '开启？' }, required: true }],
     run: noop,
   }),
   defineCommand({
     name: 'research',
     description: { en: 'Deep research (admins)', zh: '深度研究（管理员）' },
-    adminOnly: true,
+    access: 'admins',
     options: [{ name: 'topic', type: 'string', description: { en: 'Topic', zh: '主题' }, required: true }],
     run: noop,
   }),

@@ -20,6 +20,7 @@ export const testCommands = [
   defineCommand<TestCtx>({
     name: 'ask',
     description: { en: 'Ask a question', zh: '提问' },
+    access: 'everyone',
     options: [
       { name: 'prompt', description: { en: 'Question', zh: '问题' }, type: 'string', required: true },
       {
@@ -35,6 +36,7 @@ export const testCommands = [
   defineCommand<TestCtx>({
     name: 'model',
     description: { en: 'Choose the model', zh: '选择模型' },
+    access: 'everyone',
     options: [
       {
         name: 'model',
@@ -48,6 +50,7 @@ export const testCommands = [
   defineCommand<TestCtx>({
     name: 'help',
     description: { en: 'How to use Herald', zh: '使用说明' },
+    access: 'everyone',
     options: [],
     run: noop,
   }),
@@ -56,7 +59,7 @@ export const testCommands = [
     description: { en: 'Deep research (admins)', zh: '深度研究（管理员）' },
     options: [{ name: 'topic', description: { en: 'Topic', zh: '主题' }, type: 'string', required: true }],
     textOption: 'topic',
-    adminOnly: true,
+    access: 'admins',
     run: noop,
   }),
 ]

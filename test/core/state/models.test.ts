@@ -78,8 +78,8 @@ describe('checkRequest', () => {
       params: { model: 'gpt-9' },
     })
     expect(inputError(() => models.checkRequest('gpt-4o', { effort: 'high' }))).toEqual({
-      key: 'models.effort_unsupported',
-      params: { model: 'gpt-4o', effort: 'high', allowed: '' },
+      key: 'models.effort_not_reasoning',
+      params: { model: 'gpt-4o' },
     })
     expect(inputError(() => models.checkRequest('o3', { effort: 'minimal' }))).toEqual({
       key: 'models.effort_unsupported',

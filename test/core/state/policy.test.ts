@@ -1,5 +1,10 @@
 import { describe, expect, test } from 'vitest'
+import { accessRules } from '../../../src/commands/define.ts'
+import { commands } from '../../../src/commands/index.ts'
 import { createPolicy, type PolicyOptions, type PolicyRequest } from '../../../src/core/state/policy.ts'
+
+/** The rules the command definitions state: the matrix below is theirs. */
+const access = accessRules(commands)
 
 const member = { id: 'u1', isAdmin: false }
 const admin = { id: 'a1', isAdmin: true }
@@ -7,7 +12,7 @@ const dm = { id: 'u1', kind: 'private' as const }
 const group = { id: 'g1', kind: 'group' as const }
 
 function matrix(options: PolicyOptions, commands: string[]) {
-  const policy = createPolicy(options)
+  const policy = createPolicy({ access, ...options })
   const cell = (request: PolicyRequest) => {
     const decision = policy.decide(request)
     return decision.allowed ? 'allowed' : decision.reason
@@ -80,22 +85,22 @@ describe('the permission matrix', () => {
     })
   })
 
-  test('an unlisted command takes the definition rule, else admins only', () => {
-    const policy = createPolicy()
-    expect(policy.decide({ command: 'translate', user: member, chat: dm, defaultRule: 'everyone' })).toEqual({
+  test('a command takes its definition’s rule; one no definition names is admins only', () => {
+    const policy = createPolicy({ access: { translate: 'everyone' } })
+    expect(policy.decide({ command: 'translate', user: member, chat: dm })).toEqual({
       allowed: true,
     })
-    expect(policy.decide({ command: 'translate', user: member, chat: dm })).toEqual({
+    expect(policy.decide({ command: 'summarise', user: member, chat: dm })).toEqual({
       allowed: false,
       reason: 'admin_only',
     })
-    expect(policy.ruleFor('search')).toBe('admins_in_groups')
+    expect(createPolicy({ access }).ruleFor('search')).toBe('admins_in_groups')
   })
 })
 
 describe('block and allow lists', () => {
   test('a blocked user is refused everything; an admin is never blocked as a person', () => {
-    const policy = createPolicy({ blockUsers: ['u1', 'a1'] })
+    const policy = createPolicy({ access, blockUsers: ['u1', 'a1'] })
     expect(policy.decide({ command: 'ask', user: member, chat: dm })).toEqual({
       allowed: false,
       reason: 'blocked',
@@ -107,7 +112,12 @@ describe('block and allow lists', () => {
   })
 
   test('a blocked chat, guild or channel is off for everyone, admins included', () => {
-    const policy = createPolicy({ blockChats: ['g1'], blockGuilds: ['guild-x'], blockChannels: ['chan-y'] })
+    const policy = createPolicy({
+      access,
+      blockChats: ['g1'],
+      blockGuilds: ['guild-x'],
+      blockChannels: ['chan-y'],
+    })
     expect(policy.decide({ command: 'ask', user: admin, chat: group })).toEqual({
       allowed: false,
       reason: 'blocked',
@@ -134,7 +144,7 @@ describe('block and allow lists', () => {
   })
 
   test('a blocked role blocks its members', () => {
-    const policy = createPolicy({ blockRoles: ['muted'] })
+    const policy = createPolicy({ access, blockRoles: ['muted'] })
     const chat = { id: 'c', kind: 'group' as const, guildId: 'g' }
     expect(policy.decide({ command: 'ask', user: { ...member, roleIds: ['x', 'muted'] }, chat })).toEqual({
       allowed: false,
@@ -147,6 +157,7 @@ describe('block and allow lists', () => {
 
   test('with allow lists set, a person must match one of them; admins always pass', () => {
     const policy = createPolicy({
+      access,
       allowUsers: ['friend'],
       allowChats: ['g1'],
       allowGuilds: ['home'],
@@ -193,7 +204,7 @@ describe('block and allow lists', () => {
   })
 
   test('blocking wins over allowing', () => {
-    const policy = createPolicy({ allowUsers: ['u1'], blockChats: ['g1'] })
+    const policy = createPolicy({ access, allowUsers: ['u1'], blockChats: ['g1'] })
     expect(policy.decide({ command: 'ask', user: member, chat: group })).toEqual({
       allowed: false,
       reason: 'blocked',

@@ -74,12 +74,12 @@ describe.each(BACKENDS)('settings on %s', (backend) => {
     const settings = await open()
     await settings.setModel('c', 'o4-mini')
     expect(await refusal(settings.setEffort('c', 'minimal'))).toEqual({
-      key: 'settings.effort_unsupported',
+      key: 'models.effort_unsupported',
       params: { model: 'o4-mini', effort: 'minimal', allowed: 'low, medium, high' },
     })
     await settings.setModel('c', 'gpt-4o')
     expect(await refusal(settings.setEffort('c', 'low'))).toEqual({
-      key: 'settings.effort_not_reasoning',
+      key: 'models.effort_not_reasoning',
       params: { model: 'gpt-4o' },
     })
     expect((await settings.get('c')).effort).toBeUndefined()
@@ -121,7 +121,7 @@ describe.each(BACKENDS)('settings on %s', (backend) => {
     expect((await settings.setWebSearch('c', true)).webSearch).toBe(true)
     expect((await settings.setModel('c', 'offline')).webSearch).toBe(false)
     expect(await refusal(settings.setWebSearch('c', true))).toEqual({
-      key: 'settings.search_unsupported',
+      key: 'models.search_unsupported',
       params: { model: 'offline' },
     })
   })
