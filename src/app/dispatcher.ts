@@ -35,7 +35,7 @@ export function createHerald(s: Services, commands: readonly CommandDef<Services
         }
         const command = byName.get(inv.command)
         if (!command) return
-        const decision = s.policy.decide(policyRequest(command.name, inv))
+        const decision = s.policy.decide(policyRequest(command, inv))
         // A requestable command (research) answers those its rule refuses itself; a block still stops it.
         if (!decision.allowed && !(command.requestable && decision.reason !== 'blocked')) {
           await say(inv.notify, s.t(`policy.${decision.reason}` as MessageKey))

@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto'
 import type { CommandContext } from '../commands/context.ts'
-import { accessRules } from '../commands/define.ts'
 import { commands } from '../commands/index.ts'
 import { createAnswerRecords } from '../core/answers/answer-records.ts'
 import type { Adapter, Platform } from '../core/contracts/chat.ts'
@@ -117,7 +116,6 @@ export async function createServices(config: Config, options: ServiceOptions): P
     }),
     policy: createPolicy({
       ...config.access,
-      access: accessRules(commands),
       settingsInGroups: config.settingsInGroups,
     }),
     client: createResponsesClient({

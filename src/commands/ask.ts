@@ -1,5 +1,8 @@
-import { answer } from '../core/answers/run-answer.ts'
+import { checkImage, runAnswer, userKey } from '../core/answers/run-answer.ts'
+import type { Invocation } from '../core/contracts/chat.ts'
+import type { MessageKey } from '../core/i18n/i18n.ts'
 import { REASONING_EFFORTS } from '../core/responses/request.ts'
+import { scopeOf } from '../core/state/settings.ts'
 import type { CommandContext } from './context.ts'
 import { defineCommand } from './define.ts'
 
@@ -32,7 +35,7 @@ export const ask = defineCommand<CommandContext>({
   textOption: 'prompt',
   async run(s, inv) {
     const { prompt, model, effort, search } = inv.args
-    await answer(s, inv, {
+    await admit(s, inv, {
       prompt: typeof prompt === 'string' ? prompt : '',
       model: typeof model === 'string' ? model : undefined,
       effort: typeof effort === 'string' ? effort : undefined,
@@ -40,3 +43,52 @@ export const ask = defineCommand<CommandContext>({
     })
   },
 })
+
+/** What the person asked for; unset options come from the chat's settings. */
+export interface AskRequest {
+  prompt: string
+  model?: string | undefined
+  effort?: string | undefined
+  search?: boolean | undefined
+}
+
+/**
+ * Admits an ask, checked in the order that costs least first: the input, the model's capabilities,
+ * the budgets, the person's rate, then their one running answer. A refusal is one line in the chat
+ * and nothing is sent upstream; an admitted ask runs (core/answers/run-answer.ts).
+ */
+export async function admit(s: CommandContext, inv: Invocation, req: AskRequest): Promise<void> {
+  const { t } = s
+  const prompt = req.prompt.trim()
+  const refuse = async (line: string) => void (await inv.notify(line))
+  if (prompt === '' && inv.images.length === 0) return refuse(t('ask.empty'))
+  s.limits.checkPromptLength(prompt)
+  for (const image of inv.images) checkImage(s.config.limits.maxImageBytes, image.size, image.mime)
+
+  const settings = await s.settings.get(scopeOf(inv))
+  const model = req.model ?? settings.model
+  const effort = req.effort ?? (req.model ? s.models.get(model)?.defaultEffort : settings.effort)
+  const search = req.search ?? settings.webSearch
+  s.models.checkRequest(model, { effort, webSearch: search, images: inv.images.length })
+
+  const who = userKey(inv)
+  const budget = await s.budgets.check({ user: who, chat: inv.chat.key, isAdmin: inv.user.isAdmin })
+  if (!budget.ok) {
+    const resetsAt = new Date(budget.resetsAt).toISOString().slice(11, 16)
+    const scope = t(`budget.scope.${budget.scope}` as MessageKey)
+    return refuse(t('budget.refused', { scope, resetsAt }))
+  }
+  const rate = await s.limits.checkRate(who)
+  if (!rate.ok) return refuse(t('limits.rate', { seconds: Math.ceil(rate.retryAfterMs / 1000) }))
+  const started = await s.answers.start({ userKey: who, chat: inv.chat })
+  if (!started.ok) return refuse(t('limits.busy_user'))
+
+  await runAnswer(s, inv, {
+    prompt,
+    model,
+    effort,
+    search,
+    showReasoning: settings.showReasoning,
+    running: started.answer,
+  })
+}

@@ -61,11 +61,6 @@ export function isAdminOnly(def: Pick<CommandDef<unknown>, 'access' | 'requestab
   return def.access === 'admins' && def.requestable !== true
 }
 
-/** Every command's access by name, for the policy. */
-export function accessRules(commands: readonly CommandDef<never>[]): Record<string, CommandAccess> {
-  return Object.fromEntries(commands.map((c) => [c.name, c.access]))
-}
-
 export function defineCommand<Ctx>(def: CommandDef<Ctx>): CommandDef<Ctx> {
   if (!/^[a-z0-9_]{1,32}$/.test(def.name)) throw new Error(`invalid command name "${def.name}"`)
   return def

@@ -9,9 +9,7 @@ export const help = defineCommand<CommandContext>({
   access: 'everyone',
   options: [],
   async run(s, inv) {
-    const usable = s.commands.filter(
-      (c) => c.requestable || s.policy.decide(policyRequest(c.name, inv)).allowed,
-    )
+    const usable = s.commands.filter((c) => c.requestable || s.policy.decide(policyRequest(c, inv)).allowed)
     const lines = usable.map((c) => `/${c.name}: ${c.description[s.lang]}`)
     await inv.notify([s.t('help.intro'), ...lines].join('\n'), { ephemeral: true })
   },

@@ -171,6 +171,8 @@ export function createAnswerRecords(opts: AnswerRecordsOptions): AnswerRecords {
       await listen()
       const answer = openRecord({ id, userKey, chat })
       local.set(id, answer)
+      // Once started, the answer is visible to every process (a Stop pressed there finds it).
+      await answer.recorded
       return { ok: true, answer }
     },
     get: (id) => local.get(id),
@@ -213,7 +215,9 @@ export function createAnswerRecords(opts: AnswerRecordsOptions): AnswerRecords {
     },
   }
 
-  function openRecord(answer: { id: string; userKey: string; chat: ChatRef }): RunningAnswer {
+  function openRecord(answer: { id: string; userKey: string; chat: ChatRef }): RunningAnswer & {
+    recorded: Promise<void>
+  } {
     const record: AnswerRecord = {
       ...answer,
       owner: processId,
@@ -223,7 +227,7 @@ export function createAnswerRecords(opts: AnswerRecordsOptions): AnswerRecords {
     const controller = new AbortController()
     const writer = new RecordWriter(() => kv.set(answer.id, record, RECORD_TTL_MS), clock, writeGapMs, log)
     // The record exists before its id joins the sets, so a sweeper never sees an id without its owner.
-    writer.first(async () => {
+    const recorded = writer.first(async () => {
       await store.addToSet(ALL, answer.id)
       await store.addToSet(byUserSet(answer.userKey), answer.id)
     })
@@ -243,6 +247,7 @@ export function createAnswerRecords(opts: AnswerRecordsOptions): AnswerRecords {
       userKey: answer.userKey,
       chatKey: answer.chat.key,
       startedAt: record.startedAt,
+      recorded,
       controller,
       done,
       refs: () => record.messages.map((m) => m.ref),
@@ -291,12 +296,13 @@ class RecordWriter {
     this.log = log
   }
 
-  /** The record's first write, then `after`; the first message still lands at once. */
-  first(after: () => Promise<unknown>): void {
+  /** The record's first write, then `after`; the first message still lands at once. Never rejects. */
+  first(after: () => Promise<unknown>): Promise<void> {
     this.enqueue(async () => {
       await this.write()
       await after()
     })
+    return this.chain.then(() => undefined)
   }
 
   /** Writes now (in the same order as every other write). */

@@ -10,13 +10,12 @@
  * 3. The command's rule: `everyone`; `admins_in_groups` (admins only in groups, anyone in a private
  *    chat); `admins`; `nobody` (the command is off, for admins too → `not_allowed`).
  *
- * Each command's rule comes from its definition (`access` in src/commands/*.ts, handed over as
- * `access`); `settings` there means `admins_in_groups`, or `everyone` with `settingsInGroups:
- * 'everyone'`. COMMAND_PERMISSIONS overrides win. A command nobody named is `admins` (closed until
- * someone decides).
+ * Each command's rule comes with the request, from its definition (`access` in src/commands/*.ts);
+ * `settings` there means `admins_in_groups`, or `everyone` with `settingsInGroups: 'everyone'`.
+ * COMMAND_PERMISSIONS overrides win.
  *
  * @example
- *   policy.decide({ command: 'model', user: { id: '7', isAdmin: false }, chat: { id: '-100', kind: 'group' } })
+ *   policy.decide({ command: 'model', access: 'settings', user: { id: '7', isAdmin: false }, chat: { id: '-100', kind: 'group' } })
  *   // → { allowed: false, reason: 'admin_only' }
  */
 
@@ -44,14 +43,14 @@ export interface PolicyOptions {
   blockRoles?: readonly string[]
   /** Who may change a group's settings. Default `admins`. */
   settingsInGroups?: 'admins' | 'everyone'
-  /** Each command's access as its definition states it (src/commands/*.ts). */
-  access?: Readonly<Record<string, CommandAccess>>
   /** Per-command overrides (COMMAND_PERMISSIONS); they win over the definitions and `settingsInGroups`. */
   commands?: Readonly<Record<string, CommandRule>>
 }
 
 export interface PolicyRequest {
   command: string
+  /** The command's access as its definition states it (src/commands/*.ts). */
+  access: CommandAccess
   user: { id: string; isAdmin: boolean; roleIds?: readonly string[] | undefined }
   chat: {
     id: string
@@ -66,9 +65,13 @@ export type PolicyDecision =
   | { allowed: false; reason: 'blocked' | 'admin_only' | 'not_allowed' }
 
 /** The policy question for `command` asked by the person and in the chat of an invocation. */
-export function policyRequest(command: string, inv: Pick<Invocation, 'user' | 'chat'>): PolicyRequest {
+export function policyRequest(
+  command: { name: string; access: CommandAccess },
+  inv: Pick<Invocation, 'user' | 'chat'>,
+): PolicyRequest {
   return {
-    command,
+    command: command.name,
+    access: command.access,
     user: { id: inv.user.id, isAdmin: inv.user.isAdmin, roleIds: inv.user.roleIds },
     chat: {
       id: inv.chat.id,
@@ -81,8 +84,8 @@ export function policyRequest(command: string, inv: Pick<Invocation, 'user' | 'c
 
 export interface Policy {
   decide(request: PolicyRequest): PolicyDecision
-  /** The rule that applies to a command (for help texts and command registration). */
-  ruleFor(command: string): CommandRule
+  /** The rule that applies to a command of this access (overrides and SETTINGS_IN_GROUPS applied). */
+  ruleFor(command: string, access: CommandAccess): CommandRule
 }
 
 export function createPolicy(opts: PolicyOptions = {}): Policy {
@@ -104,17 +107,16 @@ export function createPolicy(opts: PolicyOptions = {}): Policy {
   const restricted = Object.values(allow).some((s) => s.size > 0)
   const has = (set: Set<string>, id: string | undefined) => id !== undefined && set.has(id)
 
-  const ruleFor = (command: string): CommandRule => {
+  const ruleFor = (command: string, access: CommandAccess): CommandRule => {
     const override = opts.commands?.[command]
     if (override) return override
-    const access = opts.access?.[command]
     if (access === 'settings') return opts.settingsInGroups === 'everyone' ? 'everyone' : 'admins_in_groups'
-    return access ?? 'admins'
+    return access
   }
 
   return {
     ruleFor,
-    decide({ command, user, chat }) {
+    decide({ command, access, user, chat }) {
       const roles = user.roleIds ?? []
       const blockedPlace =
         has(block.chats, chat.id) || has(block.guilds, chat.guildId) || has(block.channels, chat.channelId)
@@ -131,7 +133,7 @@ export function createPolicy(opts: PolicyOptions = {}): Policy {
         if (!allowed) return { allowed: false, reason: 'not_allowed' }
       }
 
-      switch (ruleFor(command)) {
+      switch (ruleFor(command, access)) {
         case 'everyone':
           return { allowed: true }
         case 'admins_in_groups':

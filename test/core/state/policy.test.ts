@@ -1,10 +1,15 @@
 import { describe, expect, test } from 'vitest'
-import { accessRules } from '../../../src/commands/define.ts'
 import { commands } from '../../../src/commands/index.ts'
-import { createPolicy, type PolicyOptions, type PolicyRequest } from '../../../src/core/state/policy.ts'
+import {
+  type CommandAccess,
+  createPolicy,
+  type PolicyOptions,
+  type PolicyRequest,
+} from '../../../src/core/state/policy.ts'
 
-/** The rules the command definitions state: the matrix below is theirs. */
-const access = accessRules(commands)
+/** The access the command definitions state: the matrix below is theirs. */
+const accessOf = (command: string): CommandAccess =>
+  commands.find((c) => c.name === command)?.access ?? 'admins'
 
 const member = { id: 'u1', isAdmin: false }
 const admin = { id: 'a1', isAdmin: true }
@@ -12,9 +17,9 @@ const dm = { id: 'u1', kind: 'private' as const }
 const group = { id: 'g1', kind: 'group' as const }
 
 function matrix(options: PolicyOptions, commands: string[]) {
-  const policy = createPolicy({ access, ...options })
-  const cell = (request: PolicyRequest) => {
-    const decision = policy.decide(request)
+  const policy = createPolicy(options)
+  const cell = (request: Omit<PolicyRequest, 'access'>) => {
+    const decision = policy.decide({ ...request, access: accessOf(request.command) })
     return decision.allowed ? 'allowed' : decision.reason
   }
   return Object.fromEntries(
@@ -85,56 +90,67 @@ describe('the permission matrix', () => {
     })
   })
 
-  test('a command takes its definition’s rule; one no definition names is admins only', () => {
-    const policy = createPolicy({ access: { translate: 'everyone' } })
-    expect(policy.decide({ command: 'translate', user: member, chat: dm })).toEqual({
+  test('a command takes the rule its definition states', () => {
+    const policy = createPolicy()
+    expect(policy.decide({ command: 'translate', access: 'everyone', user: member, chat: dm })).toEqual({
       allowed: true,
     })
-    expect(policy.decide({ command: 'summarise', user: member, chat: dm })).toEqual({
+    expect(policy.decide({ command: 'summarise', access: 'admins', user: member, chat: dm })).toEqual({
       allowed: false,
       reason: 'admin_only',
     })
-    expect(createPolicy({ access }).ruleFor('search')).toBe('admins_in_groups')
+    expect(createPolicy().ruleFor('search', accessOf('search'))).toBe('admins_in_groups')
   })
 })
 
 describe('block and allow lists', () => {
   test('a blocked user is refused everything; an admin is never blocked as a person', () => {
-    const policy = createPolicy({ access, blockUsers: ['u1', 'a1'] })
-    expect(policy.decide({ command: 'ask', user: member, chat: dm })).toEqual({
-      allowed: false,
-      reason: 'blocked',
-    })
-    expect(policy.decide({ command: 'ask', user: { id: 'u2', isAdmin: false }, chat: dm })).toEqual({
-      allowed: true,
-    })
-    expect(policy.decide({ command: 'ask', user: admin, chat: dm })).toEqual({ allowed: true })
-  })
-
-  test('a blocked chat, guild or channel is off for everyone, admins included', () => {
-    const policy = createPolicy({
-      access,
-      blockChats: ['g1'],
-      blockGuilds: ['guild-x'],
-      blockChannels: ['chan-y'],
-    })
-    expect(policy.decide({ command: 'ask', user: admin, chat: group })).toEqual({
-      allowed: false,
-      reason: 'blocked',
-    })
-    const inGuild = { id: 'chan-1', kind: 'group' as const, guildId: 'guild-x', channelId: 'chan-1' }
-    expect(policy.decide({ command: 'ask', user: member, chat: inGuild })).toEqual({
-      allowed: false,
-      reason: 'blocked',
-    })
-    const inChannel = { id: 'chan-y', kind: 'group' as const, guildId: 'guild-z', channelId: 'chan-y' }
-    expect(policy.decide({ command: 'ask', user: member, chat: inChannel })).toEqual({
+    const policy = createPolicy({ blockUsers: ['u1', 'a1'] })
+    expect(policy.decide({ command: 'ask', access: accessOf('ask'), user: member, chat: dm })).toEqual({
       allowed: false,
       reason: 'blocked',
     })
     expect(
       policy.decide({
         command: 'ask',
+        access: accessOf('ask'),
+        user: { id: 'u2', isAdmin: false },
+        chat: dm,
+      }),
+    ).toEqual({
+      allowed: true,
+    })
+    expect(policy.decide({ command: 'ask', access: accessOf('ask'), user: admin, chat: dm })).toEqual({
+      allowed: true,
+    })
+  })
+
+  test('a blocked chat, guild or channel is off for everyone, admins included', () => {
+    const policy = createPolicy({
+      blockChats: ['g1'],
+      blockGuilds: ['guild-x'],
+      blockChannels: ['chan-y'],
+    })
+    expect(policy.decide({ command: 'ask', access: accessOf('ask'), user: admin, chat: group })).toEqual({
+      allowed: false,
+      reason: 'blocked',
+    })
+    const inGuild = { id: 'chan-1', kind: 'group' as const, guildId: 'guild-x', channelId: 'chan-1' }
+    expect(policy.decide({ command: 'ask', access: accessOf('ask'), user: member, chat: inGuild })).toEqual({
+      allowed: false,
+      reason: 'blocked',
+    })
+    const inChannel = { id: 'chan-y', kind: 'group' as const, guildId: 'guild-z', channelId: 'chan-y' }
+    expect(policy.decide({ command: 'ask', access: accessOf('ask'), user: member, chat: inChannel })).toEqual(
+      {
+        allowed: false,
+        reason: 'blocked',
+      },
+    )
+    expect(
+      policy.decide({
+        command: 'ask',
+        access: accessOf('ask'),
         user: member,
         chat: { ...inChannel, channelId: 'chan-2', id: 'chan-2' },
       }),
@@ -144,20 +160,28 @@ describe('block and allow lists', () => {
   })
 
   test('a blocked role blocks its members', () => {
-    const policy = createPolicy({ access, blockRoles: ['muted'] })
+    const policy = createPolicy({ blockRoles: ['muted'] })
     const chat = { id: 'c', kind: 'group' as const, guildId: 'g' }
-    expect(policy.decide({ command: 'ask', user: { ...member, roleIds: ['x', 'muted'] }, chat })).toEqual({
+    expect(
+      policy.decide({
+        command: 'ask',
+        access: accessOf('ask'),
+        user: { ...member, roleIds: ['x', 'muted'] },
+        chat,
+      }),
+    ).toEqual({
       allowed: false,
       reason: 'blocked',
     })
-    expect(policy.decide({ command: 'ask', user: { ...member, roleIds: ['x'] }, chat })).toEqual({
+    expect(
+      policy.decide({ command: 'ask', access: accessOf('ask'), user: { ...member, roleIds: ['x'] }, chat }),
+    ).toEqual({
       allowed: true,
     })
   })
 
   test('with allow lists set, a person must match one of them; admins always pass', () => {
     const policy = createPolicy({
-      access,
       allowUsers: ['friend'],
       allowChats: ['g1'],
       allowGuilds: ['home'],
@@ -165,7 +189,12 @@ describe('block and allow lists', () => {
     })
     const stranger = { id: 'stranger', isAdmin: false }
     expect(
-      policy.decide({ command: 'ask', user: stranger, chat: { id: 'stranger', kind: 'private' } }),
+      policy.decide({
+        command: 'ask',
+        access: accessOf('ask'),
+        user: stranger,
+        chat: { id: 'stranger', kind: 'private' },
+      }),
     ).toEqual({
       allowed: false,
       reason: 'not_allowed',
@@ -173,39 +202,60 @@ describe('block and allow lists', () => {
     expect(
       policy.decide({
         command: 'ask',
+        access: accessOf('ask'),
         user: { id: 'friend', isAdmin: false },
         chat: { id: 'friend', kind: 'private' },
       }),
     ).toEqual({
       allowed: true,
     })
-    expect(policy.decide({ command: 'ask', user: stranger, chat: group })).toEqual({ allowed: true })
+    expect(policy.decide({ command: 'ask', access: accessOf('ask'), user: stranger, chat: group })).toEqual({
+      allowed: true,
+    })
     expect(
-      policy.decide({ command: 'ask', user: stranger, chat: { id: 'c9', kind: 'group', guildId: 'home' } }),
+      policy.decide({
+        command: 'ask',
+        access: accessOf('ask'),
+        user: stranger,
+        chat: { id: 'c9', kind: 'group', guildId: 'home' },
+      }),
     ).toEqual({
       allowed: true,
     })
     expect(
       policy.decide({
         command: 'ask',
+        access: accessOf('ask'),
         user: { ...stranger, roleIds: ['vip'] },
         chat: { id: 'c9', kind: 'group', guildId: 'away' },
       }),
     ).toEqual({ allowed: true })
     expect(
-      policy.decide({ command: 'ask', user: stranger, chat: { id: 'c9', kind: 'group', guildId: 'away' } }),
+      policy.decide({
+        command: 'ask',
+        access: accessOf('ask'),
+        user: stranger,
+        chat: { id: 'c9', kind: 'group', guildId: 'away' },
+      }),
     ).toEqual({
       allowed: false,
       reason: 'not_allowed',
     })
-    expect(policy.decide({ command: 'status', user: admin, chat: { id: 'c9', kind: 'group' } })).toEqual({
+    expect(
+      policy.decide({
+        command: 'status',
+        access: accessOf('status'),
+        user: admin,
+        chat: { id: 'c9', kind: 'group' },
+      }),
+    ).toEqual({
       allowed: true,
     })
   })
 
   test('blocking wins over allowing', () => {
-    const policy = createPolicy({ access, allowUsers: ['u1'], blockChats: ['g1'] })
-    expect(policy.decide({ command: 'ask', user: member, chat: group })).toEqual({
+    const policy = createPolicy({ allowUsers: ['u1'], blockChats: ['g1'] })
+    expect(policy.decide({ command: 'ask', access: accessOf('ask'), user: member, chat: group })).toEqual({
       allowed: false,
       reason: 'blocked',
     })
