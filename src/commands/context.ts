@@ -1,7 +1,6 @@
 import type { AnswerDeps } from '../core/answers/answer-deps.ts'
 import type { Adapter, Platform } from '../core/contracts/chat.ts'
 import type { Research } from '../core/research/research-service.ts'
-import type { BudgetVerdict } from '../core/state/budgets.ts'
 import type { Policy } from '../core/state/policy.ts'
 import type { CommandDef } from './define.ts'
 
@@ -20,5 +19,3 @@ export interface CommandContext extends AnswerDeps {
   /** Deep research: the /research command, its buttons, resumption at start-up (research-service.ts). */
   research: Research
 }
-
-export type { BudgetVerdict }

@@ -13,7 +13,6 @@ import {
 } from './fake-telegram-updates.ts'
 
 export { type RateLimits, TELEGRAM_RATE_LIMITS } from './fake-telegram-flood.ts'
-export type { TgEntity } from './fake-telegram-html.ts'
 export type { TgChat, TgMessage, TgUser } from './fake-telegram-types.ts'
 export { detectEntities, type TgCallbackQuery, type UserMessage } from './fake-telegram-updates.ts'
 

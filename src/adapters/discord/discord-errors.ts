@@ -72,10 +72,6 @@ export function isTokenGone(err: unknown): boolean {
   )
 }
 
-export function hasCode(err: unknown, code: number): boolean {
-  return err instanceof DiscordAPIError && err.code === code
-}
-
 /**
  * For the adapter's own calls outside the live engine (acknowledgements, command registration,
  * notices): waits out a rate limit (RateLimitError, or RateLimited once translated) and tries again,

@@ -70,10 +70,6 @@ export interface TelegramAdapter extends Adapter {
 export const TELEGRAM_FILE_MAX_BYTES = 20 * 1024 * 1024
 const ALLOWED_UPDATES = ['message', 'callback_query'] as const
 
-export function escapeHtml(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;')
-}
-
 export function telegramChatRef(chat: Pick<Chat, 'id' | 'type'>): ChatRef {
   const id = String(chat.id)
   return {

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto'
 import pino, { type DestinationStream, type Logger } from 'pino'
 
 export type { Logger } from 'pino'
@@ -9,7 +8,7 @@ export type { Logger } from 'pino'
  *
  * @example
  *   const log = createLogger({ level: 'info', secrets: secretsOf(config) })
- *   const askLog = log.child({ req: requestId() })
+ *   const askLog = log.child({ answer: id })
  */
 export interface LogOptions {
   level: string
@@ -71,11 +70,6 @@ export function createLogger(options: LogOptions): Logger {
     },
     options.destination ?? pino.destination({ dest: 1, sync: false }),
   )
-}
-
-/** A short id that ties together every log line of one ask. */
-export function requestId(): string {
-  return randomUUID().slice(0, 8)
 }
 
 /** A logger that writes nothing, for tests and tools. */
