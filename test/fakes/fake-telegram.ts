@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { until } from '../helpers/until.ts'
 import { FakeBotApiState, STATE_METHODS } from './fake-telegram-api.ts'
 import { type RateLimits, TELEGRAM_RATE_LIMITS } from './fake-telegram-flood.ts'
 import { parseParams, send, type Upload } from './fake-telegram-http.ts'
@@ -378,15 +379,7 @@ export async function startFakeTelegram(options: FakeTelegramOptions = {}): Prom
       void failures.set(method, { code, description, retryAfter }),
     blockBot: (chat) => void state.blocked.add(chatId(chat)),
     setMember: (chat, userId, status) => void state.members.set(`${chatId(chat)}:${userId}`, status),
-    async waitFor(predicate, timeoutMs = 5000) {
-      const deadline = Date.now() + timeoutMs
-      for (;;) {
-        const value = predicate()
-        if (value) return value
-        if (Date.now() > deadline) throw new Error(`fake Telegram: condition not met in ${timeoutMs} ms`)
-        await new Promise((r) => setTimeout(r, 5))
-      }
-    },
+    waitFor: (predicate, timeoutMs = 5000) => until(predicate, 'a condition on the fake Telegram', timeoutMs),
     async deliverWebhook(url, update, secret) {
       const response = await fetch(url, {
         method: 'POST',

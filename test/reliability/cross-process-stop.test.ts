@@ -16,6 +16,7 @@ import { captureLogs, type LogCapture, startUpstreamTap, type UpstreamTap } from
 import { type FakeResponsesApi, sse, startFakeResponsesApi } from '../fakes/fake-responses-api.ts'
 import { Transcript } from '../fakes/fake-responses-transcripts.ts'
 import { type FakeSurface, fakeSurface } from '../helpers/fake-surface.ts'
+import { until } from '../helpers/until.ts'
 
 /**
  * Scale-out: two Herald processes (two sets of services and dispatchers, each with its own store
@@ -148,14 +149,8 @@ function upstreamOutcomes(): Promise<string[]> {
   return waitFor(() => !outcomes().includes('open') && outcomes())
 }
 
-async function waitFor<T>(probe: () => T | undefined | false, timeoutMs = 5000): Promise<T> {
-  const until = Date.now() + timeoutMs
-  for (;;) {
-    const value = probe()
-    if (value !== undefined && value !== false) return value
-    if (Date.now() > until) throw new Error('condition not met in time')
-    await new Promise((resolve) => setTimeout(resolve, 10))
-  }
+function waitFor<T>(probe: () => T | undefined | false, timeoutMs = 5000): Promise<T> {
+  return until(probe, 'the condition', timeoutMs)
 }
 
 describe.each(['redis', 'sqlite'] as const)('Stop and /cancel across processes (%s)', (backend) => {

@@ -10,6 +10,7 @@ import { captureLogs, freePort, type LogCapture, startUpstreamTap, type Upstream
 import { type FakeDiscord, type FakeDiscordOptions, startFakeDiscord } from '../fakes/fake-discord.ts'
 import { type FakeResponsesApi, startFakeResponsesApi } from '../fakes/fake-responses-api.ts'
 import { type FakeTelegram, type FakeTelegramOptions, startFakeTelegram } from '../fakes/fake-telegram.ts'
+import { until } from '../helpers/until.ts'
 
 /**
  * The whole bot for reliability tests: the real Herald (`startHerald` with a config from `loadConfig`)
@@ -76,20 +77,7 @@ export interface Stack {
   close(): Promise<void>
 }
 
-/** Polls (real time) until `probe` gives a truthy value; for waiting on I/O, never to measure time. */
-export async function until<T>(
-  probe: () => T | undefined | null | false | Promise<T | undefined | null | false>,
-  what: string,
-  timeoutMs = 10_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs
-  for (;;) {
-    const value = await probe()
-    if (value) return value
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((resolve) => setTimeout(resolve, 10))
-  }
-}
+export { until }
 
 export async function startNodeFromEnv(env: Env, options: { store?: Store } = {}): Promise<HeraldNode> {
   const port = env.HTTP_PORT ?? String(await freePort())

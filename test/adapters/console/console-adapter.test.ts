@@ -12,6 +12,7 @@ import { commands } from '../../../src/commands/index.ts'
 import { silentLogger } from '../../../src/core/contracts/log.ts'
 import { type FakeResponsesApi, sse, startFakeResponsesApi } from '../../fakes/fake-responses-api.ts'
 import { textAnswer } from '../../fakes/fake-responses-transcripts.ts'
+import { until } from '../../helpers/until.ts'
 
 let api: FakeResponsesApi
 let services: Services
@@ -20,11 +21,9 @@ let input: PassThrough
 let printed: string
 
 async function waitFor(predicate: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 400; i++) {
-    if (predicate()) return
-    await new Promise((r) => setTimeout(r, 10))
-  }
-  throw new Error(`timed out waiting for ${what}; printed:\n${printed}`)
+  await until(predicate, what, 4000).catch((err: unknown) => {
+    throw new Error(`${(err as Error).message}; printed:\n${printed}`)
+  })
 }
 
 beforeEach(async () => {

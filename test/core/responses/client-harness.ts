@@ -7,6 +7,7 @@ import {
 } from '../../../src/core/responses/client.ts'
 import { type FakeResponsesApi, startFakeResponsesApi } from '../../fakes/fake-responses-api.ts'
 import { type FakeClock, fakeClock } from '../../helpers/fake-clock.ts'
+import { until as waitUntil } from '../../helpers/until.ts'
 
 /** The key every client test uses; assertions check it never leaks. */
 export const KEY = 'sk-test-0123456789abcdefghijklmnopqrstuv'
@@ -63,9 +64,5 @@ export function useClientHarness(): Harness {
 
 /** Polls (in real time) until `condition` holds; for waiting on I/O, never on time. */
 export async function until(condition: () => boolean, what = 'condition'): Promise<void> {
-  for (let i = 0; i < 400; i++) {
-    if (condition()) return
-    await new Promise((resolve) => setTimeout(resolve, 5))
-  }
-  throw new Error(`timed out waiting for ${what}`)
+  await waitUntil(condition, what, 2000)
 }
