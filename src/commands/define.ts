@@ -13,6 +13,8 @@ import type { CommandAccess } from '../core/state/policy.ts'
  *     async run(ctx) { … },
  *   })
  */
+
+/** A text in every language Herald speaks. */
 export interface Localized {
   en: string
   zh: string

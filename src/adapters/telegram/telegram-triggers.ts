@@ -10,6 +10,8 @@ import type { CommandDef } from '../../commands/define.ts'
  *   classifyMessage(message, { id: 1, username: 'HeraldBot' }, commands)
  *   // → { kind: 'command', command: ask, argsText: 'why is the sky blue' }
  */
+
+/** Why a Telegram message is for Herald, or that it is not. */
 export type Trigger =
   | { kind: 'command'; command: CommandDef<unknown>; argsText: string }
   | { kind: 'prompt'; text: string }

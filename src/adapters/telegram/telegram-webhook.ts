@@ -13,6 +13,8 @@ import type { Logger } from '../../core/contracts/log.ts'
  *   const handler = createWebhookHandler({ secret, handleUpdate: (u) => bot.handleUpdate(u), isOpen: () => true, log })
  *   http.createServer((req, res) => void handler(req, res))
  */
+
+/** A route of Herald's HTTP server. */
 export type HttpHandler = (req: IncomingMessage, res: ServerResponse) => Promise<void>
 
 /** What the lead's HTTP server offers adapters: a handler for one path (every method). */

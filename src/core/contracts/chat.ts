@@ -4,6 +4,8 @@ import type { Button, MessageRef, Surface } from './surface.ts'
  * The platform-neutral shape of "someone asked something somewhere". Adapters build these from
  * platform events; commands and the core never see a discord.js or telegraf object.
  */
+
+/** The places Herald answers in. */
 export type Platform = 'telegram' | 'discord' | 'console'
 
 export interface ChatRef {

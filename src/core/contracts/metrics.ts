@@ -6,6 +6,8 @@
  *   metrics.edits.inc({ platform: 'telegram' })
  *   metrics.timeToFirstTokenSeconds.observe({ platform: 'telegram' }, 0.8)
  */
+
+/** Label names and values of one series. */
 export type MetricLabels = Record<string, string>
 
 export interface CounterMetric {

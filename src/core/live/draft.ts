@@ -14,6 +14,8 @@ import type { LaneCall } from './scheduler.ts'
  * @example
  *   createLiveMessage({ surface, lanes, options: { drafts: 'always' } })   // Stop offered elsewhere (/cancel)
  */
+
+/** When an answer streams as a draft where the surface can show one. */
 export type DraftMode =
   /** Draft where the surface can, unless buttons are asked for while streaming (the default). */
   | 'without-buttons'

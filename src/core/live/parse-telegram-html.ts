@@ -7,6 +7,8 @@
  *   parseTelegramHtml('<b>a &amp; b</b>')  // { text: 'a & b' }
  *   parseTelegramHtml('1 < 2')             // { text: '1 ', error: 'Unsupported start tag "" at byte offset 2' }
  */
+
+/** Telegram HTML as the platform reads it: the text a person sees and its entities. */
 export interface TelegramHtml {
   /** The visible text after entity parsing. */
   text: string

@@ -15,6 +15,8 @@ import type { ResearchJob, ResearchRequest } from './research-jobs.ts'
  *   buttonData('c', 'a1b2c3d4e5f60718')   // 'rs:c:a1b2c3d4e5f60718'
  *   parseButton('rs:k:a1b2c3d4e5f60718')  // { action: 'k', id: 'a1b2c3d4e5f60718' }
  */
+
+/** What a research button does: confirm, cancel the card, approve, decline, cancel the run. */
 export type ButtonAction = 'c' | 'x' | 'a' | 'd' | 'k'
 
 export const BUTTON_PREFIX = 'rs:'

@@ -11,6 +11,8 @@ import { costMicroUsd, MICRO_USD_PER_USD } from '../state/usage.ts'
  *   estimateResearch(models.get('o3-deep-research')!, 40)
  *   // → { lowUsd: 1.5, highUsd: 24.4, searchesLow: 10, searchesHigh: 40 }  (o3-deep-research: $10/$40 per 1M)
  */
+
+/** Token counts of a typical run, for the estimate before it starts. */
 export interface TypicalRun {
   /** A short run: input tokens, output tokens (reasoning included) and web searches (capped by max_tool_calls). */
   lowInputTokens: number

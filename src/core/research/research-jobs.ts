@@ -17,6 +17,8 @@ import type { Store } from '../store/store.ts'
  * - `research:lock:<id>`: the process driving the job; `research:delivered:<id>`: taken by the one
  *   delivery, so a restart mid-delivery never posts twice.
  */
+
+/** Someone a job names: who asked, who approved. */
 export interface Person {
   /** `platform:id`, as usage and budgets count people. */
   key: string

@@ -13,6 +13,8 @@ import type { JobOutcome, ResearchJob } from './research-jobs.ts'
  * @example
  *   const file = reportFile(t, job, state, line, now)   // { name: 'research-2025-04-10-why-is-the-sky-blue.md', bytes }
  */
+
+/** How a run ended, as its report's footer says it. */
 export interface Ending {
   outcome: JobOutcome
   /** Completed web searches. */

@@ -10,6 +10,8 @@
  *     tools: [{ type: 'web_search' }],
  *   }
  */
+
+/** Text in a user message. */
 export interface InputText {
   type: 'input_text'
   text: string

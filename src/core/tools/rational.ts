@@ -6,6 +6,8 @@
  * @example
  *   format(add(parseDecimal('0.1'), parseDecimal('0.2'))) // '0.3'
  */
+
+/** An exact fraction, numerator over denominator, in lowest terms. */
 export interface Rational {
   readonly n: bigint
   readonly d: bigint
