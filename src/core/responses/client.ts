@@ -69,6 +69,13 @@ export interface RunOptions {
   onState?: (state: AnswerState) => void
   /** Each event as parsed, before folding (logging, resume bookkeeping). */
   onEvent?: (event: StreamEvent) => void
+  /**
+   * This stream's own silence limit, instead of `timeouts.idleMs` (deep research can be silent for
+   * minutes); it also bounds the wait for the first byte when longer than `timeouts.firstByteMs`.
+   */
+  idleMs?: number
+  /** Sent at most once, never retried (a paid request: a retry could run it twice). */
+  once?: boolean
 }
 
 export interface ResumeOptions extends RunOptions {
@@ -102,6 +109,8 @@ interface Call {
   retries: number
   stream: boolean
   signal: AbortSignal | undefined
+  /** The call's own silence limit (first byte and between chunks), when not the client's. */
+  idleMs?: number | undefined
 }
 
 /** An answer whose status line arrived, with the means to read its body under the deadlines. */
@@ -130,11 +139,10 @@ export function createResponsesClient(options: ResponsesClientOptions): Response
     let controller = new AbortController()
     let phase: 'first_byte' | 'idle' = 'first_byte'
     let timedOut: UpstreamTimeoutError | undefined
+    const idleMs = call.idleMs ?? timeouts.idleMs
+    const firstByteMs = Math.max(timeouts.firstByteMs, call.idleMs ?? 0)
     const watchdog = createWatchdog(clock, () => {
-      timedOut = new UpstreamTimeoutError(
-        phase,
-        phase === 'first_byte' ? timeouts.firstByteMs : timeouts.idleMs,
-      )
+      timedOut = new UpstreamTimeoutError(phase, phase === 'first_byte' ? firstByteMs : idleMs)
       controller.abort(timedOut)
     })
     const onAbort = () => controller.abort(call.signal?.reason)
@@ -151,7 +159,7 @@ export function createResponsesClient(options: ResponsesClientOptions): Response
       controller = new AbortController()
       timedOut = undefined
       if (call.signal?.aborted) throw translate(call.signal.reason)
-      watchdog.arm(timeouts.firstByteMs)
+      watchdog.arm(firstByteMs)
       try {
         const response = await request(`${baseUrl}${call.path}`, {
           method: call.method,
@@ -266,7 +274,7 @@ export function createResponsesClient(options: ResponsesClientOptions): Response
             break
           }
           parser.feed(next.value)
-          opened.arm(isFinal(state) ? TERMINAL_GRACE_MS : timeouts.idleMs)
+          opened.arm(isFinal(state) ? TERMINAL_GRACE_MS : (call.idleMs ?? timeouts.idleMs))
         }
       } finally {
         response.body.destroy()
@@ -299,9 +307,10 @@ export function createResponsesClient(options: ResponsesClientOptions): Response
         method: 'POST',
         path: '/responses',
         body: { ...req, stream: true },
-        retries: req.background ? 0 : maxRetries,
+        retries: req.background || runOptions.once ? 0 : maxRetries,
         stream: true,
         signal: runOptions.signal,
+        idleMs: runOptions.idleMs,
       }
       return streamCall(call, initialState(), runOptions, true)
     },
@@ -312,6 +321,7 @@ export function createResponsesClient(options: ResponsesClientOptions): Response
         retries: maxRetries,
         stream: true,
         signal: resumeOptions.signal,
+        idleMs: resumeOptions.idleMs,
       }
       const state = resumeOptions.state ?? { ...initialState(), responseId: id }
       return streamCall(call, { ...state, lastSequence: startingAfter }, resumeOptions, false)

@@ -84,6 +84,12 @@ describe('retries before the first byte', () => {
     expect(h.fake.requests).toHaveLength(2)
   })
 
+  test('a request sent once is never retried', async () => {
+    h.fake.enqueue(serverError(500), serverError(500))
+    await expect(h.client.run(req, { once: true })).rejects.toMatchObject({ kind: 'server' })
+    expect(h.fake.requests).toHaveLength(1)
+  })
+
   test('nothing is retried once an event arrived', async () => {
     h.fake.enqueue(sse(failedAnswer('server_error', 'The model crashed')), sse(textAnswer('never', 1)))
     const final = await h.client.run(req)

@@ -205,6 +205,26 @@ describe('a stream that does not finish', () => {
     expect([final.status, final.incompleteReason, final.text]).toEqual(['incomplete', 'timeout', 'Hell'])
   })
 
+  test('a stream with its own idleMs outlasts the client’s silence limit and ends at its own', async () => {
+    h.fake.enqueue(sse(textAnswer('Hello world', 3), { stallAfter: 5 }))
+    let latest = ''
+    const result = h.client.run(
+      { model: 'gpt-test', input: 'Hi' },
+      {
+        idleMs: 60_000,
+        onState: (s) => {
+          latest = s.text
+        },
+      },
+    )
+    await until(() => latest === 'Hell', 'the first delta')
+    await h.clock.advance(59_999)
+    expect(h.clock.pending).toBe(1)
+    await h.clock.advance(1)
+    const final = await result
+    expect([final.status, final.incompleteReason, final.text]).toEqual(['incomplete', 'timeout', 'Hell'])
+  })
+
   test('an abort by the caller resolves with the partial text, incomplete aborted', async () => {
     h.fake.enqueue(sse(textAnswer('Hello world', 3), { stallAfter: 5 }))
     const controller = new AbortController()
