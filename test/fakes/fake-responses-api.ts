@@ -8,7 +8,9 @@ import { toSseFrames } from './fake-responses-transcripts.ts'
  * A fake OpenAI Responses API: a real HTTP server on 127.0.0.1 (port 0) under `/v1`. It records every
  * request and answers `POST /v1/responses` from scripts queued with `enqueue` (or chosen by `route`).
  * Background requests become runs that progress when the test says so (`advanceBackground`) or on a
- * timer (`stepMs`), and can be polled, resumed from a sequence number and cancelled.
+ * timer (`stepMs`), and can be polled, resumed from a sequence number and cancelled. A `background`
+ * script answering a plain streamed request is a foreground run: the same live progress on the
+ * request's own stream, nothing to look up or cancel by id, and it goes on when the stream closes.
  *
  * @example
  *   const fake = await startFakeResponsesApi()
@@ -36,7 +38,7 @@ export type Script =
   | { kind: 'text'; status: number; body: string; contentType?: string; headers?: Record<string, string> }
   /** Never answers. */
   | { kind: 'hang' }
-  /** A background run: these events are published over time; see `advanceBackground`. */
+  /** A background run (or foreground, for a request without `background`): these events are published over time; see `advanceBackground`. */
   | { kind: 'background'; events: readonly StreamEvent[]; stepMs?: number }
 
 export interface RecordedRequest {
@@ -50,13 +52,21 @@ export interface RecordedRequest {
   body: Record<string, unknown> | undefined
 }
 
+/**
+ * Switches for the limits real relays have, each off by default (the fake then behaves like OpenAI).
+ * A refused parameter is answered the way relays do: HTTP 400 `unsupported_parameter` naming it.
+ */
 export interface FakeResponsesApiOptions {
   /** Answer 400 to a `previous_response_id`, as stateless relays do. */
   rejectPreviousResponseId?: boolean
-  /** Answer 400 to `background: true`. */
+  /** Answer 400 `unsupported_parameter` (param `background`) to `background: true`. */
   rejectBackground?: boolean
   /** false: background POSTs answer JSON even with `stream: true`, and stream resume is refused. */
   backgroundStreaming?: boolean
+  /** `GET /responses/{id}` (polling and stream resume) answers 404, as on relays without the route. */
+  noRetrieve?: boolean
+  /** `POST /responses/{id}/cancel` answers 404. */
+  noCancel?: boolean
 }
 
 export interface BackgroundRun {
@@ -85,6 +95,8 @@ export interface FakeResponsesApi {
   advanceBackground(id: string, steps?: number): void
   /** Publishes every remaining event of a background run. */
   finishBackground(id: string): void
+  /** Cuts every open stream of a run (a dropped connection); the run itself goes on. */
+  dropStreams(id: string): void
   close(): Promise<void>
 }
 
@@ -152,7 +164,10 @@ export async function startFakeResponsesApi(
 ): Promise<FakeResponsesApi> {
   const requests: RecordedRequest[] = []
   const queue: Script[] = []
-  const runs = new Map<string, BackgroundRun & { listeners: Set<ServerResponse>; timer?: NodeJS.Timeout }>()
+  const runs = new Map<
+    string,
+    BackgroundRun & { listeners: Set<ServerResponse>; timer?: NodeJS.Timeout; foreground: boolean }
+  >()
   const waiters: (() => void)[] = []
 
   const write = (res: ServerResponse, text: string) =>
@@ -171,8 +186,25 @@ export async function startFakeResponsesApi(
     res.end(JSON.stringify(body))
   }
 
-  const badRequest = (res: ServerResponse, message: string, param: string | null = null) =>
-    sendJson(res, 400, { error: { message, type: 'invalid_request_error', param, code: null } })
+  const badRequest = (
+    res: ServerResponse,
+    message: string,
+    param: string | null = null,
+    code: string | null = null,
+  ) => sendJson(res, 400, { error: { message, type: 'invalid_request_error', param, code } })
+
+  const unsupported = (res: ServerResponse, param: string) =>
+    badRequest(res, `Unsupported parameter: '${param}'.`, param, 'unsupported_parameter')
+
+  const invalidUrl = (res: ServerResponse, recorded: RecordedRequest) =>
+    sendJson(res, 404, {
+      error: {
+        message: `Invalid URL (${recorded.method} ${recorded.pathname})`,
+        type: 'invalid_request_error',
+        param: null,
+        code: null,
+      },
+    })
 
   const startStream = (res: ServerResponse) => {
     res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache' })
@@ -248,7 +280,7 @@ export async function startFakeResponsesApi(
     clearInterval(run.timer)
   }
 
-  function createRun(script: Script, res: ServerResponse, stream: boolean) {
+  function createRun(script: Script, res: ServerResponse, stream: boolean, foreground = false) {
     if (script.kind !== 'background' && script.kind !== 'sse') return play(res, script)
     const events = script.events as StreamEvent[]
     const first = events[0]
@@ -260,6 +292,7 @@ export async function startFakeResponsesApi(
       published: 0,
       response: first.response,
       listeners: new Set<ServerResponse>(),
+      foreground,
     }
     runs.set(run.id, run)
     const queuedAt = events.findIndex((e) => e.type === 'response.queued')
@@ -298,9 +331,7 @@ export async function startFakeResponsesApi(
           'previous_response_id',
         )
       }
-      if (fake.options.rejectBackground && body?.background === true) {
-        return badRequest(res, 'background mode is not supported by this endpoint', 'background')
-      }
+      if (fake.options.rejectBackground && body?.background === true) return unsupported(res, 'background')
       const script = fake.route?.(recorded) ?? queue.shift()
       if (!script)
         return sendJson(res, 500, { error: { message: 'fake: no script queued', type: 'server_error' } })
@@ -308,11 +339,15 @@ export async function startFakeResponsesApi(
         const streaming = body.stream === true && fake.options.backgroundStreaming !== false
         return createRun(script, res, streaming)
       }
+      if (script.kind === 'background') return createRun(script, res, true, true)
       return play(res, script)
     }
     const match = /^\/v1\/responses\/([^/]+)(\/cancel)?$/.exec(pathname)
+    if (match && (match[2] ? fake.options.noCancel : fake.options.noRetrieve))
+      return invalidUrl(res, recorded)
     const run = match ? runs.get(decodeURIComponent(match[1]!)) : undefined
-    if (!match || !run) {
+    // A foreground run lives on its own stream only: nothing to look up or cancel by id.
+    if (!match || !run || run.foreground) {
       const id = match?.[1] ?? pathname
       return sendJson(res, 404, {
         error: {
@@ -385,6 +420,11 @@ export async function startFakeResponsesApi(
     background: (id) => runOf(id),
     advanceBackground: (id, steps = 1) => publish(runOf(id), steps),
     finishBackground: (id) => publish(runOf(id), Number.POSITIVE_INFINITY),
+    dropStreams(id) {
+      const run = runOf(id)
+      for (const listener of run.listeners) listener.socket?.destroy()
+      run.listeners.clear()
+    },
     close() {
       closing ??= new Promise<void>((resolve) => {
         for (const run of runs.values()) clearInterval(run.timer)
