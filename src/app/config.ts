@@ -4,10 +4,11 @@ import type { DiscordConfig } from '../adapters/discord/discord-adapter.ts'
 import type { TelegramConfig } from '../adapters/telegram/telegram-adapter.ts'
 import { ConfigError } from '../core/contracts/errors.ts'
 import type { Language } from '../core/i18n/i18n.ts'
+import type { ResearchMode } from '../core/research/research-jobs.ts'
 import type { ConversationMode } from '../core/state/conversations.ts'
 import type { CommandRule } from '../core/state/policy.ts'
 
-export type { CommandRule, ConversationMode, Language }
+export type { CommandRule, ConversationMode, Language, ResearchMode }
 
 /**
  * The configuration contract (DESIGN.md), read and validated in one place at start-up. Nothing else
@@ -59,6 +60,10 @@ export interface Config {
     maxToolCalls: number
     requestTtlMinutes: number
     confirmTtlMinutes: number
+    /** `auto`: background mode, one foreground stream where the endpoint refuses it. */
+    mode: ResearchMode | 'auto'
+    /** Silence allowed between two events of a research stream. */
+    idleTimeoutMs: number
   }
   access: {
     allowUsers: string[]
@@ -314,6 +319,8 @@ export async function loadConfig(env: Env): Promise<Config> {
       maxToolCalls: r.number('RESEARCH_MAX_TOOL_CALLS', 40, { min: 1, integer: true }),
       requestTtlMinutes: r.number('RESEARCH_REQUEST_TTL_MINUTES', 60, { min: 1 }),
       confirmTtlMinutes: r.number('RESEARCH_CONFIRM_TTL_MINUTES', 10, { min: 1 }),
+      mode: r.oneOf('RESEARCH_MODE', ['auto', 'background', 'foreground'] as const, 'auto'),
+      idleTimeoutMs: r.number('RESEARCH_IDLE_TIMEOUT_MS', 900_000, { min: 1000, integer: true }),
     },
     access: {
       allowUsers: r.ids('ALLOW_USER_IDS'),

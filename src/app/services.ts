@@ -12,6 +12,7 @@ import { createResearch } from '../core/research/research-service.ts'
 import { createResponsesClient } from '../core/responses/client.ts'
 import { createBudgets } from '../core/state/budgets.ts'
 import { createConversations } from '../core/state/conversations.ts'
+import { createEndpointFlags, type EndpointFlags } from '../core/state/endpoint-flags.ts'
 import { createLimits } from '../core/state/limits.ts'
 import { loadModels } from '../core/state/models.ts'
 import { createPolicy } from '../core/state/policy.ts'
@@ -33,6 +34,8 @@ import { createMetrics, type Metrics } from './metrics.ts'
 export interface Services extends CommandContext {
   config: Config
   metrics: Metrics
+  /** What the configured endpoint is known to refuse. */
+  endpoint: EndpointFlags
 }
 
 export interface ServiceOptions {
@@ -140,6 +143,7 @@ export async function createServices(config: Config, options: ServiceOptions): P
     metrics,
     answers: createAnswerRecords({ store, clock, log, processId }),
     adapters: new Map<Platform, Adapter>(),
+    endpoint: createEndpointFlags({ store, endpointKey: config.openai.baseUrl }),
     startedAt: clock.now(),
     commands,
     processId,

@@ -28,6 +28,7 @@ describe('loadConfig', () => {
     expect(config.telegram).toBeUndefined()
     expect(config.discord).toBeUndefined()
     expect(config.httpPort).toBeUndefined()
+    expect([config.research.mode, config.research.idleTimeoutMs]).toEqual(['auto', 900_000])
   })
 
   test('a missing API key names the variable', async () => {
@@ -49,6 +50,10 @@ describe('loadConfig', () => {
     expect(await failure({ ...base, LOG_LEVEL: 'loud' })).toMatch(/^LOG_LEVEL: expected one of/)
     expect(await failure({ ...base, TELEGRAM_BOT_TOKEN: 'nope' })).toMatch(
       /^TELEGRAM_BOT_TOKEN: expected a token/,
+    )
+    expect(await failure({ ...base, RESEARCH_MODE: 'polling' })).toMatch(/^RESEARCH_MODE: expected one of/)
+    expect(await failure({ ...base, RESEARCH_IDLE_TIMEOUT_MS: 'soon' })).toMatch(
+      /^RESEARCH_IDLE_TIMEOUT_MS: /,
     )
     expect(await failure({ ...base, TELEGRAM_ADMIN_IDS: '12,abc' })).toBe(
       'TELEGRAM_ADMIN_IDS: expected comma-separated numeric ids, got "abc"',

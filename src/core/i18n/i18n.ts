@@ -121,6 +121,16 @@ const en = {
   'research.start_failed':
     'Research could not start: {error} It was not retried and does not count toward today’s runs.',
   'research.lost': 'Herald restarted while this research was being sent; it was not sent again.',
+  'research.interrupted':
+    'Research interrupted after {elapsed} ({why}) · {searches} searches · {cost}. It was not sent again.',
+  'research.why_restart': 'Herald restarted',
+  'research.why_dropped': 'the connection to the AI service dropped',
+  'research.why_silent': 'the AI service went silent',
+  'research.why_not_resumable': 'Herald restarted, and this AI service cannot resume a run',
+  'research.cancelled_closed':
+    'Research cancelled after {elapsed} · {searches} searches · {cost}. Its stream was closed; the AI service may still finish and bill the run.',
+  'research.button_run_again': 'Run again',
+  'research.run_again_not_allowed': 'Only the person who asked or an admin can run this research again.',
   'research.partial': 'Partial report',
   'research.report_file': 'The whole report as a Markdown file.',
   'research.cost_unknown': 'cost unknown',
@@ -256,6 +266,15 @@ const zh: Record<MessageKey, string> = {
   'research.cancelled_before_start': '研究在开始前已取消，未发送任何请求。',
   'research.start_failed': '研究未能开始：{error} 不会自动重试，也不计入今日次数。',
   'research.lost': '发送这项研究时 Herald 重启了；不会再次发送。',
+  'research.interrupted': '研究中断，用时 {elapsed}（{why}）· {searches} 次搜索 · {cost}。不会自动重新发送。',
+  'research.why_restart': 'Herald 重启了',
+  'research.why_dropped': '与 AI 服务的连接断开了',
+  'research.why_silent': 'AI 服务长时间没有回应',
+  'research.why_not_resumable': 'Herald 重启了，而这个 AI 服务无法接续运行中的研究',
+  'research.cancelled_closed':
+    '研究已取消，用时 {elapsed} · {searches} 次搜索 · {cost}。已关闭数据流；AI 服务可能仍会完成并计费。',
+  'research.button_run_again': '重新运行',
+  'research.run_again_not_allowed': '只有发起人或管理员可以重新运行这项研究。',
   'research.partial': '部分报告',
   'research.report_file': '完整报告（Markdown 文件）。',
   'research.cost_unknown': '费用未知',

@@ -9,18 +9,18 @@ import type { ResearchJob, ResearchRequest } from './research-jobs.ts'
  * What research shows in the chat, as Markdown: the confirmation and approval cards, the progress
  * message and the one line a run ends with. Button data is `rs:<action>:<id>` (at most 64 bytes):
  * `c` confirm and `x` cancel (the requester's own card), `a` approve and `d` decline (a member's
- * request), `k` cancel a running job.
+ * request), `k` cancel a running job, `r` run an interrupted job again (as a new request).
  *
  * @example
  *   buttonData('c', 'a1b2c3d4e5f60718')   // 'rs:c:a1b2c3d4e5f60718'
  *   parseButton('rs:k:a1b2c3d4e5f60718')  // { action: 'k', id: 'a1b2c3d4e5f60718' }
  */
 
-/** What a research button does: confirm, cancel the card, approve, decline, cancel the run. */
-export type ButtonAction = 'c' | 'x' | 'a' | 'd' | 'k'
+/** What a research button does: confirm, cancel the card, approve, decline, cancel the run, run again. */
+export type ButtonAction = 'c' | 'x' | 'a' | 'd' | 'k' | 'r'
 
 export const BUTTON_PREFIX = 'rs:'
-const ACTIONS: readonly string[] = ['c', 'x', 'a', 'd', 'k']
+const ACTIONS: readonly string[] = ['c', 'x', 'a', 'd', 'k', 'r']
 
 export function buttonData(action: ButtonAction, id: string): string {
   return `${BUTTON_PREFIX}${action}:${id}`

@@ -3,7 +3,7 @@ import type { MessageKey } from '../i18n/i18n.ts'
 import { clip, type LiveTranslate } from '../live/compose.ts'
 import { postText } from '../live/live-message.ts'
 import type { AnswerState } from '../responses/state.ts'
-import { finalProgressText } from './research-cards.ts'
+import { buttonData, finalProgressText } from './research-cards.ts'
 import type { ResearchDeps } from './research-deps.ts'
 import { deliveredKey, type JobOutcome, type ResearchJob } from './research-jobs.ts'
 import { inLane, type KeptMessage } from './research-message.ts'
@@ -13,8 +13,9 @@ import { reportFile, reportMarkdown, summaryLine } from './research-report.ts'
  * Delivers a finished job once: `research:delivered:<id>` is claimed before anything is posted,
  * so a restart (or a second process) mid-delivery never posts the report twice. Then the cost is
  * recorded (research: true, charged to the admin who confirmed or approved), the progress message
- * becomes the one summary line, and the report (partial ones too) is posted, in a thread where the
- * platform opens one, with the whole report attached as a Markdown file.
+ * becomes the one summary line (with Run again when the run was cut short), and the report
+ * (partial ones too) is posted, in a thread where the platform opens one, with the whole report
+ * attached as a Markdown file.
  *
  * @example
  *   await deliver(s, update, processId, job, finalState, outcomeOf(finalState, now), { surface, progress })
@@ -70,7 +71,18 @@ export async function deliver(
     s.metrics.dollars.inc({ model: job.model }, cost.usd)
   }
   const line = summaryLine(s.t, finished, { outcome, searches, costUsd })
-  await target.progress.show(finalProgressText(s.t, finished, line), [], true)
+  // A run cut short is never sent again on its own: the card offers a new request instead.
+  const again =
+    outcome.note === 'interrupted' || outcome.note === 'lost'
+      ? [
+          {
+            label: s.t('research.button_run_again'),
+            data: buttonData('r', job.id),
+            style: 'primary' as const,
+          },
+        ]
+      : []
+  await target.progress.show(finalProgressText(s.t, finished, line), again, true)
   if (state.text.trim() !== '') {
     const surface = await reportSurface(s, finished, target)
     const posted = await postText(surface, s.lanes, reportMarkdown(s.t, finished, state), { t: liveT(s) })

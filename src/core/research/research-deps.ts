@@ -1,9 +1,12 @@
 import type { AnswerDeps } from '../answers/answer-deps.ts'
 import type { Adapter, Platform } from '../contracts/chat.ts'
+import type { EndpointFlags } from '../state/endpoint-flags.ts'
+import type { ResearchMode } from './research-jobs.ts'
 
 /**
- * What deep research needs: the answer path's services, the research limits of the configuration
- * and the running adapters (a resumed job has no incoming event to reply through).
+ * What deep research needs: the answer path's services, the research limits of the configuration,
+ * the running adapters (a resumed job has no incoming event to reply through) and what the
+ * endpoint is known to refuse.
  */
 export interface ResearchDeps extends Omit<AnswerDeps, 'config'> {
   config: {
@@ -14,7 +17,11 @@ export interface ResearchDeps extends Omit<AnswerDeps, 'config'> {
       maxToolCalls: number
       confirmTtlMinutes: number
       requestTtlMinutes: number
+      mode: ResearchMode | 'auto'
+      idleTimeoutMs: number
     }
   }
   adapters: Map<Platform, Adapter>
+  /** What the configured endpoint is known to refuse (background mode, retrieval, cancel). */
+  endpoint: EndpointFlags
 }

@@ -42,16 +42,24 @@ export interface ResearchRequest {
   card?: MessageRef
 }
 
+/**
+ * How a run goes upstream: `background` (`background: true`, followed by id, resumable after a
+ * restart) or `foreground` (one streamed request, as relays without background mode serve it).
+ */
+export type ResearchMode = 'background' | 'foreground'
+
 export type JobStatus = 'queued' | 'starting' | 'running' | 'finished' | 'delivered'
 
 export interface JobOutcome {
   status: AnswerStatus
   /**
    * How a job ended that never really ran: `not_sent` (cancelled while waiting), `start_failed`
-   * (the request was refused before a response id existed), `lost` (a restart while it was being sent).
+   * (the request was refused before a response id existed), `lost` (a restart while it was being
+   * sent); or ran and was cut: `interrupted` (`reason` says why: research-runner.ts InterruptedWhy),
+   * `closed` (cancelled by closing its stream; the endpoint may still run and bill it).
    */
-  note?: 'not_sent' | 'start_failed' | 'lost'
-  /** For 'incomplete': the API's reason (`max_output_tokens`, …). */
+  note?: 'not_sent' | 'start_failed' | 'lost' | 'interrupted' | 'closed'
+  /** For 'incomplete': the API's reason (`max_output_tokens`, …), or why it was interrupted. */
   reason?: string
   /** For 'failed': one line a person can read. */
   error?: string
@@ -76,6 +84,10 @@ export interface ResearchJob {
   lastSequence: number
   /** False once the endpoint would not stream a background run: poll instead. */
   streaming: boolean
+  /** How it was sent (absent: not yet, or a record older than foreground runs, which were all background). */
+  mode?: ResearchMode
+  /** A foreground run's text so far: after a restart it is all that is left of it. */
+  text?: string
   /** Searches seen so far (for the progress message after a restart). */
   searches: WebSearch[]
   /** The progress message. */

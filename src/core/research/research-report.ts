@@ -32,6 +32,9 @@ export function summaryLine(t: Translate, job: ResearchJob, ending: Ending): str
   if (outcome.note === 'lost') return t('research.lost')
   if (outcome.note === 'not_sent') return t('research.cancelled_before_start')
   if (outcome.note === 'start_failed') return t('research.start_failed', { error: outcome.error ?? '' })
+  if (outcome.note === 'closed') return t('research.cancelled_closed', common)
+  if (outcome.note === 'interrupted')
+    return t('research.interrupted', { ...common, why: whyText(t, outcome) })
   switch (outcome.status) {
     case 'completed':
       return t('research.finished', common)
@@ -41,6 +44,19 @@ export function summaryLine(t: Translate, job: ResearchJob, ending: Ending): str
       return t('research.incomplete', { ...common, reason: outcome.reason ?? 'unknown' })
     default:
       return t('research.failed', { elapsed, error: outcome.error ?? outcome.status })
+  }
+}
+
+function whyText(t: Translate, outcome: JobOutcome): string {
+  switch (outcome.reason) {
+    case 'restart':
+      return t('research.why_restart')
+    case 'silent':
+      return t('research.why_silent')
+    case 'not_resumable':
+      return t('research.why_not_resumable')
+    default:
+      return t('research.why_dropped')
   }
 }
 

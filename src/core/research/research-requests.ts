@@ -106,7 +106,7 @@ export async function requestResearch(ctx: RequestContext, inv: Invocation): Pro
 export async function pressRequest(
   ctx: RequestContext,
   press: ButtonPress,
-  action: Exclude<ButtonAction, 'k'>,
+  action: Exclude<ButtonAction, 'k' | 'r'>,
   id: string,
 ): Promise<void> {
   const { s, jobs } = ctx

@@ -9,19 +9,28 @@ import { type Lang, userMessage } from '../responses/messages.ts'
 import type { ResponsesRequest } from '../responses/request.ts'
 import { isRetryable } from '../responses/retry.ts'
 import { type AnswerState, initialState, isFinal } from '../responses/state.ts'
-import type { ResearchJob } from './research-jobs.ts'
+import type { EndpointFlags } from '../state/endpoint-flags.ts'
+import type { ResearchJob, ResearchMode } from './research-jobs.ts'
 import { createTracker, type Tracker } from './research-tracker.ts'
 
 /**
  * Drives one research job upstream until its final status is known. It sends the request at most
- * once: background mode with streaming (the response id and the last sequence number are saved as
- * they arrive), or create + polling where the endpoint will not stream a background run. After a
- * restart it follows the same response id: `GET /responses/{id}` to see where the run is, then the
- * stream from the saved sequence number (or polling with backoff). A stream that ends without a
- * terminal event is asked about, then resumed; nothing is ever sent twice.
+ * once, in one of two ways:
+ * - background mode with streaming (the response id and the last sequence number are saved as they
+ *   arrive), or create + polling where the endpoint will not stream a background run. After a
+ *   restart it follows the same response id: `GET /responses/{id}` to see where the run is, then
+ *   the stream from the saved sequence number (or polling with backoff). A stream that ends without
+ *   a terminal event is asked about, then resumed. Where the endpoint has no `GET /responses/{id}`
+ *   the open stream is all there is: a run cut from it is `interrupted`, never sent again.
+ * - foreground: one streamed request, as relays without background mode serve deep research. The
+ *   open stream is the whole run: if it is cut (a dropped connection, a silence past the research
+ *   idle limit, a restart) the run is `interrupted` with the text that arrived.
+ * `auto` mode tries background mode and falls back to foreground where the endpoint refuses it (a
+ * 400 naming `background`, or a 404/405 on the route), remembering that for the endpoint. Cancel
+ * closes the stream (`closeSignal`) where there is no `/cancel`: the run ends `closed`.
  *
  * @example
- *   const result = await runJob(deps, { job, signal, save, onState, cancelRequested: () => false })
+ *   const result = await runJob(deps, { job, signal, closeSignal, save, onState, cancelRequested, cancel })
  *   if (result.kind === 'final') deliver(result.state)
  */
 export interface RunnerDeps {
@@ -35,36 +44,58 @@ export interface RunnerDeps {
   /** Progress (sequence number, searches) is saved at most this often, besides the response id at once. */
   saveEveryMs: number
   lang: Lang
+  /** RESEARCH_MODE. */
+  mode: ResearchMode | 'auto'
+  /** Silence allowed on a research stream (RESEARCH_IDLE_TIMEOUT_MS). */
+  idleMs: number
+  endpoint: EndpointFlags
 }
 
 export interface JobDriver {
   job: ResearchJob
   /** Aborted by stop() or a lost lock: the runner returns `stopped` and the job stays as saved. */
   signal: AbortSignal
+  /** Aborted to cancel by closing the stream: the runner returns `closed`. */
+  closeSignal: AbortSignal
   save(change: (job: ResearchJob) => ResearchJob): Promise<unknown>
   onState(state: AnswerState): void
   /** Cancel was pressed before the response id was known. */
   cancelRequested(): boolean
+  /** Cancels the run upstream now that its response id is known (a press that came before it). */
+  cancel(responseId: string): void
 }
+
+/** Why a run was cut and cannot be followed. */
+export type InterruptedWhy = 'restart' | 'dropped' | 'silent' | 'not_resumable'
 
 export type RunResult =
   | { kind: 'final'; state: AnswerState }
   /** Nothing was created upstream (the caller gives the reserved run back). */
   | { kind: 'start_failed'; error: unknown }
+  /** Cancel was pressed before anything was accepted upstream: nothing was sent. */
+  | { kind: 'not_sent' }
   | { kind: 'stopped' }
   /** The request may have been sent but its response id was never saved: nothing to follow. */
   | { kind: 'lost' }
+  /** Cancelled by closing the stream: the run may go on (and be billed) upstream. */
+  | { kind: 'closed'; state: AnswerState }
+  /** Sent, then cut with no way to follow it: what arrived is in `state`; it is never sent again. */
+  | { kind: 'interrupted'; state: AnswerState; why: InterruptedWhy }
 
 const FINAL_STATUSES = new Set(['completed', 'incomplete', 'failed', 'cancelled'])
 
 /** Statuses the client makes up when a stream ends early; the run itself goes on. */
 const LOCAL_ENDINGS = new Set(['stream_ended', 'timeout', 'aborted'])
 
-export function researchRequest(job: ResearchJob, maxToolCalls: number): ResponsesRequest {
+export function researchRequest(
+  job: ResearchJob,
+  maxToolCalls: number,
+  mode: ResearchMode = 'background',
+): ResponsesRequest {
   return {
     model: job.model,
     input: job.question,
-    background: true,
+    ...(mode === 'background' ? { background: true } : {}),
     tools: [{ type: 'web_search_preview' }],
     max_tool_calls: maxToolCalls,
     reasoning: { summary: 'auto' },
@@ -79,6 +110,7 @@ export async function runJob(deps: RunnerDeps, driver: JobDriver): Promise<RunRe
     if (job.status === 'queued') {
       const started = await start(deps, driver, tracker)
       if (started.kind !== 'started') return started
+      if (started.mode === 'foreground') return foregroundEnd(driver, started.state)
       return await follow(deps, driver, tracker, started.state, started.streaming)
     }
     // Sent, but the process died before the response id was saved: it is never sent again.
@@ -89,6 +121,11 @@ export async function runJob(deps: RunnerDeps, driver: JobDriver): Promise<RunRe
       lastSequence: job.lastSequence,
       searches: job.searches,
     }
+    // A foreground stream dies with its process; so does a background one nobody can look up.
+    const saved: AnswerState = { ...state, status: 'incomplete', text: job.text ?? '' }
+    if (job.mode === 'foreground') return { kind: 'interrupted', state: saved, why: 'restart' }
+    if (await deps.endpoint.isUnsupported('retrieve'))
+      return { kind: 'interrupted', state: saved, why: 'not_resumable' }
     return await follow(deps, driver, tracker, state, job.streaming)
   } finally {
     await tracker.flush()
@@ -96,30 +133,51 @@ export async function runJob(deps: RunnerDeps, driver: JobDriver): Promise<RunRe
 }
 
 type Started =
-  | { kind: 'started'; state: AnswerState; streaming: boolean }
+  | { kind: 'started'; state: AnswerState; streaming: boolean; mode: ResearchMode }
   | Exclude<RunResult, { kind: 'final' }>
 
 async function start(deps: RunnerDeps, driver: JobDriver, tracker: Tracker): Promise<Started> {
   const { client, log } = deps
   const { signal } = driver
-  const req = researchRequest(driver.job, deps.maxToolCalls)
+  const mode: ResearchMode =
+    deps.mode === 'auto'
+      ? (await deps.endpoint.isUnsupported('background').catch(() => false))
+        ? 'foreground'
+        : 'background'
+      : deps.mode
   // Written before the request: a restart from here on never sends it again.
   try {
-    await driver.save((job) => ({ ...job, status: 'starting', startedAt: deps.clock.now() }))
+    await driver.save((job) => ({ ...job, status: 'starting', startedAt: deps.clock.now(), mode }))
   } catch (error) {
     return { kind: 'start_failed', error }
   }
   if (signal.aborted) {
     // Nothing was sent yet: leave it waiting, for this process or another, after a restart.
-    await tracker.save(({ startedAt: _startedAt, ...job }) => ({ ...job, status: 'queued' }))
+    await tracker.save(({ startedAt: _startedAt, mode: _mode, ...job }) => ({ ...job, status: 'queued' }))
     return { kind: 'stopped' }
   }
+  if (mode === 'foreground') return startForeground(deps, driver, tracker)
+  const req = researchRequest(driver.job, deps.maxToolCalls)
+  const streamSignal = AbortSignal.any([signal, driver.closeSignal])
   let state: AnswerState
   let streaming = true
   try {
-    state = await client.run(req, { signal, onEvent: tracker.onEvent, onState: tracker.onState })
+    state = await client.run(req, {
+      signal: streamSignal,
+      idleMs: deps.idleMs,
+      onEvent: tracker.onEvent,
+      onState: tracker.onState,
+    })
   } catch (error) {
     if (signal.aborted) return { kind: 'stopped' }
+    if (deps.mode === 'auto' && refusesBackground(error)) {
+      log.warn({ job: driver.job.id }, 'the endpoint refuses background mode: one foreground stream instead')
+      await tracker.save((job) => ({ ...job, mode: 'foreground' }))
+      if (driver.cancelRequested() || driver.closeSignal.aborted) return { kind: 'not_sent' }
+      const started = await startForeground(deps, driver, tracker)
+      if (started.kind === 'started') await deps.endpoint.markUnsupported('background')
+      return started
+    }
     if (!refusesStreaming(error)) return { kind: 'start_failed', error }
     log.warn({ job: driver.job.id }, 'the endpoint will not stream a background run: polling instead')
     streaming = false
@@ -132,12 +190,39 @@ async function start(deps: RunnerDeps, driver: JobDriver, tracker: Tracker): Pro
   }
   if (state.responseId === undefined) {
     if (signal.aborted) return { kind: 'stopped' }
+    if (driver.closeSignal.aborted) return { kind: 'not_sent' }
     return { kind: 'start_failed', error: new HeraldError('stream', 'the AI service sent no response id') }
   }
   // A relay that answers a streamed background request with JSON cannot stream it later either.
   if (tracker.takeEvents() === 0 && !isFinal(state)) streaming = false
   if (!streaming) await tracker.save((job) => ({ ...job, streaming: false }))
-  return { kind: 'started', state, streaming }
+  return { kind: 'started', state, streaming, mode: 'background' }
+}
+
+/** One streamed request, sent once: its stream is the whole run. */
+async function startForeground(deps: RunnerDeps, driver: JobDriver, tracker: Tracker): Promise<Started> {
+  const req = researchRequest(driver.job, deps.maxToolCalls, 'foreground')
+  tracker.keepText()
+  try {
+    const state = await deps.client.run(req, {
+      signal: AbortSignal.any([driver.signal, driver.closeSignal]),
+      once: true,
+      idleMs: deps.idleMs,
+      onEvent: tracker.onEvent,
+      onState: tracker.onState,
+    })
+    return { kind: 'started', state, streaming: true, mode: 'foreground' }
+  } catch (error) {
+    return driver.signal.aborted ? { kind: 'stopped' } : { kind: 'start_failed', error }
+  }
+}
+
+/** How a foreground stream ended: its own terminal event, or cut (and then never sent again). */
+function foregroundEnd(driver: JobDriver, state: AnswerState): RunResult {
+  if (driver.signal.aborted) return { kind: 'stopped' }
+  if (driver.closeSignal.aborted) return { kind: 'closed', state }
+  if (isFinal(state) && !LOCAL_ENDINGS.has(state.incompleteReason ?? '')) return { kind: 'final', state }
+  return { kind: 'interrupted', state, why: state.incompleteReason === 'timeout' ? 'silent' : 'dropped' }
 }
 
 async function follow(
@@ -147,8 +232,9 @@ async function follow(
   initial: AnswerState,
   initialStreaming: boolean,
 ): Promise<RunResult> {
-  const { client, clock } = deps
-  const { signal } = driver
+  const { client, clock, endpoint } = deps
+  const { signal, closeSignal } = driver
+  const either = AbortSignal.any([signal, closeSignal])
   const id = initial.responseId as string
   let state = initial
   let streaming = initialStreaming
@@ -157,15 +243,29 @@ async function follow(
     kind: 'final',
     state: failedState(state, error, deps.lang),
   })
+  const cut = (): RunResult => {
+    const reason = state.incompleteReason
+    const why = reason === 'timeout' ? 'silent' : reason === 'stream_ended' ? 'dropped' : 'not_resumable'
+    return { kind: 'interrupted', state, why }
+  }
+  /** An error of a call by id: the run cannot be followed on this endpoint, or has failed. */
+  const lookupFailed = async (error: unknown): Promise<RunResult> => {
+    if (!missingRoute(error)) return failed(error)
+    deps.log.warn({ job: driver.job.id }, 'the endpoint cannot look up a response by id')
+    await endpoint.markUnsupported('retrieve')
+    return cut()
+  }
   const pause = async (ms: number) => {
     try {
-      await clock.sleep(ms, signal)
+      await clock.sleep(ms, either)
     } catch {}
   }
   for (;;) {
     if (tracker.terminal) return { kind: 'final', state: wholeState(state, tracker.terminal) }
     if (isFinal(state) && !LOCAL_ENDINGS.has(state.incompleteReason ?? '')) return { kind: 'final', state }
     if (signal.aborted) return { kind: 'stopped' }
+    if (closeSignal.aborted) return { kind: 'closed', state }
+    if (await endpoint.isUnsupported('retrieve')) return cut()
     if (streaming) {
       const progressed = tracker.takeEvents() > 0
       // The stream ended without a terminal event (or there was none yet): where is the run?
@@ -176,7 +276,7 @@ async function follow(
           state = { ...state, status: 'in_progress' }
       } catch (error) {
         if (signal.aborted) return { kind: 'stopped' }
-        if (!transient(error)) return failed(error)
+        if (!transient(error)) return lookupFailed(error)
       }
       if (progressed) delay = deps.pollMs
       else {
@@ -184,10 +284,12 @@ async function follow(
         delay = Math.min(deps.maxPollMs, delay * 2)
       }
       if (signal.aborted) return { kind: 'stopped' }
+      if (closeSignal.aborted) return { kind: 'closed', state }
       try {
         state = await client.retrieveStream(id, state.lastSequence, {
           state: reopened(state),
-          signal,
+          signal: either,
+          idleMs: deps.idleMs,
           onEvent: tracker.onEvent,
           onState: tracker.onState,
         })
@@ -196,12 +298,13 @@ async function follow(
         if (refusesStreaming(error)) {
           streaming = false
           await tracker.save((job) => ({ ...job, streaming: false }))
-        } else if (!transient(error)) return failed(error)
+        } else if (!transient(error)) return lookupFailed(error)
       }
       continue
     }
     await pause(delay)
     if (signal.aborted) return { kind: 'stopped' }
+    if (closeSignal.aborted) return { kind: 'closed', state }
     try {
       const now = stateFromResponse(await client.retrieve(id, { signal }), state.lastSequence)
       const changed = now.status !== state.status || now.searches.length !== state.searches.length
@@ -210,7 +313,7 @@ async function follow(
       delay = changed ? deps.pollMs : Math.min(deps.maxPollMs, Math.round(delay * 1.5))
     } catch (error) {
       if (signal.aborted) return { kind: 'stopped' }
-      if (!transient(error)) return failed(error)
+      if (!transient(error)) return lookupFailed(error)
       delay = Math.min(deps.maxPollMs, delay * 2)
     }
   }
@@ -247,6 +350,26 @@ function refusesStreaming(error: unknown): boolean {
     error.kind === 'bad_request' &&
     (error.param === 'stream' || /\bstream/i.test(error.message))
   )
+}
+
+/** The endpoint refuses background mode: a 400 naming it, or no such route for it (404/405). */
+export function refusesBackground(error: unknown): boolean {
+  if (!(error instanceof UpstreamError)) return false
+  if (error.status === 400) {
+    if (error.param !== undefined) return error.param === 'background'
+    return /\bbackground\b/i.test(error.message) && !refusesStreaming(error)
+  }
+  return (error.status === 404 || error.status === 405) && error.code !== 'model_not_found'
+}
+
+/**
+ * A call by response id that the endpoint has no route for (404/405), as relays without
+ * `GET /responses/{id}` or `/cancel` answer; not OpenAI's own 404 for an unknown id.
+ */
+export function missingRoute(error: unknown): boolean {
+  if (!(error instanceof UpstreamError)) return false
+  if (error.status === 405) return true
+  return error.status === 404 && !/\bresponse with id\b/i.test(error.message)
 }
 
 function transient(error: unknown): boolean {

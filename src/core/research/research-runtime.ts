@@ -41,6 +41,8 @@ export class JobRuntime {
   cancelRequested = false
   /** Aborted to stop driving (stop(), a lost lock). */
   readonly controller = new AbortController()
+  /** Aborted to cancel by closing the run's stream (a foreground run, an endpoint without /cancel). */
+  readonly closing = new AbortController()
   readonly surface: Surface
   readonly progress: KeptMessage
   readonly openThread: ((name: string) => Promise<Surface>) | undefined

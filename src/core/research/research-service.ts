@@ -16,7 +16,7 @@ import {
   type RequestContext,
   requestResearch,
 } from './research-requests.ts'
-import { type RunnerDeps, type RunResult, runJob } from './research-runner.ts'
+import { missingRoute, type RunnerDeps, type RunResult, runJob } from './research-runner.ts'
 import { JobRuntime, type RuntimeDeps } from './research-runtime.ts'
 
 /**
@@ -87,6 +87,9 @@ export function createResearch(s: ResearchDeps, options: ResearchOptions = {}): 
     maxPollMs: Math.max(pollMs, 60_000),
     saveEveryMs: 10_000,
     lang: s.lang,
+    mode: s.config.research.mode,
+    idleMs: s.config.research.idleTimeoutMs,
+    endpoint: s.endpoint,
   }
   const ctx: RequestContext = { s, jobs, processId, typical: options.estimate ?? {}, launch }
 
@@ -171,6 +174,8 @@ export function createResearch(s: ResearchDeps, options: ResearchOptions = {}): 
           rt.render()
         },
         cancelRequested: () => rt.cancelRequested || rt.job.cancelRequested === true,
+        closeSignal: rt.closing.signal,
+        cancel: (responseId) => void cancelUpstream(rt, responseId),
       })
     } catch (err) {
       log.error({ err, job: rt.job.id }, 'research run failed')
@@ -187,19 +192,33 @@ export function createResearch(s: ResearchDeps, options: ResearchOptions = {}): 
       pump()
     }
     if (result.kind === 'stopped') return end(rt)
+    if (result.kind === 'not_sent') return cancelBeforeStart(rt)
     const now = clock.now()
     let outcome: JobOutcome
     let state = rt.state
-    if (result.kind === 'final') {
-      state = result.state
-      outcome = outcomeOf(state, now)
-    } else if (result.kind === 'lost') {
-      outcome = { status: 'failed', note: 'lost', finishedAt: now }
-    } else {
-      await s.budgets.unreserveResearch(rt.job.approver.key)
-      const error = userMessage(result.error instanceof HeraldError ? result.error.kind : 'server', s.lang)
-      log.warn({ err: result.error, job: rt.job.id }, 'research could not start')
-      outcome = { status: 'failed', note: 'start_failed', error, finishedAt: now }
+    switch (result.kind) {
+      case 'final':
+        state = result.state
+        outcome = outcomeOf(state, now)
+        break
+      case 'closed':
+        state = result.state
+        outcome = { status: 'cancelled', note: 'closed', finishedAt: now }
+        break
+      case 'interrupted':
+        state = result.state
+        outcome = { status: 'incomplete', note: 'interrupted', reason: result.why, finishedAt: now }
+        log.warn({ job: rt.job.id, why: result.why }, 'research interrupted: not sent again')
+        break
+      case 'lost':
+        outcome = { status: 'failed', note: 'lost', finishedAt: now }
+        break
+      case 'start_failed': {
+        await s.budgets.unreserveResearch(rt.job.approver.key)
+        const error = userMessage(result.error instanceof HeraldError ? result.error.kind : 'server', s.lang)
+        log.warn({ err: result.error, job: rt.job.id }, 'research could not start')
+        outcome = { status: 'failed', note: 'start_failed', error, finishedAt: now }
+      }
     }
     await finishJob(rt, state, outcome)
   }
@@ -273,6 +292,8 @@ export function createResearch(s: ResearchDeps, options: ResearchOptions = {}): 
       rt.phase = { kind: 'cancelling' }
       rt.render()
     }
+    // A foreground stream has no upstream cancel: closing it is all there is.
+    if (rt && rt.job.mode === 'foreground') return rt.closing.abort()
     const responseId = rt?.job.responseId ?? job.responseId
     if (responseId === undefined) {
       // Not sent yet, or sent by another process that has not saved the id: it cancels as soon as it does.
@@ -280,9 +301,42 @@ export function createResearch(s: ResearchDeps, options: ResearchOptions = {}): 
       else await jobs.update(id, (j) => ({ ...j, cancelRequested: true }))
       return
     }
-    await s.client
-      .cancel(responseId)
-      .catch((err: unknown) => log.warn({ err, job: id }, 'research cancel refused'))
+    await cancelUpstream(rt, responseId)
+  }
+
+  /** POST /responses/{id}/cancel; where the endpoint has no such route, the stream is closed instead. */
+  async function cancelUpstream(rt: JobRuntime | undefined, responseId: string): Promise<void> {
+    const id = rt?.job.id
+    if (rt && (await s.endpoint.isUnsupported('cancel').catch(() => false))) return rt.closing.abort()
+    try {
+      await s.client.cancel(responseId)
+    } catch (err) {
+      if (!missingRoute(err)) return log.warn({ err, job: id }, 'research cancel refused')
+      log.warn({ job: id }, 'the endpoint has no cancel: closing the stream instead')
+      await s.endpoint.markUnsupported('cancel').catch(() => {})
+      rt?.closing.abort()
+    }
+  }
+
+  /** Run again (an interrupted run): a new card, so a new confirmation and a new cost estimate. */
+  async function runAgain(press: ButtonPress, id: string): Promise<void> {
+    const job = await jobs.get(id)
+    if (!job) return press.answer(s.t('button.stale'))
+    if (!press.user.isAdmin && personOf(press.user).key !== job.requester.key) {
+      return press.answer(s.t('research.run_again_not_allowed'))
+    }
+    await press.answer()
+    await requestResearch(ctx, {
+      eventId: press.eventId,
+      command: 'research',
+      args: { question: job.question, model: job.model },
+      user: press.user,
+      chat: press.chat,
+      images: [],
+      surface: press.surface,
+      notify: (text, options) => press.notify(text, options),
+      ...(press.openThread ? { openThread: press.openThread.bind(press) } : {}),
+    })
   }
 
   async function sweep(): Promise<number> {
@@ -322,6 +376,7 @@ export function createResearch(s: ResearchDeps, options: ResearchOptions = {}): 
       const button = parseButton(press.data)
       if (!button) await press.answer(s.t('button.stale'))
       else if (button.action === 'k') await cancelJob(press, button.id)
+      else if (button.action === 'r') await runAgain(press, button.id)
       else await pressRequest(ctx, press, button.action, button.id)
       return true
     },

@@ -7,7 +7,7 @@ import type { JobDriver, RunnerDeps } from './research-runner.ts'
  * What a research run keeps of its stream: it counts events (a stream that made progress is
  * followed again at once), remembers the terminal Response, saves the response id as soon as it is
  * known (and cancels then if cancel was pressed before), and saves progress (sequence number,
- * searches) now and then, all writes serialised.
+ * searches, and for a foreground run the text) now and then, all writes serialised.
  *
  * @example
  *   const tracker = createTracker(deps, driver)
@@ -24,6 +24,8 @@ export interface Tracker {
   save(change: (job: ResearchJob) => ResearchJob): Promise<void>
   /** Saves the last progress not saved yet (a stop keeps the resume point exact) and waits for every save. */
   flush(): Promise<void>
+  /** Saves the text with the progress too (a foreground run: after a restart it is all there is). */
+  keepText(): void
 }
 
 /** Follows events and states: saves the response id at once, progress now and then, and cancels early asks. */
@@ -35,6 +37,7 @@ export function createTracker(deps: RunnerDeps, driver: JobDriver): Tracker {
   let savedSearches = driver.job.searches.length
   let last: AnswerState | undefined
   let savedAt = deps.clock.now()
+  let withText = false
   let chain: Promise<void> = Promise.resolve()
   const save = (change: (job: ResearchJob) => ResearchJob) => {
     chain = chain
@@ -66,11 +69,7 @@ export function createTracker(deps: RunnerDeps, driver: JobDriver): Tracker {
         savedSequence = state.lastSequence
         savedAt = now
         void save((job) => ({ ...job, status: 'running', responseId: id, lastSequence: state.lastSequence }))
-        if (driver.cancelRequested()) {
-          deps.client
-            .cancel(id)
-            .catch((err: unknown) => deps.log.warn({ err, id }, 'could not cancel the research'))
-        }
+        if (driver.cancelRequested()) driver.cancel(id)
         return
       }
       const searches = state.searches
@@ -83,6 +82,7 @@ export function createTracker(deps: RunnerDeps, driver: JobDriver): Tracker {
           ...job,
           lastSequence: Math.max(job.lastSequence, state.lastSequence),
           searches,
+          ...(withText ? { text: state.text } : {}),
         }))
       }
     },
@@ -103,9 +103,13 @@ export function createTracker(deps: RunnerDeps, driver: JobDriver): Tracker {
           ...job,
           lastSequence: Math.max(job.lastSequence, state.lastSequence),
           searches: state.searches,
+          ...(withText ? { text: state.text } : {}),
         }))
       }
       await chain
+    },
+    keepText() {
+      withText = true
     },
   }
 }
