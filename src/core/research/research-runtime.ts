@@ -11,7 +11,8 @@ import { type KeptMessage, keepMessage } from './research-message.ts'
  * A job this process holds the lock of, while it waits, runs and is delivered: its record (every
  * write serialised), its progress message (re-rendered on each state and every 30 s for the
  * elapsed time), and the lock, renewed every third of its lifetime. A lock found taken by someone
- * else aborts `controller` and calls `onLockLost`.
+ * else aborts `controller` and calls `onLockLost`; a record found with `cancelRequested` set by
+ * another process calls `onCancelRequested` (only this process can close the run's stream).
  *
  * @example
  *   const rt = new JobRuntime(deps, job, surface)
@@ -27,6 +28,8 @@ export interface RuntimeDeps {
   processId: string
   lockTtlMs: number
   onLockLost(rt: JobRuntime): void
+  /** The record says cancel was pressed elsewhere (seen at each lock renewal). */
+  onCancelRequested(rt: JobRuntime): void
 }
 
 /** Progress edits at most this often, besides the platform's pace. */
@@ -141,7 +144,10 @@ export class JobRuntime {
         return
       }
       try {
-        if (await s.store.renew(lockKey(this.job.id), processId, lockTtlMs)) continue
+        if (await s.store.renew(lockKey(this.job.id), processId, lockTtlMs)) {
+          await this.#cancelledElsewhere()
+          continue
+        }
       } catch (err) {
         log.warn({ err, job: this.job.id }, 'could not renew the research lock')
         continue
@@ -152,6 +158,12 @@ export class JobRuntime {
       this.#deps.onLockLost(this)
       return
     }
+  }
+
+  async #cancelledElsewhere(): Promise<void> {
+    if (this.cancelRequested || this.closing.signal.aborted) return
+    const latest = await this.#deps.jobs.get(this.job.id)
+    if (latest?.cancelRequested && !this.over) this.#deps.onCancelRequested(this)
   }
 
   async #tick(): Promise<void> {

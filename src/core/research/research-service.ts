@@ -103,6 +103,7 @@ export function createResearch(s: ResearchDeps, options: ResearchOptions = {}): 
     onLockLost: (rt) => {
       if (!driving.has(rt)) void end(rt)
     },
+    onCancelRequested: (rt) => void cancelRequestedElsewhere(rt),
   }
 
   function renderQueue(): void {
@@ -175,7 +176,7 @@ export function createResearch(s: ResearchDeps, options: ResearchOptions = {}): 
         },
         cancelRequested: () => rt.cancelRequested || rt.job.cancelRequested === true,
         closeSignal: rt.closing.signal,
-        cancel: (responseId) => void cancelUpstream(rt, responseId),
+        cancel: (responseId) => void cancelUpstream(rt, rt.job.id, responseId),
       })
     } catch (err) {
       log.error({ err, job: rt.job.id }, 'research run failed')
@@ -292,30 +293,46 @@ export function createResearch(s: ResearchDeps, options: ResearchOptions = {}): 
       rt.phase = { kind: 'cancelling' }
       rt.render()
     }
-    // A foreground stream has no upstream cancel: closing it is all there is.
-    if (rt && rt.job.mode === 'foreground') return rt.closing.abort()
     const responseId = rt?.job.responseId ?? job.responseId
-    if (responseId === undefined) {
-      // Not sent yet, or sent by another process that has not saved the id: it cancels as soon as it does.
+    const closeOnly =
+      job.mode === 'foreground' || (await s.endpoint.isUnsupported('cancel').catch(() => false))
+    if (responseId === undefined || (closeOnly && !rt)) {
+      // Not sent yet, or driven by another process: it cancels (or closes its stream) once it sees this.
       if (rt) await rt.save((j) => ({ ...j, cancelRequested: true }))
       else await jobs.update(id, (j) => ({ ...j, cancelRequested: true }))
+      if (rt && closeOnly) rt.closing.abort()
       return
     }
-    await cancelUpstream(rt, responseId)
+    // A foreground stream has no upstream cancel: closing it is all there is.
+    if (rt && closeOnly) return rt.closing.abort()
+    await cancelUpstream(rt, id, responseId)
   }
 
   /** POST /responses/{id}/cancel; where the endpoint has no such route, the stream is closed instead. */
-  async function cancelUpstream(rt: JobRuntime | undefined, responseId: string): Promise<void> {
-    const id = rt?.job.id
-    if (rt && (await s.endpoint.isUnsupported('cancel').catch(() => false))) return rt.closing.abort()
+  async function cancelUpstream(rt: JobRuntime | undefined, id: string, responseId: string): Promise<void> {
     try {
       await s.client.cancel(responseId)
     } catch (err) {
       if (!missingRoute(err)) return log.warn({ err, job: id }, 'research cancel refused')
       log.warn({ job: id }, 'the endpoint has no cancel: closing the stream instead')
       await s.endpoint.markUnsupported('cancel').catch(() => {})
-      rt?.closing.abort()
+      if (rt) rt.closing.abort()
+      else await jobs.update(id, (j) => ({ ...j, cancelRequested: true }))
     }
+  }
+
+  /** Cancel was pressed in another process before it could stop the run: this one does. */
+  async function cancelRequestedElsewhere(rt: JobRuntime): Promise<void> {
+    const responseId = rt.job.responseId
+    if (rt.closing.signal.aborted || responseId === undefined) return
+    log.info({ job: rt.job.id }, 'research cancel pressed elsewhere')
+    rt.cancelRequested = true
+    rt.phase = { kind: 'cancelling' }
+    rt.render()
+    const closeOnly =
+      rt.job.mode === 'foreground' || (await s.endpoint.isUnsupported('cancel').catch(() => false))
+    if (closeOnly) rt.closing.abort()
+    else await cancelUpstream(rt, rt.job.id, responseId)
   }
 
   /** Run again (an interrupted run): a new card, so a new confirmation and a new cost estimate. */

@@ -204,6 +204,21 @@ describe('foreground research (RESEARCH_MODE=foreground)', () => {
     expect(h.fake.background('resp_g1').response.status).toBe('in_progress')
   })
 
+  test('cancel pressed in another process closes the stream where it runs, at its next lock renewal', async () => {
+    const id = await started()
+    h.fake.advanceBackground('resp_g1', 6)
+    await h.until(async () => (await h.job(id))?.searches.length === 1, 'the first search')
+    const other = await h.process('p2')
+    const pressed = await h.press(ada, group, `rs:k:${id}`, { id: '1', chatId: '-100' }, other.research)
+    expect(pressed.answers).toEqual(['Cancelling the research…'])
+    expect((await h.job(id))?.cancelRequested).toBe(true)
+    await h.until(delivered(h, id), 'the cancellation')
+    expect(lastLine(h, (await h.job(id))?.progress)).toMatch(
+      /^Research cancelled after .* Its stream was closed;/,
+    )
+    expect(calls(h)).toEqual(['POST /v1/responses '])
+  })
+
   test('a run cut by a restart is reported by the next process with its saved text, never re-sent', async () => {
     const id = await started()
     h.fake.advanceBackground('resp_g1', THREE_DELTAS - 2)
