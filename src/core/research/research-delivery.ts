@@ -49,7 +49,14 @@ export async function deliver(
 ): Promise<void> {
   const log = s.log.child({ job: job.id, responseId: job.responseId })
   const searches = state.searches.filter((search) => search.status === 'completed').length
-  const finished = await update((j) => ({ ...j, status: 'finished', outcome, searches: state.searches }))
+  const finished = await update((j) => ({
+    ...j,
+    status: 'finished',
+    outcome,
+    searches: state.searches,
+    // A run that keeps its own text (nothing to fetch it back from) keeps the final one for a redelivery.
+    ...(j.mode === 'foreground' || j.text !== undefined ? { text: state.text } : {}),
+  }))
   if (!(await s.store.claim(deliveredKey(job.id), processId, DELIVERED_TTL_MS))) {
     log.info('research already delivered elsewhere')
     await update((j) => ({ ...j, status: 'delivered' }))

@@ -113,6 +113,8 @@ export async function runJob(deps: RunnerDeps, driver: JobDriver): Promise<RunRe
       if (started.mode === 'foreground') return foregroundEnd(driver, started.state)
       return await follow(deps, driver, tracker, started.state, started.streaming)
     }
+    // A foreground stream dies with its process: what it saved is all there is, and it is not sent again.
+    if (job.mode === 'foreground') return { kind: 'interrupted', state: savedState(job), why: 'restart' }
     // Sent, but the process died before the response id was saved: it is never sent again.
     if (job.responseId === undefined) return { kind: 'lost' }
     const state: AnswerState = {
@@ -121,11 +123,9 @@ export async function runJob(deps: RunnerDeps, driver: JobDriver): Promise<RunRe
       lastSequence: job.lastSequence,
       searches: job.searches,
     }
-    // A foreground stream dies with its process; so does a background one nobody can look up.
-    const saved: AnswerState = { ...state, status: 'incomplete', text: job.text ?? '' }
-    if (job.mode === 'foreground') return { kind: 'interrupted', state: saved, why: 'restart' }
+    // A background one nobody can look up dies with its process, as a foreground stream does.
     if (await deps.endpoint.isUnsupported('retrieve'))
-      return { kind: 'interrupted', state: saved, why: 'not_resumable' }
+      return { kind: 'interrupted', state: savedState(job), why: 'not_resumable' }
     return await follow(deps, driver, tracker, state, job.streaming)
   } finally {
     await tracker.flush()
@@ -158,6 +158,8 @@ async function start(deps: RunnerDeps, driver: JobDriver, tracker: Tracker): Pro
   }
   if (mode === 'foreground') return startForeground(deps, driver, tracker)
   const req = researchRequest(driver.job, deps.maxToolCalls)
+  // Without retrieval by id the open stream is all there is: its text is saved as it comes.
+  if (await deps.endpoint.isUnsupported('retrieve').catch(() => false)) tracker.keepText()
   const streamSignal = AbortSignal.any([signal, driver.closeSignal])
   let state: AnswerState
   let streaming = true
@@ -317,6 +319,19 @@ async function follow(
       delay = Math.min(deps.maxPollMs, delay * 2)
     }
   }
+}
+
+/** What a run saved of itself, as the state it was cut in. */
+function savedState(job: ResearchJob): AnswerState {
+  const state: AnswerState = {
+    ...initialState(),
+    status: 'incomplete',
+    lastSequence: job.lastSequence,
+    searches: job.searches,
+    text: job.text ?? '',
+  }
+  if (job.responseId !== undefined) state.responseId = job.responseId
+  return state
 }
 
 /** The final state from the whole Response, keeping what only the stream told (a relay's bare terminal event). */

@@ -243,21 +243,22 @@ export function createResearch(s: ResearchDeps, options: ResearchOptions = {}): 
 
   /** A job found finished but not delivered (a restart between the two): its report comes from the API. */
   async function redeliver(rt: JobRuntime): Promise<void> {
+    const { job } = rt
     let state: AnswerState = {
       ...initialState(),
-      status: rt.job.outcome?.status ?? 'failed',
-      searches: rt.job.searches,
+      status: job.outcome?.status ?? 'failed',
+      searches: job.searches,
+      text: job.text ?? '',
     }
-    if (rt.job.responseId) {
+    // A run kept its own text where the endpoint cannot give it back (a foreground run, no retrieval).
+    if (job.responseId && job.mode !== 'foreground' && job.text === undefined) {
       try {
-        state = stateFromResponse(
-          await s.client.retrieve(rt.job.responseId, { signal: rt.controller.signal }),
-        )
+        state = stateFromResponse(await s.client.retrieve(job.responseId, { signal: rt.controller.signal }))
       } catch (err) {
-        log.warn({ err, job: rt.job.id }, 'could not fetch a finished research report')
+        log.warn({ err, job: job.id }, 'could not fetch a finished research report')
       }
     }
-    await finishJob(rt, state, rt.job.outcome ?? outcomeOf(state, clock.now()))
+    await finishJob(rt, state, job.outcome ?? outcomeOf(state, clock.now()))
   }
 
   /** The runtime is over: it leaves the queue and this process, and lets the lock go. */

@@ -1,4 +1,5 @@
 import { describe, expect, test, vi } from 'vitest'
+import { createResearchJobs, type ResearchJob } from '../../../src/core/research/research-jobs.ts'
 import { apiError, modelNotFound, serverError } from '../../fakes/fake-responses-api.ts'
 import { splitInto } from '../../fakes/fake-responses-transcripts.ts'
 import {
@@ -241,6 +242,38 @@ describe('foreground research (RESEARCH_MODE=foreground)', () => {
   })
 })
 
+describe('a foreground run finished but not yet delivered at a restart', () => {
+  const h = useResearchHarness({ env: { RESEARCH_MODE: 'foreground' } })
+
+  test('is delivered from the text it kept, with nothing asked of the endpoint', async () => {
+    const job: ResearchJob = {
+      id: 'fgdone0000000001',
+      question,
+      model: 'o3-deep-research',
+      chat: group,
+      requester: { key: 'telegram:1', id: '1', name: ada.name },
+      approver: { key: 'telegram:1', id: '1', name: ada.name },
+      estimate: { lowUsd: 1.5, highUsd: 24.4 },
+      status: 'finished',
+      created: h.clock.now(),
+      startedAt: h.clock.now(),
+      responseId: 'resp_gone',
+      lastSequence: 40,
+      streaming: true,
+      mode: 'foreground',
+      text: report,
+      searches: [],
+      outcome: { status: 'completed', finishedAt: h.clock.now() + 60_000 },
+    }
+    await createResearchJobs(h.store).put(job)
+    expect(await h.research.resumeAll()).toBe(1)
+    await h.until(delivered(h, job.id), 'the delivery')
+    expect(h.surface(group).messages.some((m) => m.text === `${question}\n\n${report}`)).toBe(true)
+    expect(h.files[0]?.text).toContain(report)
+    expect(h.fake.requests).toEqual([])
+  })
+})
+
 describe('a relay without GET /responses/{id} or /cancel', () => {
   const h = useResearchHarness()
 
@@ -270,6 +303,18 @@ describe('a relay without GET /responses/{id} or /cancel', () => {
       /^Research interrupted after .* \(the connection to the AI service dropped\) · 3 searches · cost unknown\. It was not sent again\.$/,
     )
     expect(await flag(h, 'retrieve')).toBe(true)
+  })
+
+  test('once that is known, a cut run asks nothing more and is reported with the text that arrived', async () => {
+    await h.services.endpoint.markUnsupported('retrieve')
+    const id = await started()
+    h.fake.advanceBackground('resp_n1', THREE_DELTAS - 2)
+    await h.until(async () => (await h.job(id))?.searches.length === 3, 'the searches')
+    h.fake.dropStreams('resp_n1')
+    await h.until(delivered(h, id), 'the interruption report')
+    expect(calls(h)).toEqual(['POST /v1/responses true'])
+    const reportMessage = h.surface(group).messages.find((m) => m.text.startsWith('Partial report:'))
+    expect(reportMessage?.text).toBe(`Partial report: ${question}\n\n${partial.trim()}`)
   })
 
   test('cancel falls back to closing the stream', async () => {
