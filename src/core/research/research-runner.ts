@@ -9,7 +9,7 @@ import { type Lang, userMessage } from '../responses/messages.ts'
 import type { ResponsesRequest } from '../responses/request.ts'
 import { isRetryable } from '../responses/retry.ts'
 import { type AnswerState, initialState, isFinal } from '../responses/state.ts'
-import type { EndpointFlags } from '../state/endpoint-flags.ts'
+import type { EndpointCapability, EndpointFlags } from '../state/endpoint-flags.ts'
 import type { ResearchJob, ResearchMode } from './research-jobs.ts'
 import { createTracker, type Tracker } from './research-tracker.ts'
 
@@ -124,7 +124,7 @@ export async function runJob(deps: RunnerDeps, driver: JobDriver): Promise<RunRe
       searches: job.searches,
     }
     // A background one nobody can look up dies with its process, as a foreground stream does.
-    if (await deps.endpoint.isUnsupported('retrieve'))
+    if (await refused(deps, 'retrieve'))
       return { kind: 'interrupted', state: savedState(job), why: 'not_resumable' }
     return await follow(deps, driver, tracker, state, job.streaming)
   } finally {
@@ -140,11 +140,7 @@ async function start(deps: RunnerDeps, driver: JobDriver, tracker: Tracker): Pro
   const { client, log } = deps
   const { signal } = driver
   const mode: ResearchMode =
-    deps.mode === 'auto'
-      ? (await deps.endpoint.isUnsupported('background').catch(() => false))
-        ? 'foreground'
-        : 'background'
-      : deps.mode
+    deps.mode === 'auto' ? ((await refused(deps, 'background')) ? 'foreground' : 'background') : deps.mode
   // Written before the request: a restart from here on never sends it again.
   try {
     await driver.save((job) => ({ ...job, status: 'starting', startedAt: deps.clock.now(), mode }))
@@ -159,7 +155,7 @@ async function start(deps: RunnerDeps, driver: JobDriver, tracker: Tracker): Pro
   if (mode === 'foreground') return startForeground(deps, driver, tracker)
   const req = researchRequest(driver.job, deps.maxToolCalls)
   // Without retrieval by id the open stream is all there is: its text is saved as it comes.
-  if (await deps.endpoint.isUnsupported('retrieve').catch(() => false)) tracker.keepText()
+  if (await refused(deps, 'retrieve')) tracker.keepText()
   const streamSignal = AbortSignal.any([signal, driver.closeSignal])
   let state: AnswerState
   let streaming = true
@@ -176,9 +172,8 @@ async function start(deps: RunnerDeps, driver: JobDriver, tracker: Tracker): Pro
       log.warn({ job: driver.job.id }, 'the endpoint refuses background mode: one foreground stream instead')
       await tracker.save((job) => ({ ...job, mode: 'foreground' }))
       if (driver.cancelRequested() || driver.closeSignal.aborted) return { kind: 'not_sent' }
-      const started = await startForeground(deps, driver, tracker)
-      if (started.kind === 'started') await deps.endpoint.markUnsupported('background')
-      return started
+      // Remembered once the endpoint takes the foreground request: a dead route is no answer about background.
+      return startForeground(deps, driver, tracker, () => remember(deps, 'background'))
     }
     if (!refusesStreaming(error)) return { kind: 'start_failed', error }
     log.warn({ job: driver.job.id }, 'the endpoint will not stream a background run: polling instead')
@@ -192,7 +187,7 @@ async function start(deps: RunnerDeps, driver: JobDriver, tracker: Tracker): Pro
   }
   if (state.responseId === undefined) {
     if (signal.aborted) return { kind: 'stopped' }
-    if (driver.closeSignal.aborted) return { kind: 'not_sent' }
+    if (driver.closeSignal.aborted) return { kind: 'closed', state }
     return { kind: 'start_failed', error: new HeraldError('stream', 'the AI service sent no response id') }
   }
   // A relay that answers a streamed background request with JSON cannot stream it later either.
@@ -201,16 +196,26 @@ async function start(deps: RunnerDeps, driver: JobDriver, tracker: Tracker): Pro
   return { kind: 'started', state, streaming, mode: 'background' }
 }
 
-/** One streamed request, sent once: its stream is the whole run. */
-async function startForeground(deps: RunnerDeps, driver: JobDriver, tracker: Tracker): Promise<Started> {
+/** One streamed request, sent once: its stream is the whole run. `onAccepted` runs at its first event. */
+async function startForeground(
+  deps: RunnerDeps,
+  driver: JobDriver,
+  tracker: Tracker,
+  onAccepted?: () => void,
+): Promise<Started> {
   const req = researchRequest(driver.job, deps.maxToolCalls, 'foreground')
   tracker.keepText()
+  let accepted = onAccepted
   try {
     const state = await deps.client.run(req, {
       signal: AbortSignal.any([driver.signal, driver.closeSignal]),
       once: true,
       idleMs: deps.idleMs,
-      onEvent: tracker.onEvent,
+      onEvent: (event) => {
+        accepted?.()
+        accepted = undefined
+        tracker.onEvent(event)
+      },
       onState: tracker.onState,
     })
     return { kind: 'started', state, streaming: true, mode: 'foreground' }
@@ -234,7 +239,7 @@ async function follow(
   initial: AnswerState,
   initialStreaming: boolean,
 ): Promise<RunResult> {
-  const { client, clock, endpoint } = deps
+  const { client, clock } = deps
   const { signal, closeSignal } = driver
   const either = AbortSignal.any([signal, closeSignal])
   const id = initial.responseId as string
@@ -254,7 +259,7 @@ async function follow(
   const lookupFailed = async (error: unknown): Promise<RunResult> => {
     if (!missingRoute(error)) return failed(error)
     deps.log.warn({ job: driver.job.id }, 'the endpoint cannot look up a response by id')
-    await endpoint.markUnsupported('retrieve')
+    await remember(deps, 'retrieve')
     return cut()
   }
   const pause = async (ms: number) => {
@@ -267,7 +272,7 @@ async function follow(
     if (isFinal(state) && !LOCAL_ENDINGS.has(state.incompleteReason ?? '')) return { kind: 'final', state }
     if (signal.aborted) return { kind: 'stopped' }
     if (closeSignal.aborted) return { kind: 'closed', state }
-    if (await endpoint.isUnsupported('retrieve')) return cut()
+    if (await refused(deps, 'retrieve')) return cut()
     if (streaming) {
       const progressed = tracker.takeEvents() > 0
       // The stream ended without a terminal event (or there was none yet): where is the run?
@@ -319,6 +324,18 @@ async function follow(
       delay = Math.min(deps.maxPollMs, delay * 2)
     }
   }
+}
+
+/** Whether the endpoint is known to refuse it; a store that cannot say means it is tried. */
+function refused(deps: RunnerDeps, capability: EndpointCapability): Promise<boolean> {
+  return deps.endpoint.isUnsupported(capability).catch(() => false)
+}
+
+/** Records what the endpoint refused; a store that fails to keep it costs a retry later, never the run. */
+async function remember(deps: RunnerDeps, capability: EndpointCapability): Promise<void> {
+  await deps.endpoint
+    .markUnsupported(capability)
+    .catch((err: unknown) => deps.log.warn({ err, capability }, 'could not save what the endpoint refuses'))
 }
 
 /** What a run saved of itself, as the state it was cut in. */

@@ -301,7 +301,8 @@ export function createResearch(s: ResearchDeps, options: ResearchOptions = {}): 
       // Not sent yet, or driven by another process: it cancels (or closes its stream) once it sees this.
       if (rt) await rt.save((j) => ({ ...j, cancelRequested: true }))
       else await jobs.update(id, (j) => ({ ...j, cancelRequested: true }))
-      if (rt && closeOnly) rt.closing.abort()
+      // A foreground request is closed at once, even before its id: there is nothing else to stop.
+      if (rt && job.mode === 'foreground') rt.closing.abort()
       return
     }
     // A foreground stream has no upstream cancel: closing it is all there is.
@@ -311,6 +312,7 @@ export function createResearch(s: ResearchDeps, options: ResearchOptions = {}): 
 
   /** POST /responses/{id}/cancel; where the endpoint has no such route, the stream is closed instead. */
   async function cancelUpstream(rt: JobRuntime | undefined, id: string, responseId: string): Promise<void> {
+    if (rt && (await s.endpoint.isUnsupported('cancel').catch(() => false))) return rt.closing.abort()
     try {
       await s.client.cancel(responseId)
     } catch (err) {
