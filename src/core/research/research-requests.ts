@@ -21,7 +21,8 @@ import { keepMessage } from './research-message.ts'
  * card (only they can press Confirm or Cancel); a member in a group gets a request card that any
  * admin can Approve or Decline (the member is told either way, by name, without a ping); a member
  * in a private chat is refused. Nothing goes upstream before a Confirm or an Approve, and each
- * request is decided once (`research:decided:<id>`, across processes).
+ * request is decided once (`research:decided:<id>`, across processes). Run again, under a run cut
+ * short, is the same way in again: a new card.
  */
 export interface Origin {
   surface?: Surface | undefined
@@ -178,6 +179,28 @@ export async function pressRequest(
     searches: [],
   }
   await ctx.launch(job, { surface: press.surface, openThread: press.openThread?.bind(press) })
+}
+
+/** Run again (a run cut short): a new card for the same question, so a new confirmation and estimate. */
+export async function runAgain(ctx: RequestContext, press: ButtonPress, jobId: string): Promise<void> {
+  const { s } = ctx
+  const job = await ctx.jobs.get(jobId)
+  if (!job) return press.answer(s.t('button.stale'))
+  if (!press.user.isAdmin && personOf(press.user).key !== job.requester.key) {
+    return press.answer(s.t('research.run_again_not_allowed'))
+  }
+  await press.answer()
+  await requestResearch(ctx, {
+    eventId: press.eventId,
+    command: 'research',
+    args: { question: job.question, model: job.model },
+    user: press.user,
+    chat: press.chat,
+    images: [],
+    surface: press.surface,
+    notify: (text, options) => press.notify(text, options),
+    ...(press.openThread ? { openThread: press.openThread.bind(press) } : {}),
+  })
 }
 
 /** Cards of requests nobody decided in time say so (run by the periodic sweep). */

@@ -2,15 +2,14 @@ import type { Clock } from '../contracts/clock.ts'
 import { HeraldError } from '../contracts/errors.ts'
 import type { Logger } from '../contracts/log.ts'
 import type { ResponsesClient } from '../responses/client.ts'
-import { UpstreamError } from '../responses/errors.ts'
 import type { ResponseObject } from '../responses/events.ts'
 import { stateFromResponse } from '../responses/fold.ts'
 import { type Lang, userMessage } from '../responses/messages.ts'
 import type { ResponsesRequest } from '../responses/request.ts'
-import { isRetryable } from '../responses/retry.ts'
 import { type AnswerState, initialState, isFinal } from '../responses/state.ts'
 import type { EndpointCapability, EndpointFlags } from '../state/endpoint-flags.ts'
 import type { ResearchJob, ResearchMode } from './research-jobs.ts'
+import { missingRoute, refusesBackground, refusesStreaming, transient } from './research-refusals.ts'
 import { createTracker, type Tracker } from './research-tracker.ts'
 
 /**
@@ -374,40 +373,4 @@ function reopened(state: AnswerState): AnswerState {
 function failedState(state: AnswerState, error: unknown, lang: Lang): AnswerState {
   const kind = error instanceof HeraldError ? error.kind : 'server'
   return { ...state, status: 'failed', error: { code: kind, message: userMessage(kind, lang) } }
-}
-
-function refusesStreaming(error: unknown): boolean {
-  return (
-    error instanceof UpstreamError &&
-    error.kind === 'bad_request' &&
-    (error.param === 'stream' || /\bstream/i.test(error.message))
-  )
-}
-
-/** The endpoint refuses background mode: a 400 naming it, or no such route for it (404/405). */
-export function refusesBackground(error: unknown): boolean {
-  if (!(error instanceof UpstreamError)) return false
-  if (error.status === 400) {
-    if (error.param !== undefined) return error.param === 'background'
-    return /\bbackground\b/i.test(error.message) && !refusesStreaming(error)
-  }
-  return (error.status === 404 || error.status === 405) && error.code !== 'model_not_found'
-}
-
-/**
- * A call by response id that the endpoint has no route for (404/405), as relays without
- * `GET /responses/{id}` or `/cancel` answer; not OpenAI's own 404 for an unknown id.
- */
-export function missingRoute(error: unknown): boolean {
-  if (!(error instanceof UpstreamError)) return false
-  if (error.status === 405) return true
-  return error.status === 404 && !/\bresponse with id\b/i.test(error.message)
-}
-
-function transient(error: unknown): boolean {
-  if (isRetryable(error)) return true
-  return (
-    error instanceof HeraldError &&
-    (error.kind === 'timeout' || error.kind === 'network' || error.kind === 'stream')
-  )
 }

@@ -9,14 +9,16 @@ import { deliver, outcomeOf } from './research-delivery.ts'
 import type { ResearchDeps } from './research-deps.ts'
 import type { TypicalRun } from './research-estimate.ts'
 import { createResearchJobs, type JobOutcome, lockKey, personOf, type ResearchJob } from './research-jobs.ts'
+import { missingRoute } from './research-refusals.ts'
 import {
   expireRequests,
   type Origin,
   pressRequest,
   type RequestContext,
   requestResearch,
+  runAgain,
 } from './research-requests.ts'
-import { missingRoute, type RunnerDeps, type RunResult, runJob } from './research-runner.ts'
+import { type RunnerDeps, type RunResult, runJob } from './research-runner.ts'
 import { JobRuntime, type RuntimeDeps } from './research-runtime.ts'
 
 /**
@@ -338,27 +340,6 @@ export function createResearch(s: ResearchDeps, options: ResearchOptions = {}): 
     else await cancelUpstream(rt, rt.job.id, responseId)
   }
 
-  /** Run again (an interrupted run): a new card, so a new confirmation and a new cost estimate. */
-  async function runAgain(press: ButtonPress, id: string): Promise<void> {
-    const job = await jobs.get(id)
-    if (!job) return press.answer(s.t('button.stale'))
-    if (!press.user.isAdmin && personOf(press.user).key !== job.requester.key) {
-      return press.answer(s.t('research.run_again_not_allowed'))
-    }
-    await press.answer()
-    await requestResearch(ctx, {
-      eventId: press.eventId,
-      command: 'research',
-      args: { question: job.question, model: job.model },
-      user: press.user,
-      chat: press.chat,
-      images: [],
-      surface: press.surface,
-      notify: (text, options) => press.notify(text, options),
-      ...(press.openThread ? { openThread: press.openThread.bind(press) } : {}),
-    })
-  }
-
   async function sweep(): Promise<number> {
     let taken = 0
     for (const id of await jobs.activeIds()) {
@@ -396,7 +377,7 @@ export function createResearch(s: ResearchDeps, options: ResearchOptions = {}): 
       const button = parseButton(press.data)
       if (!button) await press.answer(s.t('button.stale'))
       else if (button.action === 'k') await cancelJob(press, button.id)
-      else if (button.action === 'r') await runAgain(press, button.id)
+      else if (button.action === 'r') await runAgain(ctx, press, button.id)
       else await pressRequest(ctx, press, button.action, button.id)
       return true
     },
