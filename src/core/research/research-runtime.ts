@@ -12,7 +12,8 @@ import { type KeptMessage, keepMessage } from './research-message.ts'
  * write serialised), its progress message (re-rendered on each state and every 30 s for the
  * elapsed time), and the lock, renewed every third of its lifetime. A lock found taken by someone
  * else aborts `controller` and calls `onLockLost`; a record found with `cancelRequested` set by
- * another process calls `onCancelRequested` (only this process can close the run's stream).
+ * another process (looked at on each renewal, and when that process says so) calls
+ * `onCancelRequested` (only this process can close the run's stream).
  *
  * @example
  *   const rt = new JobRuntime(deps, job, surface)
@@ -145,7 +146,7 @@ export class JobRuntime {
       }
       try {
         if (await s.store.renew(lockKey(this.job.id), processId, lockTtlMs)) {
-          await this.#cancelledElsewhere()
+          await this.checkCancelRequested()
           continue
         }
       } catch (err) {
@@ -160,10 +161,11 @@ export class JobRuntime {
     }
   }
 
-  async #cancelledElsewhere(): Promise<void> {
+  /** Reads the record: cancel pressed in another process is handed to `onCancelRequested`. */
+  async checkCancelRequested(): Promise<void> {
     if (this.cancelRequested || this.closing.signal.aborted) return
-    const latest = await this.#deps.jobs.get(this.job.id)
-    if (latest?.cancelRequested && !this.over) this.#deps.onCancelRequested(this)
+    const latest = await this.#deps.jobs.get(this.job.id).catch(() => undefined)
+    if (latest?.cancelRequested && !this.over && !this.cancelRequested) this.#deps.onCancelRequested(this)
   }
 
   async #tick(): Promise<void> {

@@ -63,6 +63,9 @@ export interface ResearchOptions {
   estimate?: Partial<TypicalRun>
 }
 
+/** Cancel presses for runs another process drives (the message is the job id). */
+const CANCEL_CHANNEL = 'research:cancel'
+
 /** Model choices of the command (only those in the registry are accepted). */
 export const RESEARCH_MODEL_CHOICES = ['o3-deep-research', 'o4-mini-deep-research'] as const
 
@@ -79,6 +82,8 @@ export function createResearch(s: ResearchDeps, options: ResearchOptions = {}): 
   const sweeps = new AbortController()
   let sweeping = false
   let stopped = false
+  /** Cancel presses in other processes, heard while this one drives runs (resolves with the unsubscribe). */
+  let listening: Promise<() => void> | undefined
   const log = s.log.child({ component: 'research', processId })
   const deps: RunnerDeps = {
     client: s.client,
@@ -125,6 +130,12 @@ export function createResearch(s: ResearchDeps, options: ResearchOptions = {}): 
     }
     const rt = new JobRuntime(runtimeDeps, job, surface, origin.openThread)
     runtimes.set(job.id, rt)
+    listening ??= s.store
+      .listen(CANCEL_CHANNEL, (id) => void runtimes.get(id)?.checkCancelRequested())
+      .catch((err: unknown) => {
+        log.warn({ err }, 'cannot hear research cancels from other processes: the lock renewal will')
+        return () => {}
+      })
     rt.start()
     if (job.status === 'queued') {
       queue.push(rt)
@@ -302,7 +313,7 @@ export function createResearch(s: ResearchDeps, options: ResearchOptions = {}): 
     if (responseId === undefined || (closeOnly && !rt)) {
       // Not sent yet, or driven by another process: it cancels (or closes its stream) once it sees this.
       if (rt) await rt.save((j) => ({ ...j, cancelRequested: true }))
-      else await jobs.update(id, (j) => ({ ...j, cancelRequested: true }))
+      else await requestCancelElsewhere(id)
       // A foreground request is closed at once, even before its id: there is nothing else to stop.
       if (rt && job.mode === 'foreground') rt.closing.abort()
       return
@@ -322,8 +333,16 @@ export function createResearch(s: ResearchDeps, options: ResearchOptions = {}): 
       log.warn({ job: id }, 'the endpoint has no cancel: closing the stream instead')
       await s.endpoint.markUnsupported('cancel').catch(() => {})
       if (rt) rt.closing.abort()
-      else await jobs.update(id, (j) => ({ ...j, cancelRequested: true }))
+      else await requestCancelElsewhere(id)
     }
+  }
+
+  /** Records the press on the job (read at the driver's next lock renewal) and tells the driver now. */
+  async function requestCancelElsewhere(id: string): Promise<void> {
+    await jobs.update(id, (j) => ({ ...j, cancelRequested: true }))
+    await s.store
+      .notify(CANCEL_CHANNEL, id)
+      .catch((err: unknown) => log.warn({ err, job: id }, 'could not notify the research cancel'))
   }
 
   /** Cancel was pressed in another process before it could stop the run: this one does. */
@@ -398,6 +417,9 @@ export function createResearch(s: ResearchDeps, options: ResearchOptions = {}): 
     async stop() {
       stopped = true
       sweeps.abort()
+      const unlisten = listening
+      listening = undefined
+      void unlisten?.then((stop) => stop())
       const all = [...runtimes.values()]
       for (const rt of all) {
         rt.controller.abort()

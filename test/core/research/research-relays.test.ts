@@ -205,18 +205,29 @@ describe('foreground research (RESEARCH_MODE=foreground)', () => {
     expect(h.fake.background('resp_g1').response.status).toBe('in_progress')
   })
 
-  test('cancel pressed in another process closes the stream where it runs, at its next lock renewal', async () => {
+  test('cancel pressed in another process closes the stream where it runs, at once', async () => {
     const id = await started()
     h.fake.advanceBackground('resp_g1', 6)
     await h.until(async () => (await h.job(id))?.searches.length === 1, 'the first search')
     const other = await h.process('p2')
     const pressed = await h.press(ada, group, `rs:k:${id}`, { id: '1', chatId: '-100' }, other.research)
     expect(pressed.answers).toEqual(['Cancelling the research…'])
-    expect((await h.job(id))?.cancelRequested).toBe(true)
+    // No time passes: the driving process heard the press and closed its stream.
+    await vi.waitFor(async () => expect((await h.job(id))?.outcome?.note).toBe('closed'))
     await h.until(delivered(h, id), 'the cancellation')
     expect(lastLine(h, (await h.job(id))?.progress)).toMatch(
       /^Research cancelled after .* Its stream was closed;/,
     )
+    expect(calls(h)).toEqual(['POST /v1/responses '])
+  })
+
+  test('a cancel recorded without a word reaches the driving process at its next lock renewal', async () => {
+    const id = await started()
+    await createResearchJobs(h.store).update(id, (job) => ({ ...job, cancelRequested: true }))
+    // Locks are renewed every 20 s (a third of 60 s): one renewal period is enough.
+    await pass(h, 20_000, 1000)
+    await vi.waitFor(async () => expect((await h.job(id))?.outcome?.note).toBe('closed'))
+    await h.until(delivered(h, id), 'the cancellation')
     expect(calls(h)).toEqual(['POST /v1/responses '])
   })
 
