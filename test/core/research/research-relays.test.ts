@@ -124,6 +124,23 @@ function refuseRoute(h: Harness, status: 404 | 405): void {
       : undefined
 }
 
+describe('RESEARCH_MODE=background on a relay that refuses it', () => {
+  const h = useResearchHarness({ env: { RESEARCH_MODE: 'background' } })
+
+  test('the run could not start, nothing else is sent and the run is given back', async () => {
+    h.fake.options.rejectBackground = true
+    await h.command(ada, group, question)
+    const card = h.notices.at(-1)!
+    const id = requestIdOf(card)
+    await h.press(ada, group, `rs:c:${id}`, card.ref)
+    await h.until(delivered(h, id), 'the failure line')
+    expect(lastLine(h, (await h.job(id))?.progress)).toMatch(/^Research could not start: /)
+    expect(calls(h)).toEqual(['POST /v1/responses true'])
+    expect((await h.services.budgets.checkResearch('telegram:1', 1)).runsToday).toBe(0)
+    expect(await flag(h, 'background')).toBeUndefined()
+  })
+})
+
 describe('foreground research (RESEARCH_MODE=foreground)', () => {
   const h = useResearchHarness({ env: { RESEARCH_MODE: 'foreground', OPENAI_IDLE_TIMEOUT_MS: '90000' } })
 
