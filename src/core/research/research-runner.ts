@@ -219,7 +219,11 @@ async function startForeground(
     })
     return { kind: 'started', state, streaming: true, mode: 'foreground' }
   } catch (error) {
-    return driver.signal.aborted ? { kind: 'stopped' } : { kind: 'start_failed', error }
+    if (driver.signal.aborted) return { kind: 'stopped' }
+    // Closed before its first event: it was sent all the same, and may run.
+    if (driver.closeSignal.aborted)
+      return { kind: 'closed', state: { ...initialState(), status: 'incomplete' } }
+    return { kind: 'start_failed', error }
   }
 }
 

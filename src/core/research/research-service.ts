@@ -189,7 +189,7 @@ export function createResearch(s: ResearchDeps, options: ResearchOptions = {}): 
         },
         cancelRequested: () => rt.cancelRequested || rt.job.cancelRequested === true,
         closeSignal: rt.closing.signal,
-        cancel: (responseId) => void cancelUpstream(rt, rt.job.id, responseId),
+        cancel: (responseId) => void stopRun(rt, responseId),
       })
     } catch (err) {
       log.error({ err, job: rt.job.id }, 'research run failed')
@@ -308,24 +308,26 @@ export function createResearch(s: ResearchDeps, options: ResearchOptions = {}): 
       rt.render()
     }
     const responseId = rt?.job.responseId ?? job.responseId
-    const closeOnly =
-      job.mode === 'foreground' || (await s.endpoint.isUnsupported('cancel').catch(() => false))
-    if (responseId === undefined || (closeOnly && !rt)) {
-      // Not sent yet, or driven by another process: it cancels (or closes its stream) once it sees this.
-      if (rt) await rt.save((j) => ({ ...j, cancelRequested: true }))
-      else await requestCancelElsewhere(id)
-      // A foreground request is closed at once, even before its id: there is nothing else to stop.
-      if (rt && job.mode === 'foreground') rt.closing.abort()
-      return
+    if (rt && (rt.job.mode === 'foreground' || responseId !== undefined)) return stopRun(rt, responseId)
+    // Not sent yet: it is cancelled as soon as its response id is known.
+    if (rt) return void (await rt.save((j) => ({ ...j, cancelRequested: true })))
+    // Driven by another process, which alone can close its stream, or not sent yet.
+    if (responseId === undefined || job.mode === 'foreground' || (await cancelUnsupported())) {
+      return requestCancelElsewhere(id)
     }
-    // A foreground stream has no upstream cancel: closing it is all there is.
-    if (rt && closeOnly) return rt.closing.abort()
-    await cancelUpstream(rt, id, responseId)
+    await cancelUpstream(undefined, id, responseId)
   }
+
+  /** Stops a run this process drives: a foreground stream (or one without /cancel) is closed. */
+  async function stopRun(rt: JobRuntime, responseId: string | undefined): Promise<void> {
+    if (rt.job.mode === 'foreground' || (await cancelUnsupported())) return rt.closing.abort()
+    if (responseId !== undefined) await cancelUpstream(rt, rt.job.id, responseId)
+  }
+
+  const cancelUnsupported = () => s.endpoint.isUnsupported('cancel').catch(() => false)
 
   /** POST /responses/{id}/cancel; where the endpoint has no such route, the stream is closed instead. */
   async function cancelUpstream(rt: JobRuntime | undefined, id: string, responseId: string): Promise<void> {
-    if (rt && (await s.endpoint.isUnsupported('cancel').catch(() => false))) return rt.closing.abort()
     try {
       await s.client.cancel(responseId)
     } catch (err) {
@@ -348,15 +350,14 @@ export function createResearch(s: ResearchDeps, options: ResearchOptions = {}): 
   /** Cancel was pressed in another process before it could stop the run: this one does. */
   async function cancelRequestedElsewhere(rt: JobRuntime): Promise<void> {
     const responseId = rt.job.responseId
-    if (rt.closing.signal.aborted || responseId === undefined) return
+    if (rt.closing.signal.aborted) return
+    // A background run without its id yet is cancelled by the runner as soon as the id arrives.
+    if (rt.job.mode !== 'foreground' && responseId === undefined) return
     log.info({ job: rt.job.id }, 'research cancel pressed elsewhere')
     rt.cancelRequested = true
     rt.phase = { kind: 'cancelling' }
     rt.render()
-    const closeOnly =
-      rt.job.mode === 'foreground' || (await s.endpoint.isUnsupported('cancel').catch(() => false))
-    if (closeOnly) rt.closing.abort()
-    else await cancelUpstream(rt, rt.job.id, responseId)
+    await stopRun(rt, responseId)
   }
 
   async function sweep(): Promise<number> {

@@ -1,6 +1,6 @@
 import { describe, expect, test, vi } from 'vitest'
 import { createResearchJobs, type ResearchJob } from '../../../src/core/research/research-jobs.ts'
-import { apiError, modelNotFound, serverError } from '../../fakes/fake-responses-api.ts'
+import { apiError, modelNotFound, serverError, sse } from '../../fakes/fake-responses-api.ts'
 import { splitInto } from '../../fakes/fake-responses-transcripts.ts'
 import {
   ada,
@@ -236,6 +236,27 @@ describe('foreground research (RESEARCH_MODE=foreground)', () => {
       /^Research cancelled after .* Its stream was closed;/,
     )
     expect(calls(h)).toEqual(['POST /v1/responses '])
+  })
+
+  test.each([
+    ['here', false],
+    ['in another process', true],
+  ])('cancel pressed %s before the first event closes the stream all the same', async (_, elsewhere) => {
+    h.fake.enqueue(sse([], { stallAfter: 0 }))
+    await h.command(ada, group, question)
+    const card = h.notices.at(-1)!
+    const id = requestIdOf(card)
+    await h.press(ada, group, `rs:c:${id}`, card.ref)
+    await h.until(async () => (await h.job(id))?.progress !== undefined, 'the progress message')
+    await h.fake.waitForRequests(1)
+    const research = elsewhere ? (await h.process('p2')).research : h.research
+    await h.press(ada, group, `rs:k:${id}`, { id: '1', chatId: '-100' }, research)
+    await h.until(delivered(h, id), 'the cancellation')
+    expect(lastLine(h, (await h.job(id))?.progress)).toMatch(
+      /^Research cancelled after \d+ s · 0 searches · cost unknown\. Its stream was closed;/,
+    )
+    expect(calls(h)).toEqual(['POST /v1/responses '])
+    expect((await h.services.budgets.checkResearch('telegram:1', 1)).runsToday).toBe(1)
   })
 
   test('a cancel recorded without a word reaches the driving process at its next lock renewal', async () => {
