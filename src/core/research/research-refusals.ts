@@ -11,6 +11,7 @@ import { isRetryable } from '../responses/retry.ts'
  * @example
  *   if (refusesBackground(error)) runForeground()
  */
+
 /** The endpoint will not stream a background run (a 400 naming `stream`): poll instead. */
 export function refusesStreaming(error: unknown): boolean {
   return (

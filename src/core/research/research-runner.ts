@@ -32,6 +32,8 @@ import { createTracker, type Tracker } from './research-tracker.ts'
  *   const result = await runJob(deps, { job, signal, closeSignal, save, onState, cancelRequested, cancel })
  *   if (result.kind === 'final') deliver(result.state)
  */
+
+/** What the runner needs: the client, time, limits, the configured mode and what the endpoint refuses. */
 export interface RunnerDeps {
   client: ResponsesClient
   clock: Clock

@@ -14,6 +14,8 @@ import type { JobDriver, RunnerDeps } from './research-runner.ts'
  *   await client.run(req, { onEvent: tracker.onEvent, onState: tracker.onState })
  *   await tracker.flush()
  */
+
+/** One run's view of its stream, as the runner feeds and asks it. */
 export interface Tracker {
   onEvent(event: StreamEvent): void
   onState(state: AnswerState): void

@@ -15,6 +15,8 @@ import type { Store } from '../store/store.ts'
  *   if (await flags.isUnsupported('background')) runForeground()
  *   await flags.markUnsupported('retrieve')
  */
+
+/** What an endpoint may be known to refuse. */
 export type EndpointCapability = 'background' | 'retrieve' | 'cancel'
 
 export interface EndpointFlags {
