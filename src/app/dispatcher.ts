@@ -4,6 +4,7 @@ import type { ButtonPress, Herald, Invocation } from '../core/contracts/chat.ts'
 import { HeraldError, InputError } from '../core/contracts/errors.ts'
 import type { MessageKey } from '../core/i18n/i18n.ts'
 import { policyRequest } from '../core/state/policy.ts'
+import { isStoreAway } from '../core/store/store.ts'
 import type { Services } from './services.ts'
 
 /** Handled event ids are kept this long (Telegram retries a webhook for about a day at most). */
@@ -49,7 +50,9 @@ export function createHerald(s: Services, commands: readonly CommandDef<Services
         await command.run(s, inv)
       } catch (err) {
         await say(inv.notify, describeError(s, err))
-        if (!(err instanceof InputError)) s.log.error({ err, command: inv.command }, 'command failed')
+        if (isStoreAway(s.store, err))
+          s.log.debug({ err, command: inv.command }, 'refused: the store is away')
+        else if (!(err instanceof InputError)) s.log.error({ err, command: inv.command }, 'command failed')
       }
     },
 
@@ -60,7 +63,9 @@ export function createHerald(s: Services, commands: readonly CommandDef<Services
         if (await s.research.press(press)) return
         await press.answer(s.t('button.stale'))
       } catch (err) {
-        s.log.error({ err, data: press.data }, 'button failed')
+        if (isStoreAway(s.store, err))
+          s.log.debug({ err, data: press.data }, 'button refused: the store is away')
+        else s.log.error({ err, data: press.data }, 'button failed')
         await press.answer(describeError(s, err)).catch(() => {})
       }
     },
@@ -121,5 +126,6 @@ async function stop(s: Services, press: ButtonPress): Promise<void> {
 
 export function describeError(s: Services, err: unknown): string {
   if (err instanceof InputError) return s.t(err.key as MessageKey, err.params)
+  if (isStoreAway(s.store, err)) return s.t('error.store')
   return s.t('error.generic')
 }

@@ -75,7 +75,11 @@ export async function createServices(config: Config, options: ServiceOptions): P
     options.store ??
     (await createStore(config.storeUrl, {
       clock,
-      onError: (err) => log.warn({ err }, 'store connection error'),
+      onAvailability: (up, err) =>
+        up
+          ? log.warn('store is back')
+          : log.error({ err }, 'store unavailable: new asks are refused until it returns'),
+      onError: (err) => log.warn({ err }, 'store error'),
     }))
   const metrics = options.metrics ?? createMetrics()
   const processId = options.processId ?? randomUUID()

@@ -4,7 +4,7 @@ import type { Clock } from '../contracts/clock.ts'
 import { HeraldError } from '../contracts/errors.ts'
 import type { Logger } from '../contracts/log.ts'
 import type { MessageRef, Rendered, Surface } from '../contracts/surface.ts'
-import type { Store } from '../store/store.ts'
+import { logStoreFailure, type Store } from '../store/store.ts'
 import { isAlive } from './heartbeat.ts'
 
 /**
@@ -151,7 +151,9 @@ export function createAnswerRecords(opts: AnswerRecordsOptions): AnswerRecords {
         log.info({ answer: id, by: request.by }, 'stop requested from another process')
         answer.controller.abort(new StoppedElsewhere(request.by))
       })
-      .catch((err: unknown) => log.warn({ err, answer: id }, 'reading a stop request failed'))
+      .catch((err: unknown) =>
+        logStoreFailure(store, log, err, { answer: id }, 'reading a stop request failed'),
+      )
   }
 
   /** Listens while this process runs answers; resolves once stop notices are heard. */
@@ -225,7 +227,13 @@ export function createAnswerRecords(opts: AnswerRecordsOptions): AnswerRecords {
       messages: [],
     }
     const controller = new AbortController()
-    const writer = new RecordWriter(() => kv.set(answer.id, record, RECORD_TTL_MS), clock, writeGapMs, log)
+    const writer = new RecordWriter(
+      () => kv.set(answer.id, record, RECORD_TTL_MS),
+      clock,
+      writeGapMs,
+      (err) =>
+        logStoreFailure(store, log, err, { answer: answer.id }, 'recording the answer in progress failed'),
+    )
     // The record exists before its id joins the sets, so a sweeper never sees an id without its owner.
     const recorded = writer.first(async () => {
       await store.addToSet(ALL, answer.id)
@@ -259,7 +267,7 @@ export function createAnswerRecords(opts: AnswerRecordsOptions): AnswerRecords {
             await records.forget(answer)
           } catch (err) {
             // Left behind, it is finalised as interrupted once this process is gone: a wrong word, no harm.
-            log.warn({ err, answer: answer.id }, 'forgetting the finished answer failed')
+            logStoreFailure(store, log, err, { answer: answer.id }, 'forgetting the finished answer failed')
           }
           local.delete(answer.id)
           // Nothing runs here any more: stop listening (SQLite stops looking at its file).
@@ -287,13 +295,13 @@ class RecordWriter {
   private readonly write: () => Promise<unknown>
   private readonly clock: Clock
   private readonly gapMs: number
-  private readonly log: Logger
+  private readonly onError: (err: unknown) => void
 
-  constructor(write: () => Promise<unknown>, clock: Clock, gapMs: number, log: Logger) {
+  constructor(write: () => Promise<unknown>, clock: Clock, gapMs: number, onError: (err: unknown) => void) {
     this.write = write
     this.clock = clock
     this.gapMs = gapMs
-    this.log = log
+    this.onError = onError
   }
 
   /** The record's first write, then `after`; the first message still lands at once. Never rejects. */
@@ -341,9 +349,7 @@ class RecordWriter {
   }
 
   private enqueue(step: () => Promise<unknown>): void {
-    this.chain = this.chain
-      .then(step)
-      .catch((err: unknown) => this.log.warn({ err }, 'recording the answer in progress failed'))
+    this.chain = this.chain.then(step).catch((err: unknown) => this.onError(err))
   }
 }
 

@@ -1,6 +1,6 @@
 import { type Clock, systemClock } from '../contracts/clock.ts'
 import type { Logger } from '../contracts/log.ts'
-import type { Store } from '../store/store.ts'
+import { logStoreFailure, type Store } from '../store/store.ts'
 
 /**
  * This process's heartbeat in the store: a hold on `process:<id>` that lives `ttlMs` and is renewed
@@ -48,7 +48,7 @@ export async function startHeartbeat(store: Store, options: HeartbeatOptions): P
       const again = await store.claim(key, processId, ttlMs)
       log.warn({ processId, reclaimed: again }, 'process heartbeat had lapsed')
     } catch (err) {
-      log.warn({ err, processId }, 'process heartbeat could not be renewed')
+      logStoreFailure(store, log, err, { processId }, 'process heartbeat could not be renewed')
     }
   }
   const loop = (async () => {

@@ -2,7 +2,7 @@ import type { Adapter, Platform } from '../contracts/chat.ts'
 import type { Clock } from '../contracts/clock.ts'
 import type { Logger } from '../contracts/log.ts'
 import { formatFor } from '../live/format.ts'
-import type { Store } from '../store/store.ts'
+import { logStoreFailure, type Store } from '../store/store.ts'
 import type { AnswerRecords } from './answer-records.ts'
 import { isAlive } from './heartbeat.ts'
 
@@ -87,7 +87,7 @@ export function startInterruptedSweeper(
         const count = await finaliseInterrupted(store, records, adapters, options)
         if (count > 0) options.log.info({ interrupted: count }, 'finalised answers of a process that is gone')
       } catch (err) {
-        options.log.warn({ err }, 'finalising interrupted answers failed')
+        logStoreFailure(store, options.log, err, {}, 'finalising interrupted answers failed')
       }
     }
   })()

@@ -8,6 +8,7 @@ import { userMessage } from '../responses/messages.ts'
 import type { InputImage, InputItem, ReasoningEffort, ResponsesRequest } from '../responses/request.ts'
 import { type AnswerState, initialState } from '../responses/state.ts'
 import type { StreamTicket } from '../state/limits.ts'
+import { isStoreAway } from '../store/store.ts'
 import { runWithTools } from '../tools/run-with-tools.ts'
 import type { AnswerDeps } from './answer-deps.ts'
 import type { RunningAnswer } from './answer-records.ts'
@@ -214,33 +215,44 @@ class AnswerRun {
 
   /** The message ends, then usage and the conversation are recorded. */
   private async finish(): Promise<void> {
-    const { s, inv, ask } = this
+    const { s, inv } = this
     try {
       this.markStopped()
       const result = await this.live.finish(this.state)
       s.metrics.answers.inc({ platform: inv.chat.platform, status: this.state.status })
-      const cost = await this.recordUsage()
-      if (result.messages.length > 0 && this.state.text !== '') {
-        const resolved = await s.conversations.resolve(inv.chat.key, inv.replyTo)
-        await s.conversations.linkMessages(
-          inv.chat.key,
-          result.messages.map((m) => m.ref.id),
-          {
-            responseId: this.state.status === 'completed' ? this.state.responseId : undefined,
-            parentTurnId: resolved.parentTurnId,
-            userText: ask.prompt,
-            imageNote: inv.images.length > 0 ? `[${inv.images.length} image(s)]` : undefined,
-            assistantText: this.state.text,
-            model: ask.model,
-          },
-        )
-      }
+      const cost = await this.record(result.messages).catch((err: unknown) => {
+        if (!isStoreAway(s.store, err)) throw err
+        // The text has landed; what the store's absence costs is this answer's usage and conversation link.
+        this.log.warn({ err }, 'the store was away: usage and conversation link not recorded')
+        return undefined
+      })
       const ms = s.clock.now() - this.startedAt
       const { status, incompleteReason: reason } = this.state
       this.log.info({ status, reason, ms, usd: cost, outcome: result.outcome }, 'answer finished')
     } catch (err) {
       this.log.error({ err }, 'finishing the answer failed')
     }
+  }
+
+  /** Usage (its cost is returned) and the conversation link of the finished answer. */
+  private async record(messages: ReadonlyArray<{ ref: { id: string } }>): Promise<number | undefined> {
+    const { s, inv, ask } = this
+    const cost = await this.recordUsage()
+    if (messages.length === 0 || this.state.text === '') return cost
+    const resolved = await s.conversations.resolve(inv.chat.key, inv.replyTo)
+    await s.conversations.linkMessages(
+      inv.chat.key,
+      messages.map((m) => m.ref.id),
+      {
+        responseId: this.state.status === 'completed' ? this.state.responseId : undefined,
+        parentTurnId: resolved.parentTurnId,
+        userText: ask.prompt,
+        imageNote: inv.images.length > 0 ? `[${inv.images.length} image(s)]` : undefined,
+        assistantText: this.state.text,
+        model: ask.model,
+      },
+    )
+    return cost
   }
 
   /** An aborted stream ends as stopped, or as interrupted when Herald is shutting down. */
@@ -265,6 +277,9 @@ class AnswerRun {
         status: 'failed',
         error: { code: err.key, message: s.t(err.key as MessageKey, err.params) },
       }
+    }
+    if (isStoreAway(s.store, err)) {
+      return { ...state, status: 'failed', error: { code: 'store', message: userMessage('store', s.lang) } }
     }
     const kind = err instanceof HeraldError ? err.kind : 'server'
     s.metrics.upstreamErrors.inc({ kind })

@@ -22,6 +22,7 @@ export type ErrorKind =
   | 'gone'
   | 'input'
   | 'policy'
+  | 'store'
 
 export class HeraldError extends Error {
   readonly kind: ErrorKind
@@ -89,4 +90,11 @@ export class FormatRejected extends HeraldError {
 
 export function assertNever(value: never): never {
   throw new Error(`unexpected value: ${JSON.stringify(value)}`)
+}
+
+/** The shared store (Redis) cannot be reached right now; the operation may succeed once it is back. */
+export class StoreUnavailable extends HeraldError {
+  constructor(message = 'the store is unavailable', options?: ErrorOptions) {
+    super('store', message, options)
+  }
 }

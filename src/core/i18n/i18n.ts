@@ -150,6 +150,7 @@ const en = {
   'models.research_needs_search': '{model} needs web search to run.',
   'settings.model_unknown': 'Unknown model “{model}”. Choose one of: {allowed}',
   'error.generic': 'Something went wrong on our side. Please try again.',
+  'error.store': 'Storage is unavailable right now. Please try again shortly.',
   'queue.position': 'Queued… position {position}',
 } as const
 
@@ -293,6 +294,7 @@ const zh: Record<MessageKey, string> = {
   'models.research_needs_search': '{model} 需要联网搜索才能运行。',
   'settings.model_unknown': '未知模型“{model}”。可选：{allowed}',
   'error.generic': '我们这边出了点问题，请再试一次。',
+  'error.store': '存储暂时不可用，请稍后再试。',
   'queue.position': '排队中……第 {position} 位',
 }
 

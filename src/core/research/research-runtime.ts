@@ -2,6 +2,7 @@ import type { Clock } from '../contracts/clock.ts'
 import type { Logger } from '../contracts/log.ts'
 import type { Surface } from '../contracts/surface.ts'
 import { type AnswerState, initialState } from '../responses/state.ts'
+import { logStoreFailure } from '../store/store.ts'
 import { buttonData, type Phase, progressText } from './research-cards.ts'
 import type { ResearchDeps } from './research-deps.ts'
 import { lockKey, type ResearchJob, type ResearchJobs } from './research-jobs.ts'
@@ -101,7 +102,13 @@ export class JobRuntime {
       if (next) this.job = next
     })
     this.#saving = write.catch((err: unknown) =>
-      this.#deps.log.warn({ err, job: this.job.id }, 'could not save the research job'),
+      logStoreFailure(
+        this.#deps.s.store,
+        this.#deps.log,
+        err,
+        { job: this.job.id },
+        'could not save the research job',
+      ),
     )
     return write
   }
@@ -149,8 +156,10 @@ export class JobRuntime {
           await this.checkCancelRequested()
           continue
         }
+        // Lapsed while the store was away (or it came back empty): take it again unless another process has.
+        if (await s.store.claim(lockKey(this.job.id), processId, lockTtlMs)) continue
       } catch (err) {
-        log.warn({ err, job: this.job.id }, 'could not renew the research lock')
+        logStoreFailure(s.store, log, err, { job: this.job.id }, 'could not renew the research lock')
         continue
       }
       if (signal.aborted) return

@@ -4,6 +4,7 @@ import { HeraldError } from '../contracts/errors.ts'
 import { stateFromResponse } from '../responses/fold.ts'
 import { userMessage } from '../responses/messages.ts'
 import { type AnswerState, initialState } from '../responses/state.ts'
+import { logStoreFailure } from '../store/store.ts'
 import { BUTTON_PREFIX, parseButton } from './research-cards.ts'
 import { deliver, outcomeOf } from './research-delivery.ts'
 import type { ResearchDeps } from './research-deps.ts'
@@ -385,7 +386,7 @@ export function createResearch(s: ResearchDeps, options: ResearchOptions = {}): 
       } catch {
         return
       }
-      await sweep().catch((err: unknown) => log.warn({ err }, 'research sweep failed'))
+      await sweep().catch((err: unknown) => logStoreFailure(s.store, log, err, {}, 'research sweep failed'))
     }
   }
 

@@ -86,6 +86,10 @@ const MESSAGES: Record<ErrorKind, Record<Lang, string>> = {
     en: 'This is not allowed here.',
     zh: '这里不允许这样做。',
   },
+  store: {
+    en: 'Storage is unavailable right now. Please try again shortly.',
+    zh: '存储暂时不可用，请稍后再试。',
+  },
 }
 
 export function userMessage(kind: ErrorKind, lang: Lang): string {

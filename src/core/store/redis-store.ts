@@ -1,5 +1,5 @@
 import KeyvRedis, { createClient, Keyv } from '@keyv/redis'
-import { ConfigError } from '../contracts/errors.ts'
+import { ConfigError, StoreUnavailable } from '../contracts/errors.ts'
 import { assertIntegerAmount, assertNamespace, assertTtl } from './key-rules.ts'
 import { Listeners } from './notifications.ts'
 import type { Store, StoreOptions } from './store.ts'
@@ -30,22 +30,34 @@ function escapeGlob(text: string): string {
 /**
  * The store for more than one machine: one Redis, keys under `prefix` (default `herald:`):
  * `kv:<namespace>:<key>` (keyv), `lock:<key>`, `n:<key>` (counters), `set:<name>`. TTLs run on the
- * Redis server's clock. A Redis that cannot be reached at start-up is a clear error; later outages
- * are reported to `onError` while the client reconnects (commands wait in its offline queue).
+ * Redis server's clock. A Redis that cannot be reached at start-up is a clear error. Later outages
+ * are survived: while the client reconnects every command fails at once (no offline queue, so
+ * nothing hangs and nothing runs late), `isUp()` is false, and `onAvailability` hears of the loss
+ * once and of the return once.
  */
 export async function createRedisStore(url: string, opts: StoreOptions = {}): Promise<Store> {
   const prefix = opts.prefix ?? 'herald:'
   let connected = false
+  let up = false
   const client: RedisClient = createClient({
     url,
+    disableOfflineQueue: true,
     socket: {
       connectTimeout: 5000,
       reconnectStrategy: (retries: number, cause: Error) =>
-        connected ? Math.min(2 ** retries * 100, 2000) : retries < 2 ? 200 : cause,
+        connected ? Math.min(2 ** retries * 100, opts.reconnectMaxMs ?? 2000) : retries < 2 ? 200 : cause,
     },
   })
+  // The client reports every failed reconnect attempt; people hear of the state changes only.
   client.on('error', (error: Error) => {
-    if (connected) opts.onError?.(error)
+    if (!connected || !up) return
+    up = false
+    opts.onAvailability?.(false, error)
+  })
+  client.on('ready', () => {
+    if (!connected || up) return
+    up = true
+    opts.onAvailability?.(true)
   })
   try {
     await client.connect()
@@ -53,6 +65,7 @@ export async function createRedisStore(url: string, opts: StoreOptions = {}): Pr
     throw new ConfigError('STORE_URL', `cannot reach Redis at ${redact(url)}: ${(error as Error).message}`)
   }
   connected = true
+  up = true
   // Every keyv namespace adds its own listeners to the shared client.
   client.setMaxListeners(100)
 
@@ -77,9 +90,8 @@ export async function createRedisStore(url: string, opts: StoreOptions = {}): Pr
       .then(async () => {
         if (!subscriber) {
           subscriber = client.duplicate()
-          subscriber.on('error', (error: Error) => {
-            if (connected) opts.onError?.(error)
-          })
+          // It shares the main connection's fate, whose loss and return are reported once each.
+          subscriber.on('error', () => {})
           await subscriber.connect()
         }
         await subscriber.subscribe(channel(name), (message: string) => listeners.deliver(name, message))
@@ -87,8 +99,18 @@ export async function createRedisStore(url: string, opts: StoreOptions = {}): Pr
       .catch((error: unknown) => opts.onError?.(error as Error))
   }
 
+  /** An error while Redis is away becomes StoreUnavailable, so callers can tell it from a bug. */
+  const guard = <T>(promise: Promise<T>): Promise<T> =>
+    promise.catch((error: unknown) => {
+      throw up || closed
+        ? error
+        : new StoreUnavailable(`Redis is unavailable: ${(error as Error).message}`, { cause: error })
+    })
+
   return {
     backend: 'redis',
+
+    isUp: () => up,
 
     kv<T>(namespace: string): Keyv<T> {
       assertNamespace(namespace)
@@ -118,24 +140,28 @@ export async function createRedisStore(url: string, opts: StoreOptions = {}): Pr
 
     async claim(key, owner, ttlMs) {
       assertTtl(ttlMs)
-      const reply = await client.set(lock(key), owner, {
-        condition: 'NX',
-        expiration: { type: 'PX', value: Number(ms(ttlMs)) },
-      })
+      const reply = await guard(
+        client.set(lock(key), owner, {
+          condition: 'NX',
+          expiration: { type: 'PX', value: Number(ms(ttlMs)) },
+        }),
+      )
       return reply === 'OK'
     },
 
     async renew(key, owner, ttlMs) {
       assertTtl(ttlMs)
-      return Number(await client.eval(RENEW, { keys: [lock(key)], arguments: [owner, ms(ttlMs)] })) === 1
+      return (
+        Number(await guard(client.eval(RENEW, { keys: [lock(key)], arguments: [owner, ms(ttlMs)] }))) === 1
+      )
     },
 
     async release(key, owner) {
-      return Number(await client.eval(RELEASE, { keys: [lock(key)], arguments: [owner] })) === 1
+      return Number(await guard(client.eval(RELEASE, { keys: [lock(key)], arguments: [owner] }))) === 1
     },
 
     async holder(key) {
-      const owner = await client.get(lock(key))
+      const owner = await guard(client.get(lock(key)))
       return owner === null ? undefined : String(owner)
     },
 
@@ -143,30 +169,30 @@ export async function createRedisStore(url: string, opts: StoreOptions = {}): Pr
       assertIntegerAmount(amount)
       if (ttlMs !== undefined) assertTtl(ttlMs)
       const ttl = ttlMs === undefined ? '' : ms(ttlMs)
-      return Number(await client.eval(INCR, { keys: [count(key)], arguments: [String(amount), ttl] }))
+      return Number(await guard(client.eval(INCR, { keys: [count(key)], arguments: [String(amount), ttl] })))
     },
 
     async counter(key) {
-      const value = await client.get(count(key))
+      const value = await guard(client.get(count(key)))
       return value === null ? 0 : Number(value)
     },
 
     async addToSet(name, member, ttlMs) {
       if (ttlMs !== undefined) assertTtl(ttlMs)
       const ttl = ttlMs === undefined ? '' : ms(ttlMs)
-      await client.eval(ADD, { keys: [set(name)], arguments: [member, ttl] })
+      await guard(client.eval(ADD, { keys: [set(name)], arguments: [member, ttl] }))
     },
 
     async removeFromSet(name, member) {
-      await client.sRem(set(name), member)
+      await guard(client.sRem(set(name), member))
     },
 
     async members(name) {
-      return (await client.sMembers(set(name))).map(String).sort()
+      return (await guard(client.sMembers(set(name)))).map(String).sort()
     },
 
     async notify(name, message) {
-      await client.publish(channel(name), message)
+      await guard(client.publish(channel(name), message))
     },
 
     async listen(name, listener) {
@@ -180,7 +206,7 @@ export async function createRedisStore(url: string, opts: StoreOptions = {}): Pr
     },
 
     async ping() {
-      await client.ping()
+      await guard(client.ping())
     },
 
     async close() {

@@ -129,6 +129,8 @@ export function createSqliteStore(path: string, opts: StoreOptions = {}): Store 
   return {
     backend: 'sqlite',
 
+    isUp: () => true,
+
     kv<T>(namespace: string): Keyv<T> {
       assertNamespace(namespace)
       let keyv = namespaces.get(namespace)

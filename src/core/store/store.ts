@@ -1,5 +1,7 @@
 import type { Keyv } from 'keyv'
 import type { Clock } from '../contracts/clock.ts'
+import { StoreUnavailable } from '../contracts/errors.ts'
+import type { Logger } from '../contracts/log.ts'
 
 /**
  * Where Herald keeps what must outlive a message: conversations, settings, usage, research jobs,
@@ -61,6 +63,11 @@ export interface Store {
    */
   listen(channel: string, listener: (message: string) => void): Promise<() => void>
 
+  /**
+   * False while a shared backend cannot be reached (Redis down or failing over); its operations then
+   * fail at once with StoreUnavailable instead of waiting. A local file is always up.
+   */
+  isUp(): boolean
   /** Resolves when the backend answers; rejects otherwise (for `/healthz`). */
   ping(): Promise<void>
   close(): Promise<void>
@@ -75,6 +82,33 @@ export interface StoreOptions {
   busyTimeoutMs?: number
   /** SQLite: how often notifications from other processes sharing the file are looked for. Default 250. */
   notifyPollMs?: number
-  /** Called with Redis connection errors after start-up (the client reconnects on its own). */
+  /** Errors the store cannot hand to a caller (a Redis subscription that failed). */
   onError?: (error: Error) => void
+  /**
+   * Hears once that Redis went away (with the error) and once that it is back; the client
+   * reconnects on its own in between.
+   */
+  onAvailability?: (up: boolean, error?: Error) => void
+  /** The longest wait between two reconnect attempts to Redis. Default 2000. */
+  reconnectMaxMs?: number
+}
+
+/** True when `err` comes from the store being away rather than from a bug. */
+export function isStoreAway(store: Pick<Store, 'isUp'>, err: unknown): boolean {
+  return err instanceof StoreUnavailable || !store.isUp()
+}
+
+/**
+ * Logs a failed store operation: a warning for a real failure, debug while the store is away (its
+ * loss and return are logged once each where it is opened, not once per operation).
+ */
+export function logStoreFailure(
+  store: Pick<Store, 'isUp'>,
+  log: Pick<Logger, 'warn' | 'debug'>,
+  err: unknown,
+  fields: Record<string, unknown>,
+  message: string,
+): void {
+  if (isStoreAway(store, err)) log.debug({ err, ...fields }, message)
+  else log.warn({ err, ...fields }, message)
 }

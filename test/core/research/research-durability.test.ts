@@ -94,6 +94,23 @@ describe('research survives restarts', () => {
     expect(h.files).toHaveLength(1)
   })
 
+  test('a run whose lock vanished (the store came back empty) takes it again and delivers once', async () => {
+    h.fake.enqueue({ kind: 'background', events: researchRun('resp_r1').events })
+    const id = await confirmRun(h, 'resp_r1')
+    const driver = await h.store.holder(lockKey(id))
+    expect(driver).toBeDefined()
+    expect(await h.store.release(lockKey(id), driver!)).toBe(true)
+    // The next renewal finds nothing to renew: nobody else holds the job, so it is claimed again.
+    await h.clock.advance(45_000)
+    await h.until(async () => (await h.store.holder(lockKey(id))) === driver, 'the lock taken again')
+    expect(h.research.running()).toBe(1)
+    h.fake.finishBackground('resp_r1')
+    await h.until(delivered(h, id), 'the delivery')
+    expect(h.posts()).toBe(1)
+    expect(h.files).toHaveLength(1)
+    expect(h.fake.requests.filter((r) => r.method === 'POST')).toHaveLength(1)
+  })
+
   test('a job whose request went out before its response id was saved is reported, never sent again', async () => {
     const job: ResearchJob = {
       id: 'lostjob000000001',
