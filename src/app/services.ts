@@ -8,6 +8,7 @@ import { ConfigError } from '../core/contracts/errors.ts'
 import type { Logger } from '../core/contracts/log.ts'
 import { translator } from '../core/i18n/i18n.ts'
 import { createLaneRegistry } from '../core/live/scheduler.ts'
+import { storePace } from '../core/live/shared-pace.ts'
 import { createResearch } from '../core/research/research-service.ts'
 import { createResponsesClient } from '../core/responses/client.ts'
 import { createBudgets } from '../core/state/budgets.ts'
@@ -142,6 +143,7 @@ export async function createServices(config: Config, options: ServiceOptions): P
     tools: createToolRegistry([calculateTool, currentTimeTool(clock)]),
     lanes: createLaneRegistry({
       clock,
+      shared: storePace(store, clock),
       onError: (err) => log.error({ err }, 'live-message lane error'),
     }),
     metrics,

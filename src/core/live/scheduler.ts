@@ -3,6 +3,7 @@ import { RateLimited } from '../contracts/errors.ts'
 import type { Pace, Surface } from '../contracts/surface.ts'
 import { GlobalGate } from './global-gate.ts'
 import { defaultGlobalGapMs } from './platform-defaults.ts'
+import type { SharedPace } from './shared-pace.ts'
 
 /**
  * One lane per chat, shared by every answer in it: calls go one at a time, `perChatMs` apart (and
@@ -10,7 +11,8 @@ import { defaultGlobalGapMs } from './platform-defaults.ts'
  * has passed; final renders go before intermediate edits of other answers.
  *
  * A task is asked for its next call only when the lane can make one, so the newest content wins
- * and a stream reader never waits: it offers, and the lane pulls.
+ * and a stream reader never waits: it offers, and the lane pulls. With a SharedPace, the lanes of
+ * one chat in every process take turns through it, and a 429 pauses the chat in all of them.
  *
  * @example
  *   const lanes = createLaneRegistry({ clock })
@@ -37,6 +39,13 @@ export interface LaneStats {
   rateLimited: number
 }
 
+/** The pacing a lane shares with the other processes: the platform it belongs to and that platform's gap. */
+export interface LaneSharing {
+  pace: SharedPace
+  platform: string
+  platformGapMs: number
+}
+
 export class Lane {
   readonly key: string
   readonly pace: Pace
@@ -44,6 +53,7 @@ export class Lane {
   private readonly clock: Clock
   private readonly gate: GlobalGate
   private readonly onError: (err: unknown) => void
+  private readonly sharing: LaneSharing | undefined
   private readonly tasks = new Set<LaneTask>()
   private readonly lastServed = new Map<LaneTask, number>()
   private readonly messageReadyAt = new Map<string, number>()
@@ -52,12 +62,20 @@ export class Lane {
   private running = false
   private waking: AbortController | undefined
 
-  constructor(key: string, pace: Pace, clock: Clock, gate: GlobalGate, onError: (err: unknown) => void) {
+  constructor(
+    key: string,
+    pace: Pace,
+    clock: Clock,
+    gate: GlobalGate,
+    onError: (err: unknown) => void,
+    sharing?: LaneSharing,
+  ) {
     this.key = key
     this.pace = pace
     this.clock = clock
     this.gate = gate
     this.onError = onError
+    this.sharing = sharing
   }
 
   /** Tells the lane the task has something new; `urgent` re-plans at once (a final render). */
@@ -73,6 +91,7 @@ export class Lane {
     const until = this.clock.now() + ms
     if (global) this.gate.pause(ms)
     else this.pausedUntil = Math.max(this.pausedUntil, until)
+    if (this.sharing) void this.sharing.pace.hold(this.key, this.sharing.platform, ms, global)
   }
 
   get paused(): boolean {
@@ -97,6 +116,7 @@ export class Lane {
           continue
         }
         await this.gate.acquire(pick.call.final)
+        if (!(await this.sharedTurn())) continue
         // The newest call, after any wait for the global gate; it may have changed or become due later.
         const call = this.ask(pick.task)
         if (!call || this.readyAt(call) > this.clock.now()) continue
@@ -105,6 +125,16 @@ export class Lane {
     } finally {
       this.running = false
     }
+  }
+
+  /** True when the other processes leave this call its turn; otherwise waits what they still need (an offer wakes it). */
+  private async sharedTurn(): Promise<boolean> {
+    if (!this.sharing) return true
+    const { pace, platform, platformGapMs } = this.sharing
+    const wait = await pace.take(this.key, this.pace.perChatMs, platform, platformGapMs)
+    if (wait <= 0) return true
+    await this.sleep(wait)
+    return false
   }
 
   private pick(): { task: LaneTask; call: LaneCall; at: number } | undefined {
@@ -198,6 +228,8 @@ export interface LaneRegistryOptions {
   globalGapMs?: Readonly<Record<string, number>>
   /** Errors a task did not handle (a bug): log them. */
   onError?: (err: unknown) => void
+  /** Pacing kept with the other processes of the bot (see shared-pace.ts); alone when absent. */
+  shared?: SharedPace
 }
 
 export function createLaneRegistry(options: LaneRegistryOptions = {}): LaneRegistry {
@@ -221,7 +253,12 @@ export function createLaneRegistry(options: LaneRegistryOptions = {}): LaneRegis
       if (lane) return lane
       if (lanes.size >= 1024) for (const [key, old] of lanes) if (old.idle) lanes.delete(key)
       const platform = surface.chatKey.split(':')[0] ?? ''
-      lane = new Lane(surface.chatKey, surface.pace, clock, gateOf(platform), onError)
+      const sharing = options.shared && {
+        pace: options.shared,
+        platform,
+        platformGapMs: gaps[platform] ?? 0,
+      }
+      lane = new Lane(surface.chatKey, surface.pace, clock, gateOf(platform), onError, sharing)
       lanes.set(surface.chatKey, lane)
       return lane
     },

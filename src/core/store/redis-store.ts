@@ -14,6 +14,32 @@ const ADD = `redis.call('SADD', KEYS[1], ARGV[1])
 if ARGV[2] ~= '' then redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
 return 1`
 
+/** A pacing bucket outlives its next call by this much, so a clock a little off never revives a spent one. */
+const PACE_KEEP_MS = 60_000
+
+// Every bucket holds the time its next call may go (the caller's clock, in ms). All of them are
+// checked, and only when none is running late are they all moved on: atomic, so two processes never
+// both take the last call. The hash tag keeps every bucket on one cluster slot.
+const TAKE = `local now = tonumber(ARGV[1])
+local wait = 0
+for i, key in ipairs(KEYS) do
+  local at = tonumber(redis.call('GET', key) or '0')
+  if at - now > wait then wait = at - now end
+end
+if wait > 0 then return wait end
+for i, key in ipairs(KEYS) do
+  local gap = tonumber(ARGV[i + 1])
+  redis.call('SET', key, string.format('%.0f', now + gap), 'PX', gap + ${PACE_KEEP_MS})
+end
+return 0`
+const HOLD = `local now = tonumber(ARGV[1])
+local untilAt = tonumber(ARGV[2])
+local at = tonumber(redis.call('GET', KEYS[1]) or '0')
+if untilAt > at then
+  redis.call('SET', KEYS[1], string.format('%.0f', untilAt), 'PX', math.max(1, untilAt - now) + ${PACE_KEEP_MS})
+end
+return 1`
+
 type RedisClient = ReturnType<typeof createClient>
 
 /** `redis://user:secret@host` → `redis://user:***@host`, for error messages. */
@@ -72,6 +98,7 @@ export async function createRedisStore(url: string, opts: StoreOptions = {}): Pr
   const lock = (key: string) => `${prefix}lock:${key}`
   const count = (key: string) => `${prefix}n:${key}`
   const set = (name: string) => `${prefix}set:${name}`
+  const pace = (key: string) => `${prefix}{pace}:${key}`
   const kvPrefix = (namespace: string) => `${prefix}kv:${namespace}`
   const ms = (ttlMs: number) => String(Math.max(1, Math.ceil(ttlMs)))
 
@@ -203,6 +230,18 @@ export async function createRedisStore(url: string, opts: StoreOptions = {}): Pr
       }
       await subscribing
       return remove
+    },
+
+    async takeCall(buckets, now) {
+      if (buckets.length === 0) return 0
+      const args = [String(Math.floor(now)), ...buckets.map((b) => String(Math.ceil(b.gapMs)))]
+      const keys = buckets.map((b) => pace(b.key))
+      return Number(await guard(client.eval(TAKE, { keys, arguments: args })))
+    },
+
+    async holdCalls(key, until, now) {
+      const args = [String(Math.floor(now)), String(Math.ceil(until))]
+      await guard(client.eval(HOLD, { keys: [pace(key)], arguments: args }))
     },
 
     async ping() {

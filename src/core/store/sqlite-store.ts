@@ -13,6 +13,7 @@ CREATE TABLE IF NOT EXISTS kv (ns TEXT NOT NULL, key TEXT NOT NULL, value TEXT N
   PRIMARY KEY (ns, key)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS locks (key TEXT PRIMARY KEY, owner TEXT NOT NULL, expires INTEGER NOT NULL) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS counters (key TEXT PRIMARY KEY, value INTEGER NOT NULL, expires INTEGER) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS pace (key TEXT PRIMARY KEY, next INTEGER NOT NULL, expires INTEGER NOT NULL) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS sets (name TEXT NOT NULL, member TEXT NOT NULL, expires INTEGER,
   PRIMARY KEY (name, member)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS notes (seq INTEGER PRIMARY KEY AUTOINCREMENT, channel TEXT NOT NULL,
@@ -21,6 +22,8 @@ CREATE TABLE IF NOT EXISTS notes (seq INTEGER PRIMARY KEY AUTOINCREMENT, channel
 
 /** Notifications stay in the file this long, for processes that look for them every `notifyPollMs`. */
 const NOTE_TTL_MS = 60_000
+/** A pacing bucket outlives its next call by this much (see the Redis store). */
+const PACE_KEEP_MS = 60_000
 
 /** Expired rows are invisible at once and deleted at open and after every this many writes. */
 const PRUNE_EVERY_WRITES = 1000
@@ -74,6 +77,12 @@ export function createSqliteStore(path: string, opts: StoreOptions = {}): Store 
     members: db.prepare(
       'SELECT member FROM sets WHERE name = $name AND (expires IS NULL OR expires > $now) ORDER BY member',
     ),
+    paceNext: db.prepare('SELECT next FROM pace WHERE key = $key'),
+    paceSet: db.prepare(
+      'INSERT INTO pace (key, next, expires) VALUES ($key, $next, $expires) ' +
+        'ON CONFLICT (key) DO UPDATE SET next = max(pace.next, excluded.next), ' +
+        'expires = max(pace.expires, excluded.expires)',
+    ),
     keys: db.prepare(
       'SELECT key FROM kv WHERE ns = $ns AND (expires IS NULL OR expires > $now) ORDER BY key',
     ),
@@ -81,7 +90,7 @@ export function createSqliteStore(path: string, opts: StoreOptions = {}): Store 
 
   const prune = () => {
     const now = clock.now()
-    for (const table of ['kv', 'locks', 'counters', 'sets', 'notes']) {
+    for (const table of ['kv', 'locks', 'counters', 'sets', 'notes', 'pace']) {
       db.prepare(`DELETE FROM ${table} WHERE expires IS NOT NULL AND expires <= ?`).run(now)
     }
   }
@@ -239,6 +248,33 @@ export function createSqliteStore(path: string, opts: StoreOptions = {}): Store 
           ownSeqs.clear()
         }
       }
+    },
+
+    async takeCall(buckets, now) {
+      // One write transaction: another process's take waits (busy_timeout) and then sees this one's.
+      db.exec('BEGIN IMMEDIATE')
+      try {
+        let wait = 0
+        for (const { key } of buckets) {
+          const row = sql.paceNext.get({ key }) as { next: number } | undefined
+          wait = Math.max(wait, (row?.next ?? 0) - now)
+        }
+        if (wait <= 0) {
+          for (const { key, gapMs } of buckets) {
+            const next = Math.ceil(now + gapMs)
+            sql.paceSet.run({ key, next, expires: clock.now() + gapMs + PACE_KEEP_MS })
+          }
+        }
+        db.exec('COMMIT')
+        return Math.max(0, wait)
+      } catch (error) {
+        db.exec('ROLLBACK')
+        throw error
+      }
+    },
+
+    async holdCalls(key, until, now) {
+      sql.paceSet.run({ key, next: Math.ceil(until), expires: clock.now() + (until - now) + PACE_KEEP_MS })
     },
 
     async ping() {

@@ -64,6 +64,19 @@ export interface Store {
   listen(channel: string, listener: (message: string) => void): Promise<() => void>
 
   /**
+   * Pacing shared by every process: each bucket (a key, refilled one call every `gapMs`) holds one
+   * call. When all of them have it at `now`, takes it from each and returns 0; otherwise takes
+   * nothing and returns how many ms until the last of them refills. `now` is the caller's clock, so
+   * every process must keep time (NTP); the platforms' limits are paced with a margin above that.
+   *
+   * @example
+   *   const wait = await store.takeCall([{ key: 'chat:telegram:-100', gapMs: 3100 }, { key: 'platform:telegram', gapMs: 34 }], clock.now())
+   */
+  takeCall(buckets: ReadonlyArray<PaceBucket>, now: number): Promise<number>
+  /** No call from bucket `key` before `until` (a 429's retry_after), in any process. */
+  holdCalls(key: string, until: number, now: number): Promise<void>
+
+  /**
    * False while a shared backend cannot be reached (Redis down or failing over); its operations then
    * fail at once with StoreUnavailable instead of waiting. A local file is always up.
    */
@@ -71,6 +84,12 @@ export interface Store {
   /** Resolves when the backend answers; rejects otherwise (for `/healthz`). */
   ping(): Promise<void>
   close(): Promise<void>
+}
+
+/** A rate bucket of {@link Store.takeCall}: one call every `gapMs` under `key`. */
+export interface PaceBucket {
+  key: string
+  gapMs: number
 }
 
 export interface StoreOptions {
