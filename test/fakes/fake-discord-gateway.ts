@@ -8,6 +8,7 @@ import {
   type FakeMessage,
   memberJson,
   messageJson,
+  shardOf,
   userJson,
 } from './fake-discord-state.ts'
 import type { Dispatch, FakeWorld } from './fake-discord-world.ts'
@@ -15,7 +16,9 @@ import type { Dispatch, FakeWorld } from './fake-discord-world.ts'
 /**
  * The gateway half of the fake Discord: HELLO, IDENTIFY → READY + one GUILD_CREATE per guild,
  * heartbeats, RESUME with replay of missed dispatches, op 7 RECONNECT on demand, intents (privileged
- * MessageContent → close 4014; content stripped without it) and plain JSON text frames.
+ * MessageContent → close 4014; content stripped without it) and plain JSON text frames. A session
+ * identifies as shard `[id, count]`: it is told only of the guilds that shard owns
+ * (`(guild_id >> 22) % count`) and gets only their events; DMs go to shard 0.
  */
 export const Intents = {
   guilds: 1 << 0,
@@ -34,6 +37,7 @@ export interface GatewayOptions {
 interface Session {
   id: string
   intents: number
+  shard: [id: number, count: number]
   seq: number
   socket: WebSocket | undefined
   /** Every dispatch sent in this session, for RESUME. */
@@ -70,8 +74,18 @@ export class FakeGateway {
     return [...this.#sessions.values()].filter((s) => s.socket !== undefined).length
   }
 
+  /** The shard ids of sessions with an open socket, in order (a shard that reconnected counts once). */
+  get connectedShards(): Array<[id: number, count: number]> {
+    return [...this.#sessions.values()]
+      .filter((s) => s.socket !== undefined)
+      .map((s) => s.shard)
+      .sort((a, b) => a[0] - b[0])
+  }
+
   dispatch(event: Dispatch): void {
+    const guildId = event.guildId ?? (typeof event.d.guild_id === 'string' ? event.d.guild_id : undefined)
     for (const session of this.#sessions.values()) {
+      if (!this.#owns(session, guildId)) continue
       const d = this.#payloadFor(session, event)
       if (d !== undefined) this.#send(session, event.t, d)
     }
@@ -130,17 +144,32 @@ export class FakeGateway {
       ws.close(4014, 'Disallowed intent(s).')
       return undefined
     }
+    const [shardId, shardCount] = Array.isArray(d.shard) ? (d.shard as number[]) : [0, 1]
+    if (
+      !(Number.isInteger(shardId) && Number.isInteger(shardCount) && shardId! >= 0 && shardId! < shardCount!)
+    ) {
+      ws.close(4010, 'Invalid shard.')
+      return undefined
+    }
     this.stats.identifies++
-    const session: Session = { id: this.#world.ids.next(), intents, seq: 0, socket: ws, log: [] }
+    const session: Session = {
+      id: this.#world.ids.next(),
+      intents,
+      shard: [shardId!, shardCount!],
+      seq: 0,
+      socket: ws,
+      log: [],
+    }
     this.#sessions.set(session.id, session)
     const w = this.#world
+    const guilds = [...w.guilds.values()].filter((g) => this.#owns(session, g.id))
     this.#send(session, 'READY', {
       v: 10,
       user: { ...userJson(w.bot), verified: true, mfa_enabled: false, flags: 0 },
-      guilds: [...w.guilds.keys()].map((id) => ({ id, unavailable: true })),
+      guilds: guilds.map((g) => ({ id: g.id, unavailable: true })),
       session_id: session.id,
       resume_gateway_url: this.url,
-      shard: [0, 1],
+      shard: session.shard,
       application: { id: w.applicationId, flags: 0 },
       private_channels: [],
       relationships: [],
@@ -149,9 +178,15 @@ export class FakeGateway {
       user_settings: {},
     })
     if (intents & Intents.guilds) {
-      for (const guild of w.guilds.values()) this.#send(session, 'GUILD_CREATE', this.#guildCreate(guild))
+      for (const guild of guilds) this.#send(session, 'GUILD_CREATE', this.#guildCreate(guild))
     }
     return session
+  }
+
+  /** Whether the session's shard receives the events of `guildId` (DMs and other events: shard 0). */
+  #owns(session: Session, guildId: string | undefined): boolean {
+    const [id, count] = session.shard
+    return guildId === undefined ? id === 0 : shardOf(guildId, count) === id
   }
 
   #resume(ws: WebSocket, d: Record<string, unknown>): Session | undefined {

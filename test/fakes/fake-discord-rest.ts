@@ -42,6 +42,9 @@ export interface RestOptions {
   interactionTokenLifeMs: number
   /** Message sends and edits per channel (and per interaction token). */
   messageBucket: BucketOptions
+  /** What `GET /gateway/bot` recommends, and how many shards may identify at once. */
+  shards: number
+  maxConcurrency: number
 }
 
 export interface RecordedRequest {
@@ -193,8 +196,13 @@ export class FakeDiscordRest {
       route('GET', '/gateway/bot', () =>
         ok({
           url: this.gatewayUrl,
-          shards: 1,
-          session_start_limit: { total: 1000, remaining: 999, reset_after: 14_400_000, max_concurrency: 1 },
+          shards: this.#options.shards,
+          session_start_limit: {
+            total: 1000,
+            remaining: 999,
+            reset_after: 14_400_000,
+            max_concurrency: this.#options.maxConcurrency,
+          },
         }),
       ),
       route('GET', '/gateway', () => ok({ url: this.gatewayUrl })),

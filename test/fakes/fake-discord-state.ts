@@ -148,6 +148,19 @@ export class Snowflakes {
     }
     return ((ms << 22n) | (this.#increment & 0xfffn)).toString()
   }
+
+  /** A new id of a guild that shard `shard` of `count` owns: `(id >> 22) % count === shard`. */
+  onShard(shard: number, count: number): string {
+    const now = BigInt(Date.now()) - DISCORD_EPOCH_MS
+    const ms = now - ((now - BigInt(shard)) % BigInt(count))
+    this.#increment++
+    return ((ms << 22n) | (this.#increment & 0xfffn)).toString()
+  }
+}
+
+/** The shard of `count` that receives a guild's events (Discord: `(guild_id >> 22) % count`). */
+export function shardOf(guildId: string, count: number): number {
+  return Number((BigInt(guildId) >> 22n) % BigInt(count))
 }
 
 export interface MessageLimits {

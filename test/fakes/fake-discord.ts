@@ -51,6 +51,10 @@ export interface FakeDiscordOptions {
   /** Characters per message (Discord: 2000). */
   contentChars?: number
   messageContentAllowed?: boolean
+  /** Shards `GET /gateway/bot` recommends (default 1). */
+  shards?: number
+  /** Shards that may identify at once (`session_start_limit.max_concurrency`, default 1). */
+  maxConcurrency?: number
 }
 
 /** A file given to an attachment option (type 11). */
@@ -94,6 +98,11 @@ export interface FakeDiscord {
   readonly gateway: FakeGateway
   addUser(name: string, options?: { roles?: string[]; bot?: boolean }): FakeUser
   addChannel(name: string): FakeChannel
+  /**
+   * Another guild with a #general channel, the bot, alice and bob as members; with `onShard`
+   * (`[shard, count]`), its id puts it on that shard.
+   */
+  addGuild(name: string, onShard?: [shard: number, count: number]): { guild: FakeGuild; general: FakeChannel }
   dmChannel(user: FakeUser): FakeChannel
   slash(options: SlashOptions): FakeInteraction
   pressButton(options: { message: FakeMessage; customId: string; user?: FakeUser }): FakeInteraction
@@ -130,6 +139,8 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
       interactionDeadlineMs: options.interactionDeadlineMs ?? 3000,
       interactionTokenLifeMs: options.interactionTokenLifeMs ?? 15 * 60_000,
       messageBucket: options.messageBucket ?? { limit: 5, windowMs: 5000 },
+      shards: options.shards ?? 1,
+      maxConcurrency: options.maxConcurrency ?? 1,
     },
     notify,
   )
@@ -177,6 +188,28 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
   const bob = addUser('bob')
   guild.ownerId = alice.id
 
+  const addGuild = (name: string, onShard?: [number, number]) => {
+    const other: FakeGuild = {
+      id: onShard ? world.ids.onShard(...onShard) : world.ids.next(),
+      name,
+      ownerId: alice.id,
+      roles: [],
+      members: new Map(),
+    }
+    for (const user of [world.bot, alice, bob]) {
+      other.members.set(user.id, { userId: user.id, roles: [], nick: null })
+    }
+    world.guilds.set(other.id, other)
+    const channel: FakeChannel = {
+      id: world.ids.next(),
+      type: ChannelTypes.guildText,
+      name: 'general',
+      guildId: other.id,
+    }
+    world.channels.set(channel.id, channel)
+    return { guild: other, general: channel }
+  }
+
   const server = createServer((req, res) => {
     rest.handle(req, res).catch((error: unknown) => {
       res.writeHead(500, { 'Content-Type': 'application/json' })
@@ -223,7 +256,7 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
       attachment_size_limit: 10 * 1024 * 1024,
     }
     if (channel.guildId) {
-      const member = guild.members.get(interaction.user.id) ?? {
+      const member = world.guilds.get(channel.guildId)?.members.get(interaction.user.id) ?? {
         userId: interaction.user.id,
         roles: [],
         nick: null,
@@ -261,6 +294,7 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
     gateway,
     addUser,
     addChannel,
+    addGuild,
     dmChannel: (user) => world.dmChannel(user),
 
     slash({ name, options: values = {}, user = alice, channel = general }) {
