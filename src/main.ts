@@ -1,6 +1,7 @@
 import { createDiscordAdapter } from './adapters/discord/discord-adapter.ts'
 import { createTelegramAdapter } from './adapters/telegram/telegram-adapter.ts'
 import { type Config, loadConfig, readEnvironment, secretsOf } from './app/config.ts'
+import { type DiscordShards, startDiscordShards } from './app/discord-shards.ts'
 import { createHerald } from './app/dispatcher.ts'
 import { createHttpServer, type HttpServer } from './app/http-server.ts'
 import type { Services } from './app/services.ts'
@@ -30,6 +31,8 @@ export interface Running {
 export interface StartOptions {
   /** An already open store (tests: a Redis store under its own key prefix); closed by `stop()` too. */
   store?: Store
+  /** Where the lines of Discord shard processes go (tests); by default they share this process's output. */
+  shardOutput?: (line: string, shard: number) => void
 }
 
 export async function startHerald(
@@ -47,7 +50,10 @@ export async function startHerald(
   }
 
   let http: HttpServer | undefined
+  let shards: DiscordShards | undefined
   const adapters: Adapter[] = []
+  // Sharded, this process runs the ShardingManager and each shard's process runs a Discord client.
+  const sharding = config.discord && config.discordShards
   try {
     const heartbeat = await startHeartbeat(services.store, {
       processId,
@@ -60,14 +66,15 @@ export async function startHerald(
       http = createHttpServer({
         metrics: services.metrics,
         log,
-        health: [
+        health: () => [
           { name: 'store', check: () => services.store.ping().then(() => true) },
           ...(['telegram', 'discord'] as const)
-            .filter((platform) => config[platform] !== undefined)
+            .filter((platform) => config[platform] !== undefined && !(platform === 'discord' && sharding))
             .map((platform) => ({
               name: platform,
               check: () => services.adapters.get(platform)?.healthy() ?? false,
             })),
+          ...(shards?.checks() ?? []),
         ],
       })
     }
@@ -91,7 +98,7 @@ export async function startHerald(
         }),
       )
     }
-    if (config.discord) {
+    if (config.discord && !sharding) {
       adapters.push(
         createDiscordAdapter({
           config: config.discord,
@@ -120,7 +127,19 @@ export async function startHerald(
         `herald: ${adapter.platform} ready${adapter.platform === 'telegram' && config.telegram?.webhookUrl ? ' (webhook)' : ''}`,
       )
     }
-    if (adapters.length === 0)
+    if (config.discord && config.discordShards) {
+      shards = await startDiscordShards({
+        discord: config.discord,
+        count: config.discordShards.count,
+        env: config.discordShards.env,
+        log: log.child({ platform: 'discord' }),
+        stopTimeoutMs: config.shutdownGraceMs + FINALISE_AFTER_ABORT_MS + STOP_SLACK_MS / 2,
+        ...(options.shardOutput ? { output: options.shardOutput } : {}),
+      })
+      const running = shards
+      cleanups.push(() => running.stop())
+      say(`herald: discord ready (${running.count} shard${running.count === 1 ? '' : 's'}, one process each)`)
+    } else if (adapters.length === 0)
       say('herald: no platform token set (TELEGRAM_BOT_TOKEN, DISCORD_TOKEN): only the HTTP endpoints run')
 
     // Answers left mid-stream by processes that are gone (a crash, this one's predecessor included):
@@ -150,6 +169,8 @@ export async function startHerald(
     const stop = () => {
       stopping ??= (async () => {
         log.info('stopping: no new work; letting running answers finish')
+        // Shard processes drain their own answers on SIGTERM, alongside this one.
+        const shardsStopped = shards?.stop()
         await Promise.allSettled(adapters.map((a) => a.stop()))
         await settledWithin(
           services.answers.all().map((a) => a.done),
@@ -164,6 +185,7 @@ export async function startHerald(
             FINALISE_AFTER_ABORT_MS,
           )
         }
+        await shardsStopped
         await sweeper.stop()
         await services.research.stop()
         await heartbeat.stop()
@@ -242,6 +264,8 @@ async function main(): Promise<void> {
   }
   process.once('SIGTERM', () => onSignal('SIGTERM'))
   process.once('SIGINT', () => onSignal('SIGINT'))
+  // A shard's process whose manager is gone (killed outright) stops too, instead of lingering.
+  if (config.shardProcess) process.once('disconnect', () => onSignal('disconnect'))
 }
 
 if (import.meta.main) void main()

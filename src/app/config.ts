@@ -35,6 +35,14 @@ export interface Config {
   modelsFile?: string
   telegram?: TelegramConfig
   discord?: DiscordConfig
+  /**
+   * DISCORD_SHARDS: this process runs discord.js's ShardingManager instead of a Discord client, one
+   * child process per shard; each child starts with `env` (the variables this process was
+   * configured from) and reads its own configuration.
+   */
+  discordShards?: { count: 'auto' | number; env: Env }
+  /** This process is one shard's child (started by the ShardingManager): it runs Discord only. */
+  shardProcess?: boolean
   httpPort?: number
   storeUrl: string
   logLevel: string
@@ -362,6 +370,19 @@ export async function loadConfig(env: Env): Promise<Config> {
       adminIds: discordAdminIds,
       adminRoleIds: discordAdminRoleIds,
     }
+  }
+  const shards = r.raw('DISCORD_SHARDS')
+  const shardCount =
+    shards === undefined || shards === 'auto'
+      ? shards
+      : r.number('DISCORD_SHARDS', 1, { min: 1, max: 4096, integer: true })
+  // discord.js sets SHARDING_MANAGER (and SHARDS, SHARD_COUNT) in the processes its manager starts.
+  if (r.raw('SHARDING_MANAGER') === 'true' && config.discord) {
+    config.shardProcess = true
+    delete config.telegram
+    delete config.httpPort
+  } else if (shardCount !== undefined && config.discord) {
+    config.discordShards = { count: shardCount, env }
   }
   return config
 }

@@ -21,13 +21,15 @@ export interface HttpServer {
 
 export function createHttpServer(options: {
   metrics: Metrics
-  health: HealthCheck[]
+  /** The checks, or a function giving them at each request (parts that start later, such as shards). */
+  health: HealthCheck[] | (() => HealthCheck[])
   log: Logger
 }): HttpServer {
   const routes = new Map<string, RouteHandler>()
   routes.set('GET /healthz', async (_req, res) => {
     const results: Record<string, boolean> = {}
-    for (const item of options.health) {
+    const checks = typeof options.health === 'function' ? options.health() : options.health
+    for (const item of checks) {
       try {
         results[item.name] = await item.check()
       } catch {

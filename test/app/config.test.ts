@@ -101,6 +101,32 @@ describe('loadConfig', () => {
     expect(config.httpPort).toBe(8080)
   })
 
+  test('DISCORD_SHARDS: auto or a count; a shard process runs Discord only', async () => {
+    const discord = { ...base, DISCORD_TOKEN: 'discord-token.0123456789', TELEGRAM_BOT_TOKEN: '1:abc' }
+    expect((await loadConfig({ ...discord, DISCORD_SHARDS: 'auto' })).discordShards?.count).toBe('auto')
+    expect((await loadConfig({ ...discord, DISCORD_SHARDS: '3' })).discordShards?.count).toBe(3)
+    expect((await loadConfig(discord)).discordShards).toBeUndefined()
+    expect(await failure({ ...discord, DISCORD_SHARDS: '0' })).toBe(
+      'DISCORD_SHARDS: expected an integer from 1 to 4096, got "0"',
+    )
+    // What discord.js's ShardingManager sets in the processes it starts.
+    const child = await loadConfig({
+      ...discord,
+      DISCORD_SHARDS: '3',
+      HTTP_PORT: '8080',
+      SHARDING_MANAGER: 'true',
+      SHARDS: '1',
+      SHARD_COUNT: '3',
+    })
+    expect([child.shardProcess, child.discordShards, child.telegram, child.httpPort]).toEqual([
+      true,
+      undefined,
+      undefined,
+      undefined,
+    ])
+    expect(child.discord?.token).toBe('discord-token.0123456789')
+  })
+
   test('the derived webhook secret is the same in every process', async () => {
     const env = { ...base, TELEGRAM_BOT_TOKEN: '123456:ABC' }
     const a = await loadConfig(env)

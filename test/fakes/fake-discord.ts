@@ -99,7 +99,7 @@ export interface FakeDiscord {
   addUser(name: string, options?: { roles?: string[]; bot?: boolean }): FakeUser
   addChannel(name: string): FakeChannel
   /**
-   * Another guild with a #general channel, the bot, alice and bob as members; with `onShard`
+   * Another guild with a #general channel and the first guild's members (without their roles); with `onShard`
    * (`[shard, count]`), its id puts it on that shard.
    */
   addGuild(name: string, onShard?: [shard: number, count: number]): { guild: FakeGuild; general: FakeChannel }
@@ -196,9 +196,7 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
       roles: [],
       members: new Map(),
     }
-    for (const user of [world.bot, alice, bob]) {
-      other.members.set(user.id, { userId: user.id, roles: [], nick: null })
-    }
+    for (const member of guild.members.values()) other.members.set(member.userId, { ...member, roles: [] })
     world.guilds.set(other.id, other)
     const channel: FakeChannel = {
       id: world.ids.next(),
