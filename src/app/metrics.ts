@@ -110,6 +110,8 @@ export interface Metrics extends CoreMetrics {
   dollars: Counter
   answers: Counter
   malformedSseLines: Counter
+  processInfo: Gauge
+  storeUp: Gauge
   render(): string
 }
 
@@ -129,6 +131,13 @@ export function createMetrics(): Metrics {
     dollars: new Counter('herald_dollars_total', 'Estimated spend in US dollars, by model'),
     answers: new Counter('herald_answers_total', 'Answers finished, by platform and status'),
     malformedSseLines: new Counter('herald_malformed_sse_lines_total', 'SSE lines skipped as malformed'),
+    // Labelled with the process id its logs and heartbeat carry, so replicas behind one balancer
+    // (and one scrape name) can be told apart and joined with their logs.
+    processInfo: new Gauge(
+      'herald_process_info',
+      'Always 1: this process (its id in logs and the store), its store backend and role',
+    ),
+    storeUp: new Gauge('herald_store_up', '1 while the store answers, 0 while it is away (Redis down)'),
   }
   return {
     ...m,

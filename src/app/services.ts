@@ -72,18 +72,25 @@ export async function createServices(config: Config, options: ServiceOptions): P
         .join(', ')}`,
     )
   }
+  const metrics = options.metrics ?? createMetrics()
+  const processId = options.processId ?? randomUUID()
+  const storeUp = (up: boolean) => metrics.storeUp.set({ process: processId }, up ? 1 : 0)
   const store =
     options.store ??
     (await createStore(config.storeUrl, {
       clock,
-      onAvailability: (up, err) =>
-        up
-          ? log.warn('store is back')
-          : log.error({ err }, 'store unavailable: new asks are refused until it returns'),
+      onAvailability: (up, err) => {
+        storeUp(up)
+        if (up) log.warn('store is back')
+        else log.error({ err }, 'store unavailable: new asks are refused until it returns')
+      },
       onError: (err) => log.warn({ err }, 'store error'),
     }))
-  const metrics = options.metrics ?? createMetrics()
-  const processId = options.processId ?? randomUUID()
+  storeUp(store.isUp())
+  metrics.processInfo.set(
+    { process: processId, store: store.backend, role: config.shardProcess ? 'discord-shard' : 'main' },
+    1,
+  )
   const usage = createUsageLedger({ store, models, clock })
   const base = {
     config,

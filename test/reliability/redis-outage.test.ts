@@ -3,7 +3,7 @@ import { translator } from '../../src/core/i18n/i18n.ts'
 import { sse } from '../fakes/fake-responses-api.ts'
 import { textAnswer } from '../fakes/fake-responses-transcripts.ts'
 import { type RedisServer, startRedisServer } from '../helpers/redis-server.ts'
-import { httpGet, type Stack, startStack, telegramTexts, until } from './stack.ts'
+import { httpGet, metric, type Stack, startStack, telegramTexts, until } from './stack.ts'
 
 /**
  * Redis goes away in the middle of traffic and comes back, empty (a failover without persistence)
@@ -44,6 +44,9 @@ describe('a Redis outage', () => {
       return got.status === 503 ? got : undefined
     }, 'healthz turning red')
     expect(JSON.parse(health.body).checks).toMatchObject({ store: false, telegram: true })
+    const process = { process: node.running.services.processId }
+    const storeUp = async () => metric((await httpGet(node, '/metrics')).body, 'herald_store_up', process)
+    expect(await storeUp()).toBe(0)
 
     // A new ask while the store is away: one clear line, and no paid request.
     fake.userSays({ chat: { id: 902, type: 'private' }, text: 'are you there?' })
@@ -56,6 +59,9 @@ describe('a Redis outage', () => {
     await new Promise((resolve) => setTimeout(resolve, Math.max(0, OUTAGE_MS - (Date.now() - downAt))))
     await redis.start()
     await until(async () => (await httpGet(node, '/healthz')).status === 200, 'healthz turning green')
+    expect(await storeUp()).toBe(1)
+    const info = { ...process, store: 'redis', role: 'main' }
+    expect(metric((await httpGet(node, '/metrics')).body, 'herald_process_info', info)).toBe(1)
 
     stack.responses.enqueue(sse(textAnswer('Yes, back again.', 3)))
     fake.userSays({ chat: { id: 902, type: 'private' }, text: 'and now?' })
