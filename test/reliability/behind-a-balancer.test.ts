@@ -6,12 +6,21 @@ import { chatCalls, freePort } from '../e2e/harness.ts'
 import { sse } from '../fakes/fake-responses-api.ts'
 import { textAnswer } from '../fakes/fake-responses-transcripts.ts'
 import type { TgChat, TgUser } from '../fakes/fake-telegram.ts'
-import { type HeraldNode, type Stack, startStack, telegramTexts } from './stack.ts'
+import {
+  type HeraldNode,
+  httpGet,
+  type Stack,
+  startStack,
+  telegramTexts,
+  until,
+  WEBHOOK_SECRET,
+} from './stack.ts'
 
 /**
- * Two Herald processes on one Redis behind a round-robin balancer (Telegram in webhook mode), four
- * people asking at once in one group: the updates are spread over both processes, and together
- * they stay within the group's limit (the fake Telegram answers 429 past 1 call a second in a chat).
+ * Two Herald processes on one Redis behind a round-robin balancer, Telegram in webhook mode: the
+ * deployment of README "Scale out". Four people asking at once in one group are spread over both
+ * processes, which together stay within the group's limit (the fake Telegram answers 429 past 1
+ * call a second in a chat); a rolling restart drops no answer.
  */
 const group: TgChat = { id: -1007, type: 'supergroup', title: 'Busy group' }
 const people: TgUser[] = [1, 2, 3, 4].map((id) => ({ id: 700 + id, is_bot: false, first_name: `P${id}` }))
@@ -39,7 +48,7 @@ async function roundRobin(nodes: () => readonly HeraldNode[], port: number): Pro
   return server
 }
 
-describe('two processes answering in one group', () => {
+describe('two processes behind a balancer', () => {
   let stack: Stack | undefined
   let balancer: Server | undefined
   afterEach(async () => {
@@ -49,17 +58,23 @@ describe('two processes answering in one group', () => {
     balancer = undefined
   })
 
-  test('four people asking at once: no 429, every answer in full, updates handled by both', async () => {
+  /** Both processes in webhook mode on one Redis, the balancer in front. */
+  async function twoBehindBalancer(env: Record<string, string> = {}): Promise<Stack> {
     const prefix = `herald-test-${randomUUID()}:`
     const port = await freePort()
     const webhook = `http://127.0.0.1:${port}/telegram/hook`
-    stack = await startStack({
+    const started = await startStack({
       store: () => createStore(inject('redisUrl'), { prefix }),
-      env: { STORE_URL: inject('redisUrl'), TELEGRAM_WEBHOOK_URL: webhook, LOG_LEVEL: 'info' },
+      env: { STORE_URL: inject('redisUrl'), TELEGRAM_WEBHOOK_URL: webhook, LOG_LEVEL: 'info', ...env },
     })
-    const running = stack
-    balancer = await roundRobin(() => running.nodes, port)
-    await stack.startNode({ TELEGRAM_WEBHOOK_URL: webhook })
+    stack = started
+    balancer = await roundRobin(() => started.nodes, port)
+    await started.startNode({ TELEGRAM_WEBHOOK_URL: webhook })
+    return started
+  }
+
+  test('four people asking at once in one group: no 429, every answer in full, both processes answer', async () => {
+    const stack = await twoBehindBalancer()
     const fake = stack.telegram!
     const answers = people.map((p) => `${p.first_name}, here is your answer in full.`)
     stack.responses.route = (req) => {
@@ -77,5 +92,34 @@ describe('two processes answering in one group', () => {
     expect(fake.violations).toEqual([])
     // The balancer spread the asks: both processes answered.
     expect(stack.nodes.map((node) => node.logs.find('answer finished').length)).toEqual([2, 2])
+  })
+
+  test('a rolling restart drops no answer: the draining process finishes its own, the other takes the new ones', async () => {
+    const stack = await twoBehindBalancer({ SHUTDOWN_GRACE_MS: '10000' })
+    const fake = stack.telegram!
+    const [first, second] = stack.nodes
+    const slow = 'A long answer that is still streaming when its process is told to stop.'
+    stack.responses.enqueue(sse(textAnswer(slow, 12), { delayMs: 150 }))
+    // The balancer's first delivery goes to the first process.
+    fake.userSays({ chat: { id: 801, type: 'private' }, text: 'take your time' })
+    await until(() => telegramTexts(fake, 801).length > 0, 'the slow answer under way')
+
+    // SIGTERM to the first process (what a rolling restart does): it stops taking updates and drains.
+    const draining = first!.stop()
+    // A balancer's health check takes it out; a delivery that still reaches it is refused, and retried.
+    await until(async () => (await httpGet(first!, '/healthz')).status === 503, 'the draining process red')
+    stack.responses.enqueue(sse(textAnswer('Answered by the other process.', 2)))
+    const update = fake.userSays({ chat: { id: 802, type: 'private' }, text: 'anyone there?' })
+    const refused = await fake.deliverWebhook(`${first!.url}/telegram/hook`, update, WEBHOOK_SECRET)
+    expect(refused.status).toBe(503)
+    await stack.answersFinished(2, 20_000)
+    await draining
+
+    expect(telegramTexts(fake, 801)).toEqual([slow])
+    expect(telegramTexts(fake, 802)).toEqual(['Answered by the other process.'])
+    expect(first!.logs.find('answer finished')).toHaveLength(1)
+    expect(second!.logs.find('answer finished')).toHaveLength(1)
+    // The update the draining process refused was answered once, by the other.
+    expect(stack.responses.requests).toHaveLength(2)
   })
 })
