@@ -34,6 +34,7 @@ export function createConsoleAdapter(options: ConsoleAdapterOptions): ConsoleAda
   const surface = createConsoleSurface(output)
   const byName = new Map(options.commands.map((c) => [c.name, c]))
   let rl: Interface | undefined
+  let ended = false
   let running: Promise<void> | undefined
   let seq = 0
   let resolveClosed!: () => void
@@ -98,7 +99,8 @@ export function createConsoleAdapter(options: ConsoleAdapterOptions): ConsoleAda
           const current = handleLine(line).finally(() => {
             running = undefined
             output.write('\n')
-            rl?.prompt()
+            // The input may have ended while the answer ran: a closed readline cannot prompt.
+            if (!ended) rl?.prompt()
           })
           running = current
           return current
@@ -106,10 +108,14 @@ export function createConsoleAdapter(options: ConsoleAdapterOptions): ConsoleAda
       })
       rl.on('SIGINT', interrupt)
       rl.on('close', () => {
-        void (running ?? Promise.resolve()).then(() => {
-          resolveClosed()
-          options.onExit?.()
-        })
+        ended = true
+        // Closed once the last answer is over, however it ended.
+        void (running ?? Promise.resolve())
+          .catch(() => undefined)
+          .then(() => {
+            resolveClosed()
+            options.onExit?.()
+          })
       })
       output.write('Herald: type a question (/help for commands, Ctrl-D to quit).\n')
       rl.prompt()

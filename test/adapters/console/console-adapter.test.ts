@@ -108,3 +108,12 @@ test('Ctrl-C stops a running answer without leaving the program', async () => {
   input.write('are you there?\n')
   await waitFor(() => printed.includes('Still here.'), 'the next answer')
 })
+
+test('input that ends while an answer streams closes the program once the answer is over', async () => {
+  api.enqueue(sse(textAnswer('An answer still streaming when the input ends.', 6), { delayMs: 50 }))
+  input.write('slowly\n')
+  await waitFor(() => printed.includes('An answer'), 'the answer under way')
+  input.end()
+  await adapter.closed
+  expect(printed).toContain('An answer still streaming when the input ends.')
+})
