@@ -97,7 +97,7 @@ describe.each(BACKENDS)('answer records on %s', (backend) => {
     await b.requestStop('a1', 'telegram:9')
     // Redis delivers through pub/sub; processes sharing a SQLite file look once per poll interval.
     if (backend === 'sqlite') await clock.advance(250)
-    await vi.waitFor(() => expect(started.answer.controller.signal.aborted).toBe(true))
+    await vi.waitFor(() => expect(started.answer.controller.signal.aborted).toBe(true), { timeout: 5000 })
     expect(started.answer.controller.signal.reason).toBeInstanceOf(StoppedElsewhere)
     expect(started.answer.controller.signal.reason).toMatchObject({ kind: 'aborted', by: 'telegram:9' })
     await started.answer.end()
