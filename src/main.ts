@@ -13,6 +13,7 @@ import { Interrupted } from './core/answers/run-answer.ts'
 import type { Adapter } from './core/contracts/chat.ts'
 import { ConfigError } from './core/contracts/errors.ts'
 import { createLogger, type Logger, scrubSecrets } from './core/contracts/log.ts'
+import { type Language, languageOf, translator } from './core/i18n/i18n.ts'
 import type { Store } from './core/store/store.ts'
 
 /**
@@ -105,7 +106,8 @@ export async function startHerald(
           herald,
           commands,
           log: log.child({ platform: 'discord' }),
-          handoverNotice: `-# ${services.t('discord.moved')}`,
+          handoverNotice: (locale) =>
+            `-# ${translator(languageOf(services.i18n.rule, locale))('discord.moved')}`,
           lanes: services.lanes,
         }),
       )
@@ -144,7 +146,12 @@ export async function startHerald(
 
     // Answers left mid-stream by processes that are gone (a crash, this one's predecessor included):
     // now, and periodically for peers that die later.
-    const finalise = { processId, line: services.t('ask.interrupted'), log }
+    const finalise = {
+      processId,
+      line: (lang: Language | undefined) =>
+        (lang ? translator(lang) : services.i18n.fallback)('ask.interrupted'),
+      log,
+    }
     const interrupted = await finaliseInterrupted(
       services.store,
       services.answers,

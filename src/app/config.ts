@@ -31,7 +31,12 @@ export interface Config {
   defaultModel: string
   researchModel: string
   instructions: string
+  /** The fallback language: for people and chats whose language is unknown or unsupported. */
   language: Language
+  /** `LANGUAGE_FORCE=on`: the fallback for everyone, whatever their own language. */
+  languageForce: boolean
+  /** The console's person's locale (`LC_ALL`, `LC_MESSAGES` or `LANG`, as POSIX has it). */
+  consoleLocale?: string
   modelsFile?: string
   telegram?: TelegramConfig
   discord?: DiscordConfig
@@ -300,6 +305,7 @@ export async function loadConfig(env: Env): Promise<Config> {
       'You are Herald, a helpful assistant in a chat app. Answer concisely in the language of the question. Use Markdown sparingly.',
     ),
     language: r.oneOf('LANGUAGE', ['en', 'zh'] as const, 'en'),
+    languageForce: r.boolean('LANGUAGE_FORCE', false),
     storeUrl,
     logLevel,
     conversation: {
@@ -352,6 +358,8 @@ export async function loadConfig(env: Env): Promise<Config> {
     config.modelsFile = modelsFile
   }
   if (httpPort !== undefined) config.httpPort = httpPort
+  const consoleLocale = r.raw('LC_ALL') || r.raw('LC_MESSAGES') || r.raw('LANG')
+  if (consoleLocale) config.consoleLocale = consoleLocale
   if (telegramToken !== undefined) {
     config.telegram = {
       token: telegramToken,

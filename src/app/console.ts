@@ -17,7 +17,11 @@ async function main(): Promise<void> {
   })
   const services = await createServices(config, { log })
   const herald = createHerald(services, commands)
-  const adapter = createConsoleAdapter({ herald, commands })
+  const adapter = createConsoleAdapter({
+    herald,
+    commands,
+    ...(config.consoleLocale ? { locale: config.consoleLocale } : {}),
+  })
   services.adapters.set('console', adapter)
   await adapter.start()
   await adapter.closed

@@ -1,8 +1,9 @@
+import type { CommandContext } from '../commands/context.ts'
 import type { CommandDef } from '../commands/define.ts'
 import { userKey } from '../core/answers/run-answer.ts'
 import type { ButtonPress, Herald, Invocation } from '../core/contracts/chat.ts'
 import { HeraldError, InputError } from '../core/contracts/errors.ts'
-import type { MessageKey } from '../core/i18n/i18n.ts'
+import type { MessageKey, Translate } from '../core/i18n/i18n.ts'
 import { policyRequest } from '../core/state/policy.ts'
 import { isStoreAway } from '../core/store/store.ts'
 import type { Services } from './services.ts'
@@ -12,10 +13,10 @@ const EVENT_TTL_MS = 2 * 86_400_000
 
 /**
  * The dispatcher adapters call: each platform event is handled once (even across processes), the
- * policy is checked, then the command runs. Errors become one line in the chat; nothing throws
- * into the adapter.
+ * policy is checked, then the command runs with the words of the person who invoked it. Errors
+ * become one line in the chat, in that person's language; nothing throws into the adapter.
  */
-export function createHerald(s: Services, commands: readonly CommandDef<Services>[]): Herald {
+export function createHerald(s: Services, commands: readonly CommandDef<CommandContext>[]): Herald {
   const byName = new Map(commands.map((c) => [c.name, c]))
   const firstTime = (eventId: string) => s.store.claim(`event:${eventId}`, s.processId, EVENT_TTL_MS)
 
@@ -29,6 +30,7 @@ export function createHerald(s: Services, commands: readonly CommandDef<Services
 
   return {
     async handle(inv) {
+      let t = s.i18n.fallback
       try {
         if (!(await firstTime(inv.eventId))) {
           s.log.debug({ event: inv.eventId }, 'event already handled')
@@ -36,20 +38,21 @@ export function createHerald(s: Services, commands: readonly CommandDef<Services
         }
         const command = byName.get(inv.command)
         if (!command) return
+        t = await s.i18n.forPerson(inv.user, inv.chat)
         const decision = s.policy.decide(policyRequest(command, inv))
         // A requestable command (research) answers those its rule refuses itself; a block still stops it.
         if (!decision.allowed && !(command.requestable && decision.reason !== 'blocked')) {
-          await say(inv.notify, s.t(`policy.${decision.reason}` as MessageKey))
+          await say(inv.notify, t(`policy.${decision.reason}` as MessageKey))
           return
         }
         const bad = checkArgs(command, inv.args)
         if (bad !== undefined) {
-          await say(inv.notify, s.t('input.bad_args', { error: bad }))
+          await say(inv.notify, t('input.bad_args', { error: bad }))
           return
         }
-        await command.run(s, inv)
+        await command.run({ ...s, t }, inv)
       } catch (err) {
-        await say(inv.notify, describeError(s, err))
+        await say(inv.notify, describeError(s, t, err))
         if (isStoreAway(s.store, err))
           s.log.debug({ err, command: inv.command }, 'refused: the store is away')
         else if (!(err instanceof InputError)) s.log.error({ err, command: inv.command }, 'command failed')
@@ -57,16 +60,18 @@ export function createHerald(s: Services, commands: readonly CommandDef<Services
     },
 
     async press(press) {
+      let t = s.i18n.fallback
       try {
         if (!(await firstTime(press.eventId))) return
-        if (press.data.startsWith('stop:')) return await stop(s, press)
+        t = await s.i18n.forPerson(press.user, press.chat)
+        if (press.data.startsWith('stop:')) return await stop(s, t, press)
         if (await s.research.press(press)) return
-        await press.answer(s.t('button.stale'))
+        await press.answer(t('button.stale'))
       } catch (err) {
         if (isStoreAway(s.store, err))
           s.log.debug({ err, data: press.data }, 'button refused: the store is away')
         else s.log.error({ err, data: press.data }, 'button failed')
-        await press.answer(describeError(s, err)).catch(() => {})
+        await press.answer(describeError(s, t, err)).catch(() => {})
       }
     },
 
@@ -107,25 +112,25 @@ export function checkArgs(
 }
 
 /** Stop: the answer streams here, or (scale-out) in another process, which is asked to stop it. */
-async function stop(s: Services, press: ButtonPress): Promise<void> {
+async function stop(s: Services, t: Translate, press: ButtonPress): Promise<void> {
   const id = press.data.slice('stop:'.length)
   const presser = userKey(press)
   const answer = s.answers.get(id)
   if (answer) {
-    if (answer.userKey !== presser && !press.user.isAdmin) return press.answer(s.t('button.not_yours'))
+    if (answer.userKey !== presser && !press.user.isAdmin) return press.answer(t('button.not_yours'))
     answer.controller.abort(new HeraldError('aborted', 'stopped by a button'))
-    return press.answer(s.t('ask.stopped'))
+    return press.answer(t('ask.stopped'))
   }
   const elsewhere = await s.answers.find(id)
-  if (!elsewhere) return press.answer(s.t('button.stale'))
-  if (elsewhere.userKey !== presser && !press.user.isAdmin) return press.answer(s.t('button.not_yours'))
+  if (!elsewhere) return press.answer(t('button.stale'))
+  if (elsewhere.userKey !== presser && !press.user.isAdmin) return press.answer(t('button.not_yours'))
   await s.answers.requestStop(id, presser)
   s.log.info({ answer: id, owner: elsewhere.owner, by: presser }, 'asked another process to stop an answer')
-  await press.answer(s.t('ask.stopped'))
+  await press.answer(t('ask.stopped'))
 }
 
-export function describeError(s: Services, err: unknown): string {
-  if (err instanceof InputError) return s.t(err.key as MessageKey, err.params)
-  if (isStoreAway(s.store, err)) return s.t('error.store')
-  return s.t('error.generic')
+export function describeError(s: Pick<Services, 'store'>, t: Translate, err: unknown): string {
+  if (err instanceof InputError) return t(err.key as MessageKey, err.params)
+  if (isStoreAway(s.store, err)) return t('error.store')
+  return t('error.generic')
 }

@@ -6,7 +6,7 @@ import type { Adapter, Platform } from '../core/contracts/chat.ts'
 import { type Clock, systemClock } from '../core/contracts/clock.ts'
 import { ConfigError } from '../core/contracts/errors.ts'
 import type { Logger } from '../core/contracts/log.ts'
-import { translator } from '../core/i18n/i18n.ts'
+import { createI18n } from '../core/i18n/i18n-service.ts'
 import { createLaneRegistry } from '../core/live/scheduler.ts'
 import { storePace } from '../core/live/shared-pace.ts'
 import { createResearch } from '../core/research/research-service.ts'
@@ -28,11 +28,11 @@ import type { Config } from './config.ts'
 import { createMetrics, type Metrics } from './metrics.ts'
 
 /**
- * Everything the running bot shares: what commands may use, plus the whole configuration and the
- * metrics registry the HTTP server renders. Built once here (or by a test) and handed to the
- * dispatcher and the adapters.
+ * Everything the running bot shares: what commands may use (less the words of one invocation, which
+ * the dispatcher adds), plus the whole configuration and the metrics registry the HTTP server
+ * renders. Built once here (or by a test) and handed to the dispatcher and the adapters.
  */
-export interface Services extends CommandContext {
+export interface Services extends Omit<CommandContext, 't'> {
   config: Config
   metrics: Metrics
   /** What the configured endpoint is known to refuse. */
@@ -92,15 +92,15 @@ export async function createServices(config: Config, options: ServiceOptions): P
     1,
   )
   const usage = createUsageLedger({ store, models, clock })
+  const settings = createSettings({ store, models, defaults: { model: config.defaultModel } })
   const base = {
     config,
-    lang: config.language,
-    t: translator(config.language),
+    i18n: createI18n({ rule: { fallback: config.language, force: config.languageForce }, settings, store }),
     log,
     clock,
     store,
     models,
-    settings: createSettings({ store, models, defaults: { model: config.defaultModel } }),
+    settings,
     conversations: createConversations({
       store,
       clock,

@@ -1,6 +1,5 @@
 import { checkImage, runAnswer, userKey } from '../core/answers/run-answer.ts'
 import type { Invocation } from '../core/contracts/chat.ts'
-import type { MessageKey } from '../core/i18n/i18n.ts'
 import { REASONING_EFFORTS } from '../core/responses/request.ts'
 import { scopeOf } from '../core/state/settings.ts'
 import type { CommandContext } from './context.ts'
@@ -74,13 +73,11 @@ export async function admit(s: CommandContext, inv: Invocation, req: AskRequest)
   const who = userKey(inv)
   const budget = await s.budgets.check({ user: who, chat: inv.chat.key, isAdmin: inv.user.isAdmin })
   if (!budget.ok) {
-    const resetsAt = new Date(budget.resetsAt).toISOString().slice(11, 16)
-    const scope = t(`budget.scope.${budget.scope}` as MessageKey)
-    return refuse(t('budget.refused', { scope, resetsAt }))
+    return refuse(t(`budget.refused.${budget.scope}`, { resetsAt: new Date(budget.resetsAt) }))
   }
   const rate = await s.limits.checkRate(who)
   if (!rate.ok) return refuse(t('limits.rate', { seconds: Math.ceil(rate.retryAfterMs / 1000) }))
-  const started = await s.answers.start({ userKey: who, chat: inv.chat })
+  const started = await s.answers.start({ userKey: who, chat: inv.chat, lang: t.lang })
   if (!started.ok) return refuse(t('limits.busy_user'))
 
   await runAnswer(s, inv, {

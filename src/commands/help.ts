@@ -10,7 +10,7 @@ export const help = defineCommand<CommandContext>({
   options: [],
   async run(s, inv) {
     const usable = s.commands.filter((c) => c.requestable || s.policy.decide(policyRequest(c, inv)).allowed)
-    const lines = usable.map((c) => `/${c.name}: ${c.description[s.lang]}`)
+    const lines = usable.map((c) => `/${c.name}: ${c.description[s.t.lang]}`)
     await inv.notify([s.t('help.intro'), ...lines].join('\n'), { ephemeral: true })
   },
 })

@@ -4,6 +4,7 @@ import type { CommandContext } from './context.ts'
 import type { CommandDef } from './define.ts'
 import { effort } from './effort.ts'
 import { help } from './help.ts'
+import { language } from './language.ts'
 import { model } from './model.ts'
 import { reasoning } from './reasoning.ts'
 import { research } from './research.ts'
@@ -21,6 +22,7 @@ export const commands: readonly CommandDef<CommandContext>[] = [
   effort,
   search,
   reasoning,
+  language,
   usage,
   cancel,
   help,

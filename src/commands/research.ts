@@ -28,5 +28,5 @@ export const research = defineCommand<CommandContext>({
     },
   ],
   textOption: 'question',
-  run: (s, inv) => s.research.command(inv),
+  run: (s, inv) => s.research.command(inv, s.t),
 })

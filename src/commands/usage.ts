@@ -1,8 +1,7 @@
 import { USER_NAMES, userKey } from '../core/answers/run-answer.ts'
+import { usd } from '../core/i18n/i18n.ts'
 import type { CommandContext } from './context.ts'
 import { defineCommand } from './define.ts'
-
-const dollars = (usd: number) => usd.toFixed(usd < 1 ? 4 : 2)
 
 export const usage = defineCommand<CommandContext>({
   name: 'usage',
@@ -16,19 +15,27 @@ export const usage = defineCommand<CommandContext>({
     const lines = [
       s.t('usage.line', {
         who: inv.user.name,
-        today: `$${dollars(today.usd)}`,
-        month: `$${dollars(month.usd)}`,
+        today: usd(today.usd),
+        month: usd(month.usd),
       }),
     ]
     if (inv.user.isAdmin) {
       const names = s.store.kv<string>(USER_NAMES)
       for (const period of ['day', 'month'] as const) {
         const top = await s.usage.topSpenders(period, 5)
-        lines.push('', s.t('usage.top', { period: s.t(period === 'day' ? 'usage.today' : 'usage.month') }))
+        lines.push('', s.t(period === 'day' ? 'usage.top_day' : 'usage.top_month'))
         if (top.length === 0) lines.push(s.t('usage.nobody'))
         for (const [i, spender] of top.entries()) {
           const name = (await names.get(spender.user)) ?? spender.user
-          lines.push(`${i + 1}. ${name} (${spender.user}): $${dollars(spender.usd)} · ${spender.requests}`)
+          lines.push(
+            s.t('usage.spender', {
+              rank: i + 1,
+              name,
+              id: spender.user,
+              spent: usd(spender.usd),
+              requests: spender.requests,
+            }),
+          )
         }
       }
     }

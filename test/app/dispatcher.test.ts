@@ -5,6 +5,7 @@ import { afterEach, beforeEach, describe, expect, test } from 'vitest'
 import { loadConfig } from '../../src/app/config.ts'
 import { createHerald } from '../../src/app/dispatcher.ts'
 import { createServices, type Services } from '../../src/app/services.ts'
+import type { CommandContext } from '../../src/commands/context.ts'
 import { type CommandDef, defineCommand } from '../../src/commands/define.ts'
 import type { ChatRef, Invocation } from '../../src/core/contracts/chat.ts'
 import { InputError } from '../../src/core/contracts/errors.ts'
@@ -17,19 +18,20 @@ import { fakeSurface } from '../helpers/fake-surface.ts'
  * definitions, arguments checked against them, and every failure one line for the person.
  */
 const t = translator('en')
+const zh = translator('zh')
 const group: ChatRef = { platform: 'telegram', id: '-100', kind: 'group', key: 'telegram:-100' }
 let dir: string
 let services: Services
 let ran: string[]
 
 /** Commands that record their runs; `boom` throws, `oops` refuses with a person's line. */
-function testCommands(): CommandDef<Services>[] {
+function testCommands(): CommandDef<CommandContext>[] {
   const recording = (
     name: string,
-    access: CommandDef<Services>['access'],
-    extra: Partial<CommandDef<Services>> = {},
+    access: CommandDef<CommandContext>['access'],
+    extra: Partial<CommandDef<CommandContext>> = {},
   ) =>
-    defineCommand<Services>({
+    defineCommand<CommandContext>({
       name,
       description: { en: name, zh: name },
       access,
@@ -80,14 +82,20 @@ afterEach(async () => {
 function invoke(
   command: string,
   userId: string,
-  opts: { admin?: boolean; args?: Invocation['args']; event?: string } = {},
+  opts: { admin?: boolean; args?: Invocation['args']; event?: string; locale?: string } = {},
 ) {
   const said: string[] = []
   const inv: Invocation = {
     eventId: opts.event ?? `telegram:update:${command}:${userId}:${Math.random()}`,
     command,
     args: opts.args ?? {},
-    user: { platform: 'telegram', id: userId, name: `U${userId}`, isAdmin: opts.admin ?? false },
+    user: {
+      platform: 'telegram',
+      id: userId,
+      name: `U${userId}`,
+      isAdmin: opts.admin ?? false,
+      ...(opts.locale ? { locale: opts.locale } : {}),
+    },
     chat: group,
     images: [],
     surface: fakeSurface({ chatKey: group.key }),
@@ -140,6 +148,21 @@ describe('the dispatcher', () => {
     expect(ran).toEqual([])
     expect(wrong.said).toEqual([t('input.bad_args', { error: 'level: expected one of low, high' })])
     expect(unknown.said).toEqual([t('input.bad_args', { error: 'unknown option "colour"' })])
+  })
+
+  test('refusals and the command’s words follow the person’s own language', async () => {
+    const herald = createHerald(services, testCommands())
+    const ann = invoke('model', '7', { locale: 'zh-hans' })
+    const ben = invoke('model', '8', { locale: 'en-US' })
+    const oops = invoke('oops', '7', { locale: 'zh-CN' })
+    await herald.handle(ann.inv)
+    await herald.handle(ben.inv)
+    await herald.handle(oops.inv)
+    expect([ann.said, ben.said, oops.said]).toEqual([
+      [zh('policy.admin_only')],
+      [t('policy.admin_only')],
+      [zh('ask.empty')],
+    ])
   })
 
   test('a command that throws gives one generic line, a refusal its own line, and the next event is served', async () => {

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, test } from 'vitest'
 import { commands } from '../../src/commands/index.ts'
-import { translator } from '../../src/core/i18n/i18n.ts'
+import { translator, usd } from '../../src/core/i18n/i18n.ts'
 import type { FakeChannel, FakeDiscord, FakeUser } from '../fakes/fake-discord.ts'
 import { sse } from '../fakes/fake-responses-api.ts'
 import { Transcript, textAnswer } from '../fakes/fake-responses-transcripts.ts'
@@ -101,18 +101,18 @@ describe('/usage, /help, /reset, /cancel', () => {
     await e2e.answersFinished(1)
 
     expect(await run(fake, 'usage', fake.bob)).toEqual({
-      text: t('usage.line', { who: 'bob', today: '$0.0000', month: '$0.0000' }),
+      text: t('usage.line', { who: 'bob', today: usd(0), month: usd(0) }),
       private: true,
     })
-    const top = `1. alice (discord:${fake.alice.id}): $0.1250 · 1`
+    const top = `1. alice (discord:${fake.alice.id}): $0.13 · requests: 1`
     expect(await run(fake, 'usage', fake.alice)).toEqual({
       text: [
-        t('usage.line', { who: 'alice', today: '$0.1250', month: '$0.1250' }),
+        t('usage.line', { who: 'alice', today: '$0.13', month: '$0.13' }),
         '',
-        t('usage.top', { period: t('usage.today') }),
+        t('usage.top_day'),
         top,
         '',
-        t('usage.top', { period: t('usage.month') }),
+        t('usage.top_month'),
         top,
       ].join('\n'),
       private: true,
@@ -184,6 +184,7 @@ describe('registration and restarts', () => {
         'cancel',
         'effort',
         'help',
+        'language',
         'model',
         'reasoning',
         'research',

@@ -161,7 +161,7 @@ async function startWithHandover(config: Config, log: Logger, handoverAfterMs: n
     commands,
     log: log.child({ platform: 'discord' }),
     handoverAfterMs,
-    handoverNotice: `-# ${services.t('discord.moved')}`,
+    handoverNotice: () => `-# ${services.i18n.fallback('discord.moved')}`,
   })
   services.adapters.set('discord', discord)
   await discord.start()

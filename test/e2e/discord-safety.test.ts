@@ -1,6 +1,5 @@
 import { afterEach, describe, expect, test } from 'vitest'
 import { translator } from '../../src/core/i18n/i18n.ts'
-import { userMessage } from '../../src/core/responses/messages.ts'
 import { apiError, sse } from '../fakes/fake-responses-api.ts'
 import { errorEventAnswer, textAnswer } from '../fakes/fake-responses-transcripts.ts'
 import {
@@ -92,11 +91,11 @@ describe('secrets', () => {
 
     // A failure is one clear line in the chat, without the upstream's words; partial text is kept.
     expect(fake.message(failing.originalId!)!.content).toBe(
-      `-# ${t('reason.failed', { message: userMessage('auth', 'en') })}`,
+      `-# ${t('reason.failed', { message: t('errors.auth') })}`,
     )
     const partial = botMessages(fake).find((m) => m.reference?.message_id === cut.id)!
     expect(partial.content).toBe(
-      `Partial answer\n\n-# ${t('reason.failed', { message: userMessage('server', 'en') })}`,
+      `Partial answer\n\n-# ${t('reason.failed', { message: t('errors.server') })}`,
     )
     // The key did reach the logs' writer, inside the logged upstream errors, and was scrubbed.
     const failures = e2e.logs.filter((l) => l.msg === 'answer failed')

@@ -49,6 +49,7 @@ describe('Telegram commands, end to end', () => {
       'effort',
       'search',
       'reasoning',
+      'language',
       'usage',
       'cancel',
       'help',
@@ -107,7 +108,7 @@ describe('Telegram commands, end to end', () => {
     await askAndWait(e2e!, { chat: CHAT, from: ADA, text: 'count my tokens' })
 
     // gpt-5-mini: 100k input × $0.25/M + 50k output × $2/M = $0.125
-    expect(await command('/usage')).toBe('Ada L: today $0.1250 · this month $0.1250')
+    expect(await command('/usage')).toBe('Ada L: today $0.13 · this month $0.13')
     const help = await command('/help')
     expect(help?.split('\n')[0]).toBe('Herald: ask anything.')
     expect(help).toContain('/reset starts fresh')

@@ -16,6 +16,8 @@ export interface FakeUser {
   discriminator: '0'
   avatar: null
   bot?: boolean
+  /** The person's Discord language, sent as `locale` on their interactions (never in user objects). */
+  locale?: string
 }
 
 export interface FakeRole {

@@ -80,7 +80,7 @@ export class FakeWorld {
     this.applicationId = this.bot.id
   }
 
-  addUser(username: string, options: { bot?: boolean } = {}): FakeUser {
+  addUser(username: string, options: { bot?: boolean; locale?: string } = {}): FakeUser {
     const user: FakeUser = {
       id: this.ids.next(),
       username,
@@ -89,6 +89,7 @@ export class FakeWorld {
       avatar: null,
     }
     if (options.bot) user.bot = true
+    if (options.locale) user.locale = options.locale
     this.users.set(user.id, user)
     return user
   }

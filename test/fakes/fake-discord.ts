@@ -96,7 +96,8 @@ export interface FakeDiscord {
   /** Paths of attachment downloads (`/attachments/<channel>/<id>/<name>`), in order. */
   readonly downloads: string[]
   readonly gateway: FakeGateway
-  addUser(name: string, options?: { roles?: string[]; bot?: boolean }): FakeUser
+  /** `locale`: the person's Discord language (default `en-US`), sent on their interactions. */
+  addUser(name: string, options?: { roles?: string[]; bot?: boolean; locale?: string }): FakeUser
   addChannel(name: string): FakeChannel
   /**
    * Another guild with a #general channel and the first guild's members (without their roles); with `onShard`
@@ -179,8 +180,11 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
     return channel
   }
   const general = addChannel('general')
-  const addUser = (name: string, opts: { roles?: string[]; bot?: boolean } = {}) => {
-    const user = world.addUser(name, opts.bot ? { bot: true } : {})
+  const addUser = (name: string, opts: { roles?: string[]; bot?: boolean; locale?: string } = {}) => {
+    const user = world.addUser(name, {
+      ...(opts.bot ? { bot: true } : {}),
+      ...(opts.locale ? { locale: opts.locale } : {}),
+    })
     join(user, opts.roles ?? [])
     return user
   }
@@ -248,7 +252,7 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
       version: 1,
       channel_id: channel.id,
       channel: channelJson(channel),
-      locale: 'en-US',
+      locale: interaction.user.locale ?? 'en-US',
       app_permissions: '2248473465835073',
       entitlements: [],
       attachment_size_limit: 10 * 1024 * 1024,

@@ -125,12 +125,12 @@ describe('heartbeats and finalising', () => {
     const counts = await Promise.all([
       finaliseInterrupted(store, recordsOf('me'), adaptersOf(a.adapter), {
         processId: 'me',
-        line: LINE,
+        line: () => LINE,
         log: silentLogger,
       }),
       finaliseInterrupted(store, recordsOf('other'), adaptersOf(b.adapter), {
         processId: 'other',
-        line: LINE,
+        line: () => LINE,
         log: silentLogger,
       }),
     ])

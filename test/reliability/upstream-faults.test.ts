@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, test } from 'vitest'
+import type { ErrorKind } from '../../src/core/contracts/errors.ts'
 import { translator } from '../../src/core/i18n/i18n.ts'
-import { userMessage } from '../../src/core/responses/messages.ts'
 import { rateLimited, type Script, serverError, sse } from '../fakes/fake-responses-api.ts'
 import { textAnswer, toSseFrames } from '../fakes/fake-responses-transcripts.ts'
 import { httpGet, metric, type Stack, startStack, telegramTexts, until } from './stack.ts'
@@ -37,8 +37,7 @@ async function metrics(): Promise<string> {
   return (await httpGet(stack!.herald, '/metrics')).body
 }
 
-const failureLine = (kind: Parameters<typeof userMessage>[0]) =>
-  t('reason.failed', { message: userMessage(kind, 'en') })
+const failureLine = (kind: ErrorKind) => t('reason.failed', { message: t(`errors.${kind}`) })
 
 describe('before the first byte', () => {
   test('a 429 and a 503 are retried, and the third attempt streams the answer', async () => {

@@ -17,10 +17,11 @@ export interface ConsoleAdapterOptions {
   output?: ConsoleOutput & NodeJS.WritableStream
   /** Called when the person quits. */
   onExit?: () => void
+  /** The person's locale (`LANG`); Herald's words follow it. */
+  locale?: string
 }
 
 const chat: ChatRef = { platform: 'console', id: 'local', kind: 'private', key: 'console:local' }
-const user: UserRef = { platform: 'console', id: 'local', name: 'you', isAdmin: true }
 
 export interface ConsoleAdapter extends Adapter {
   /** Resolves when the person quits. */
@@ -30,6 +31,8 @@ export interface ConsoleAdapter extends Adapter {
 }
 
 export function createConsoleAdapter(options: ConsoleAdapterOptions): ConsoleAdapter {
+  const user: UserRef = { platform: 'console', id: 'local', name: 'you', isAdmin: true }
+  if (options.locale) user.locale = options.locale
   const output = options.output ?? process.stdout
   const surface = createConsoleSurface(output)
   const byName = new Map(options.commands.map((c) => [c.name, c]))

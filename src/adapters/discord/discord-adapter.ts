@@ -70,8 +70,8 @@ export interface DiscordAdapterOptions {
   clock?: Clock
   /** When interaction answers move to channel messages; Discord's token lives 15 min. */
   handoverAfterMs?: number
-  /** The line left in an interaction message whose answer moved to a channel message. */
-  handoverNotice?: string
+  /** The line left in an interaction message whose answer moved to a channel message, for the invoker's locale. */
+  handoverNotice?: (locale: string) => string
   /**
    * The chats' lanes (Herald's LaneRegistry): short visible replies then wait their turn with the
    * answers' edits in that channel and honour a running retry_after, instead of spending the
@@ -200,7 +200,7 @@ export function createDiscordAdapter(options: DiscordAdapterOptions): DiscordAda
       clock,
       log,
       handoverAfterMs: options.handoverAfterMs ?? discordDefaults.handoverAfterMs,
-      handoverNotice: options.handoverNotice ?? discordDefaults.handoverNotice,
+      handoverNotice: options.handoverNotice?.(interaction.locale) ?? discordDefaults.handoverNotice,
       onMoved: (from, to) => answerIds.moved(from, to.id),
     })
     try {
@@ -222,8 +222,8 @@ export function createDiscordAdapter(options: DiscordAdapterOptions): DiscordAda
   ) {
     const channelId = interaction.channelId as string
     const parts = {
-      user: userRefOf(interaction.user, interaction.member, interaction.guildId, admins),
-      chat: chatRefOf(interaction.channel, channelId, interaction.guildId),
+      user: userRefOf(interaction.user, interaction.member, interaction.guildId, admins, interaction.locale),
+      chat: chatRefOf(interaction.channel, channelId, interaction.guildId, interaction.guildLocale),
       surface: new DiscordInteractionSurface(replies),
       notify: (text: string, notify: NotifyOptions = {}): Promise<MessageRef | undefined> =>
         notify.ephemeral === true
@@ -279,7 +279,7 @@ export function createDiscordAdapter(options: DiscordAdapterOptions): DiscordAda
       command: 'ask',
       args: { [askOption]: prompt.text },
       user: userRefOf(message.author, message.member, message.guildId, admins),
-      chat: chatRefOf(message.channel, message.channelId, message.guildId),
+      chat: chatRefOf(message.channel, message.channelId, message.guildId, message.guild?.preferredLocale),
       images: imagesOf(message),
       surface: new DiscordChannelSurface(client, message.channelId, message.id),
       // Notices reply to the user's message; Discord has no ephemeral messages outside interactions.

@@ -25,11 +25,13 @@ export interface AdminPolicy {
   adminRoleIds: readonly string[]
 }
 
+/** `locale`: the person's Discord language, known on interactions only (messages do not carry it). */
 export function userRefOf(
   user: User,
   member: GuildMember | APIInteractionGuildMember | null,
   guildId: string | null,
   admins: AdminPolicy,
+  locale?: string,
 ): UserRef {
   const roleIds = member ? rolesOf(member, guildId) : undefined
   const isAdmin =
@@ -38,6 +40,7 @@ export function userRefOf(
     member instanceof GuildMember ? member.displayName : (member?.nick ?? user.globalName ?? user.username)
   const ref: UserRef = { platform: 'discord', id: user.id, name, isAdmin }
   if (roleIds) ref.roleIds = roleIds
+  if (locale) ref.locale = locale
   return ref
 }
 
@@ -47,7 +50,13 @@ function rolesOf(member: GuildMember | APIInteractionGuildMember, guildId: strin
   return ids.filter((id) => id !== guildId)
 }
 
-export function chatRefOf(channel: Channel | null, channelId: string, guildId: string | null): ChatRef {
+/** `locale`: the guild's language (`guild_locale`, a guild's preferred locale), for messages to everyone. */
+export function chatRefOf(
+  channel: Channel | null,
+  channelId: string,
+  guildId: string | null,
+  locale?: string | null,
+): ChatRef {
   const ref: ChatRef = {
     platform: 'discord',
     id: channelId,
@@ -56,6 +65,7 @@ export function chatRefOf(channel: Channel | null, channelId: string, guildId: s
   }
   if (guildId) ref.guildId = guildId
   if (channel?.isThread() && channel.parentId) ref.parentId = channel.parentId
+  if (guildId && locale) ref.locale = locale
   return ref
 }
 

@@ -115,12 +115,16 @@ export function createTelegramAdapter(options: TelegramAdapterOptions): Telegram
   let pollHealthy = false
   let launched: Promise<void> | undefined
 
-  const userRef = (from: User): UserRef => ({
-    platform: 'telegram',
-    id: String(from.id),
-    name: [from.first_name, from.last_name].filter(Boolean).join(' ') || from.username || String(from.id),
-    isAdmin: admins.has(String(from.id)),
-  })
+  const userRef = (from: User): UserRef => {
+    const ref: UserRef = {
+      platform: 'telegram',
+      id: String(from.id),
+      name: [from.first_name, from.last_name].filter(Boolean).join(' ') || from.username || String(from.id),
+      isAdmin: admins.has(String(from.id)),
+    }
+    if (from.language_code) ref.locale = from.language_code
+    return ref
+  }
 
   const surfaceOf = (chat: ChatRef, replyTo?: number, threadId?: number) =>
     createTelegramSurface({

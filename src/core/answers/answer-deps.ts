@@ -1,7 +1,7 @@
 import type { Clock } from '../contracts/clock.ts'
 import type { Logger } from '../contracts/log.ts'
 import type { CoreMetrics } from '../contracts/metrics.ts'
-import type { Language, Translate } from '../i18n/i18n.ts'
+import type { I18n } from '../i18n/i18n-service.ts'
 import type { LaneRegistry } from '../live/scheduler.ts'
 import type { ResponsesClient } from '../responses/client.ts'
 import type { Budgets } from '../state/budgets.ts'
@@ -26,8 +26,8 @@ export interface AnswerDeps {
     openai: { baseUrl: string }
     telegram?: { drafts: boolean } | undefined
   }
-  lang: Language
-  t: Translate
+  /** Herald's words in each reader's language: `await s.i18n.forPerson(inv.user, inv.chat)`. */
+  i18n: I18n
   log: Logger
   clock: Clock
   store: Store

@@ -4,6 +4,7 @@ import type { Clock } from '../contracts/clock.ts'
 import { HeraldError } from '../contracts/errors.ts'
 import type { Logger } from '../contracts/log.ts'
 import type { MessageRef, Rendered, Surface } from '../contracts/surface.ts'
+import type { Language } from '../i18n/i18n.ts'
 import { logStoreFailure, type Store } from '../store/store.ts'
 import { isAlive } from './heartbeat.ts'
 
@@ -39,6 +40,8 @@ export interface AnswerRecord {
   startedAt: number
   /** Every message the answer has sent, with what it shows now. */
   messages: Array<{ ref: MessageRef; content: Rendered }>
+  /** The asker's language (for the "interrupted" line); absent in records of older versions. */
+  lang?: Language
 }
 
 export interface StopRequest {
@@ -88,7 +91,7 @@ export interface AnswerRecordsOptions {
 
 export interface AnswerRecords {
   /** Takes the user's slot and records the answer; `busy` when the user has one running anywhere. */
-  start(answer: { userKey: string; chat: ChatRef; id?: string }): Promise<StartResult>
+  start(answer: { userKey: string; chat: ChatRef; id?: string; lang?: Language }): Promise<StartResult>
   /** The answer with this id, if it streams in this process. */
   get(id: string): RunningAnswer | undefined
   /** Answers streaming in this process. */
@@ -168,10 +171,10 @@ export function createAnswerRecords(opts: AnswerRecordsOptions): AnswerRecords {
   }
 
   const records: AnswerRecords = {
-    async start({ userKey, chat, id = randomUUID().slice(0, 12) }) {
+    async start({ userKey, chat, id = randomUUID().slice(0, 12), lang }) {
       if (!(await takeSlot(userKey, id))) return { ok: false, reason: 'busy' }
       await listen()
-      const answer = openRecord({ id, userKey, chat })
+      const answer = openRecord({ id, userKey, chat, ...(lang ? { lang } : {}) })
       local.set(id, answer)
       // Once started, the answer is visible to every process (a Stop pressed there finds it).
       await answer.recorded
@@ -217,7 +220,12 @@ export function createAnswerRecords(opts: AnswerRecordsOptions): AnswerRecords {
     },
   }
 
-  function openRecord(answer: { id: string; userKey: string; chat: ChatRef }): RunningAnswer & {
+  function openRecord(answer: {
+    id: string
+    userKey: string
+    chat: ChatRef
+    lang?: Language
+  }): RunningAnswer & {
     recorded: Promise<void>
   } {
     const record: AnswerRecord = {

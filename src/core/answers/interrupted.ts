@@ -1,6 +1,7 @@
 import type { Adapter, Platform } from '../contracts/chat.ts'
 import type { Clock } from '../contracts/clock.ts'
 import type { Logger } from '../contracts/log.ts'
+import type { Language } from '../i18n/i18n.ts'
 import { formatFor } from '../live/format.ts'
 import { logStoreFailure, type Store } from '../store/store.ts'
 import type { AnswerRecords } from './answer-records.ts'
@@ -21,8 +22,8 @@ const FINALISE_HOLD_MS = 5 * 60_000
 export interface FinaliseOptions {
   /** This process's heartbeat id: its own answers are live by definition. */
   processId: string
-  /** The last line of the last message, e.g. t('ask.interrupted'). */
-  line: string
+  /** The last line of the last message in the answer's language, e.g. t('ask.interrupted'). */
+  line(lang: Language | undefined): string
   log: Logger
 }
 
@@ -51,7 +52,9 @@ export async function finaliseInterrupted(
     for (const message of record.messages) {
       const text = message.content.text.replace(CURSOR, '')
       const ending =
-        message === last ? `${text}\n\n${formatFor(message.content.format).note(options.line)}` : text
+        message === last
+          ? `${text}\n\n${formatFor(message.content.format).note(options.line(record.lang))}`
+          : text
       try {
         await surface.edit(message.ref, { ...message.content, text: ending, buttons: [] })
       } catch (err) {

@@ -1,10 +1,9 @@
 import type { Invocation } from '../contracts/chat.ts'
 import { type ErrorKind, HeraldError, InputError } from '../contracts/errors.ts'
-import type { MessageKey } from '../i18n/i18n.ts'
+import type { MessageKey, Translate } from '../i18n/i18n.ts'
 import type { LiveTranslate } from '../live/compose.ts'
 import { createLiveMessage, type LiveMessage } from '../live/live-message.ts'
 import { UpstreamError } from '../responses/errors.ts'
-import { userMessage } from '../responses/messages.ts'
 import type { InputImage, InputItem, ReasoningEffort, ResponsesRequest } from '../responses/request.ts'
 import { type AnswerState, initialState } from '../responses/state.ts'
 import type { StreamTicket } from '../state/limits.ts'
@@ -60,13 +59,16 @@ export function stopButtonData(answerId: string): string {
 
 const INTERRUPTED = 'interrupted'
 
-export async function runAnswer(s: AnswerDeps, inv: Invocation, ask: AdmittedAsk): Promise<void> {
+/** The answer path's services with the words of the person who asked (status lines, Stop, the last line). */
+export type AskDeps = AnswerDeps & { t: Translate }
+
+export async function runAnswer(s: AskDeps, inv: Invocation, ask: AdmittedAsk): Promise<void> {
   await new AnswerRun(s, inv, ask).run()
 }
 
 /** One answer from queue to final message; each step is a method, in the order they run. */
 class AnswerRun {
-  private readonly s: AnswerDeps
+  private readonly s: AskDeps
   private readonly inv: Invocation
   private readonly ask: AdmittedAsk
   private readonly ticket: StreamTicket
@@ -75,7 +77,7 @@ class AnswerRun {
   private readonly startedAt: number
   private state: AnswerState = initialState()
 
-  constructor(s: AnswerDeps, inv: Invocation, ask: AdmittedAsk) {
+  constructor(s: AskDeps, inv: Invocation, ask: AdmittedAsk) {
     this.s = s
     this.inv = inv
     this.ask = ask
@@ -279,17 +281,17 @@ class AnswerRun {
       }
     }
     if (isStoreAway(s.store, err)) {
-      return { ...state, status: 'failed', error: { code: 'store', message: userMessage('store', s.lang) } }
+      return { ...state, status: 'failed', error: { code: 'store', message: s.t('errors.store') } }
     }
     const kind = err instanceof HeraldError ? err.kind : 'server'
     s.metrics.upstreamErrors.inc({ kind })
-    return { ...state, status: 'failed', error: { code: kind, message: userMessage(kind, s.lang) } }
+    return { ...state, status: 'failed', error: { code: kind, message: s.t(`errors.${kind}`) } }
   }
 
   /** The line people read for a failure the stream reported, by its code; never the upstream message. */
   private streamFailureLine(code: string): string {
     const kind: ErrorKind = /quota/.test(code) ? 'quota' : /rate_limit/.test(code) ? 'rate_limited' : 'server'
-    return userMessage(kind, this.s.lang)
+    return this.s.t(`errors.${kind}`)
   }
 
   private async recordUsage(): Promise<number | undefined> {
@@ -342,8 +344,8 @@ const IMAGE_TYPES = ['image/jpeg', 'image/png', 'image/gif', 'image/webp']
 export function checkImage(maxBytes: number, size: number | undefined, mime: string | undefined): void {
   if (size !== undefined && size > maxBytes) {
     throw new InputError('limits.image_too_large', {
-      size: (size / 1048576).toFixed(1),
-      max: (maxBytes / 1048576).toFixed(1),
+      size: Math.round((size / 1048576) * 10) / 10,
+      max: Math.round((maxBytes / 1048576) * 10) / 10,
     })
   }
   if (mime !== undefined && !IMAGE_TYPES.includes(mime)) throw new InputError('limits.image_type', { mime })

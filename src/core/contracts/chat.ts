@@ -19,6 +19,8 @@ export interface ChatRef {
   guildId?: string
   /** Discord: the parent channel when `id` is a thread. */
   parentId?: string
+  /** The platform's language for the whole chat (Discord `guild_locale`), for messages to everyone. */
+  locale?: string
 }
 
 export interface UserRef {
@@ -29,6 +31,8 @@ export interface UserRef {
   isAdmin: boolean
   /** Discord role ids in this guild. */
   roleIds?: string[]
+  /** The person's language as the platform reports it (Telegram `language_code`, Discord `locale`, `LANG`). */
+  locale?: string
 }
 
 /** An image attached to a prompt; fetched only when the request is allowed. */

@@ -1,12 +1,21 @@
 /**
- * Herald's own words, in English and Simplified Chinese. `{name}` placeholders are filled from params.
- * Upstream error lines live in responses/messages.ts; everything else a person reads is here.
+ * Herald's own words, in English and Simplified Chinese: the one wording table (help, refusals,
+ * status lines, cards, error lines by kind). `{name}` placeholders are filled from params; numbers,
+ * money (`usd(…)`) and times (a `Date`, shown in UTC with the zone named) are formatted for the
+ * language with `Intl`, and a list of strings is joined with the language's separator.
+ *
+ * Whose language: `languageOf` picks the first supported tag among the candidates (a person's
+ * platform locale, a chat's `/language`, …), else the operator's fallback; `force` keeps one
+ * language for everyone.
  *
  * @example
- *   t('en', 'limits.busy_user')
+ *   const t = translator(languageOf({ fallback: 'en', force: false }, 'zh-hans'))
+ *   t('budget.refused.user', { resetsAt: new Date(ms) })  // '你的今日预算已用完，将于 12月5日 UTC 00:00 重置。'
  */
 /** The languages Herald speaks. */
 export type Language = 'en' | 'zh'
+
+export const LANGUAGES: readonly Language[] = ['en', 'zh']
 
 const en = {
   'help.intro':
@@ -26,9 +35,9 @@ const en = {
   'settings.off': 'off',
   'settings.none': 'n/a',
   'usage.line': '**{who}**: today {today} · this month {month}',
-  'usage.top': 'Top spenders {period}:',
-  'usage.today': 'today',
-  'usage.month': 'this month',
+  'usage.top_day': 'Top spenders today:',
+  'usage.top_month': 'Top spenders this month:',
+  'usage.spender': '{rank}. {name} ({id}): {spent} · requests: {requests}',
   'usage.nobody': 'No spending recorded yet.',
   'cancel.done': 'Stopped your running answer.',
   'cancel.none': 'You have no running answer.',
@@ -44,16 +53,18 @@ const en = {
   'limits.prompt_too_long': 'Your message is too long ({length} characters; the limit is {max}).',
   'limits.image_too_large': 'That image is too large ({size} MB; the limit is {max} MB).',
   'limits.image_type': 'That file type is not supported as an image ({mime}). Send a JPEG, PNG, GIF or WebP.',
-  'budget.refused': 'The {scope} daily budget is used up. It resets at {resetsAt} UTC.',
-  'budget.scope.user': 'your',
-  'budget.scope.chat': 'this chat’s',
-  'budget.scope.global': 'bot’s',
+  'budget.refused.user': 'Your daily budget is used up. It resets at {resetsAt}.',
+  'budget.refused.chat': 'This chat’s daily budget is used up. It resets at {resetsAt}.',
+  'budget.refused.global': 'Herald’s daily budget for everyone is used up. It resets at {resetsAt}.',
   'policy.blocked': 'You cannot use this bot here.',
   'policy.admin_only': 'Only admins can do that here.',
   'policy.not_allowed': 'That is not allowed here.',
   'input.bad_args': 'Could not read the command: {error}',
   'status.text':
     '**Status**: uptime {uptime} · active answers {active} · queued {queued} · research jobs running {research}\nstore: {store} · platforms: {platforms}',
+  'status.up': '{name} up',
+  'status.down': '{name} down',
+  'status.none': 'none',
   'reason.max_output_tokens': 'Stopped: the answer reached its length limit.',
   'reason.content_filter': 'Stopped by the content filter.',
   'reason.stream_ended': 'The connection ended before the answer was complete.',
@@ -77,7 +88,7 @@ const en = {
   'research.model_unknown': '“{model}” is not a research model here. Choose one of: {models}',
   'research.card_title': '**Deep research**: confirm to start',
   'research.request_title': '**Research request** from {name}',
-  'research.card_model': 'Model: **{model}** · up to {searches} searches',
+  'research.card_model': 'Model: **{model}** · searches: up to {searches}',
   'research.card_estimate': 'Estimated cost: **{low}–{high}**',
   'research.card_budget': 'Research today: {spent} spent · {left} left of {cap}',
   'research.card_budget_uncapped': 'Research today: {spent} spent (no daily cap)',
@@ -88,9 +99,9 @@ const en = {
   'research.button_approve': 'Approve',
   'research.button_decline': 'Decline',
   'research.refused_budget':
-    'Research refused: the daily research budget would be exceeded ({spent} spent of {cap}; this run may cost up to {high}). It resets at {resetsAt} UTC.',
+    'Research refused: the daily research budget would be exceeded ({spent} spent of {cap}; this run may cost up to {high}). It resets at {resetsAt}.',
   'research.refused_count':
-    'Research refused: {name} has started {runs} research runs today, the daily limit. It resets at {resetsAt} UTC.',
+    'Research refused: {name} has reached the daily limit of research runs ({runs}). It resets at {resetsAt}.',
   'research.not_requester': 'Only {name} can confirm or cancel this.',
   'research.admins_only': 'Only admins can approve or decline research requests.',
   'research.cancel_not_allowed': 'Only the person who asked or an admin can cancel this research.',
@@ -110,33 +121,33 @@ const en = {
   'research.status_writing': 'Writing the report…',
   'research.status_cancelling': 'Cancelling…',
   'research.progress_line': '{status} · {elapsed}',
-  'research.progress_searches': '{count} searches · latest: {queries}',
+  'research.progress_searches': 'Searches: {count} · latest: {queries}',
   'research.progress_no_searches': 'No searches yet',
   'research.cancelling': 'Cancelling the research…',
-  'research.finished': 'Research finished in {elapsed} · {searches} searches · {cost}',
-  'research.cancelled': 'Research cancelled after {elapsed} · {searches} searches · {cost}',
-  'research.incomplete': 'Research incomplete after {elapsed} ({reason}) · {searches} searches · {cost}',
+  'research.finished': 'Research finished in {elapsed} · searches: {searches} · {cost}',
+  'research.cancelled': 'Research cancelled after {elapsed} · searches: {searches} · {cost}',
+  'research.incomplete': 'Research incomplete after {elapsed} ({reason}) · searches: {searches} · {cost}',
   'research.failed': 'Research failed after {elapsed}: {error}',
   'research.cancelled_before_start': 'Research cancelled before it started; nothing was sent.',
   'research.start_failed':
     'Research could not start: {error} It was not retried and does not count toward today’s runs.',
   'research.lost': 'Herald restarted while this research was being sent; it was not sent again.',
   'research.interrupted':
-    'Research interrupted after {elapsed} ({why}) · {searches} searches · {cost}. It was not sent again.',
+    'Research interrupted after {elapsed} ({why}) · searches: {searches} · {cost}. It was not sent again.',
   'research.why_restart': 'Herald restarted',
   'research.why_dropped': 'the connection to the AI service dropped',
   'research.why_silent': 'the AI service went silent',
   'research.why_not_resumable': 'Herald restarted, and this AI service cannot resume a run',
   'research.cancelled_closed':
-    'Research cancelled after {elapsed} · {searches} searches · {cost}. Its stream was closed; the AI service may still finish and bill the run.',
+    'Research cancelled after {elapsed} · searches: {searches} · {cost}. Its stream was closed; the AI service may still finish and bill the run.',
   'research.button_run_again': 'Run again',
   'research.run_again_not_allowed': 'Only the person who asked or an admin can run this research again.',
   'research.partial': 'Partial report',
   'research.report_file': 'The whole report as a Markdown file.',
   'research.cost_unknown': 'cost unknown',
-  'research.seconds': '{n} s',
-  'research.minutes': '{n} min',
-  'research.hours': '{h} h {m} min',
+  'duration.seconds': '{n} s',
+  'duration.minutes': '{n} min',
+  'duration.hours': '{h} h {m} min',
   'answer.empty': '(no text in this answer)',
   'input.too_long': 'Your message is too long ({length} characters; the limit is {max}).',
   'models.unknown': 'Unknown model “{model}”. See /model for the list.',
@@ -152,6 +163,35 @@ const en = {
   'error.generic': 'Something went wrong on our side. Please try again.',
   'error.store': 'Storage is unavailable right now. Please try again shortly.',
   'queue.position': 'Queued… position {position}',
+  'language.current':
+    'Herald speaks to each person in their own language. This chat’s language (for messages to everyone, and for people whose language is unknown): **{language}**.',
+  'language.forced': 'Herald speaks **{language}** to everyone here (set by the operator).',
+  'language.set': 'This chat’s language is now **{language}**.',
+  'language.auto':
+    'This chat’s language now follows the platform and the operator’s default (**{language}**).',
+  'language.name.en': 'English',
+  'language.name.zh': 'Chinese (简体中文)',
+  'errors.bad_request': 'The AI service could not accept this request.',
+  'errors.auth': 'The AI service rejected the bot’s credentials. Please tell the bot’s operator.',
+  'errors.permission': 'The bot is not allowed to use this model.',
+  'errors.not_found': 'The AI service does not know this model or conversation.',
+  'errors.not_found_base_url':
+    'The bot is misconfigured (AI service address). Please tell the bot’s operator.',
+  'errors.rate_limited': 'The AI service is busy right now. Please try again in a minute.',
+  'errors.quota': 'The AI service’s usage limit has been reached. Please tell the bot’s operator.',
+  'errors.server': 'The AI service had an internal error. Please try again.',
+  'errors.overloaded': 'The AI service is overloaded. Please try again in a minute.',
+  'errors.timeout': 'The AI service took too long to answer. Please try again.',
+  'errors.network': 'The AI service could not be reached. Please try again.',
+  'errors.stream': 'The answer was cut off.',
+  'errors.aborted': 'Stopped.',
+  'errors.config': 'The bot is misconfigured. Please tell the bot’s operator.',
+  'errors.surface': 'The message could not be sent.',
+  'errors.surface_rate_limited': 'Too many messages right now. Please wait a moment.',
+  'errors.gone': 'That message no longer exists.',
+  'errors.input': 'That input could not be used.',
+  'errors.policy': 'This is not allowed here.',
+  'errors.store': 'Storage is unavailable right now. Please try again shortly.',
 } as const
 
 export type MessageKey = keyof typeof en
@@ -174,9 +214,9 @@ const zh: Record<MessageKey, string> = {
   'settings.off': '关闭',
   'settings.none': '不适用',
   'usage.line': '**{who}**：今日 {today} · 本月 {month}',
-  'usage.top': '{period}花费最多的用户：',
-  'usage.today': '今日',
-  'usage.month': '本月',
+  'usage.top_day': '今日花费最多的用户：',
+  'usage.top_month': '本月花费最多的用户：',
+  'usage.spender': '{rank}. {name}（{id}）：{spent} · 请求 {requests} 次',
   'usage.nobody': '暂无花费记录。',
   'cancel.done': '已停止你正在进行的回答。',
   'cancel.none': '你没有正在进行的回答。',
@@ -192,16 +232,18 @@ const zh: Record<MessageKey, string> = {
   'limits.prompt_too_long': '消息太长（{length} 个字符，上限 {max}）。',
   'limits.image_too_large': '图片太大（{size} MB，上限 {max} MB）。',
   'limits.image_type': '不支持这种图片格式（{mime}）。请发送 JPEG、PNG、GIF 或 WebP。',
-  'budget.refused': '{scope}今日预算已用完，将于 UTC {resetsAt} 重置。',
-  'budget.scope.user': '你的',
-  'budget.scope.chat': '本聊天的',
-  'budget.scope.global': '机器人的',
+  'budget.refused.user': '你的今日预算已用完，将于 {resetsAt} 重置。',
+  'budget.refused.chat': '本聊天的今日预算已用完，将于 {resetsAt} 重置。',
+  'budget.refused.global': 'Herald 今日对所有人的总预算已用完，将于 {resetsAt} 重置。',
   'policy.blocked': '你不能在这里使用本机器人。',
   'policy.admin_only': '这里只有管理员可以这样做。',
   'policy.not_allowed': '这里不允许这样做。',
   'input.bad_args': '无法解析命令：{error}',
   'status.text':
-    '**状态**：运行 {uptime} · 进行中的回答 {active} · 排队 {queued} · 进行中的研究 {research}\n存储：{store} · 平台：{platforms}',
+    '**状态**：已运行 {uptime} · 进行中的回答 {active} · 排队 {queued} · 进行中的研究 {research}\n存储：{store} · 平台：{platforms}',
+  'status.up': '{name} 正常',
+  'status.down': '{name} 故障',
+  'status.none': '无',
   'reason.max_output_tokens': '已停止：回答达到长度上限。',
   'reason.content_filter': '已被内容过滤器停止。',
   'reason.stream_ended': '连接在回答完成前中断。',
@@ -224,7 +266,7 @@ const zh: Record<MessageKey, string> = {
   'research.model_unknown': '“{model}”不是这里可用的研究模型。可选：{models}',
   'research.card_title': '**深度研究**：确认后开始',
   'research.request_title': '**研究申请**，来自 {name}',
-  'research.card_model': '模型：**{model}** · 最多 {searches} 次搜索',
+  'research.card_model': '模型：**{model}** · 最多搜索 {searches} 次',
   'research.card_estimate': '预估费用：**{low}–{high}**',
   'research.card_budget': '今日研究：已花费 {spent} · 剩余 {left}（上限 {cap}）',
   'research.card_budget_uncapped': '今日研究：已花费 {spent}（无每日上限）',
@@ -235,9 +277,9 @@ const zh: Record<MessageKey, string> = {
   'research.button_approve': '批准',
   'research.button_decline': '拒绝',
   'research.refused_budget':
-    '研究被拒绝：会超出每日研究预算（已花费 {spent}，上限 {cap}；本次最多可能花费 {high}）。将于 UTC {resetsAt} 重置。',
+    '研究被拒绝：会超出每日研究预算（已花费 {spent}，上限 {cap}；本次最多可能花费 {high}）。将于 {resetsAt} 重置。',
   'research.refused_count':
-    '研究被拒绝：{name} 今日已发起 {runs} 次研究，达到每日上限。将于 UTC {resetsAt} 重置。',
+    '研究被拒绝：{name} 今日发起的研究已达每日上限（{runs} 次）。将于 {resetsAt} 重置。',
   'research.not_requester': '只有 {name} 可以确认或取消。',
   'research.admins_only': '只有管理员可以批准或拒绝研究申请。',
   'research.cancel_not_allowed': '只有发起人或管理员可以取消这项研究。',
@@ -279,9 +321,9 @@ const zh: Record<MessageKey, string> = {
   'research.partial': '部分报告',
   'research.report_file': '完整报告（Markdown 文件）。',
   'research.cost_unknown': '费用未知',
-  'research.seconds': '{n} 秒',
-  'research.minutes': '{n} 分钟',
-  'research.hours': '{h} 小时 {m} 分钟',
+  'duration.seconds': '{n} 秒',
+  'duration.minutes': '{n} 分钟',
+  'duration.hours': '{h} 小时 {m} 分钟',
   'answer.empty': '（此回答没有文字）',
   'input.too_long': '消息太长（{length} 个字符，上限 {max}）。',
   'models.unknown': '未知模型“{model}”。请用 /model 查看列表。',
@@ -296,18 +338,143 @@ const zh: Record<MessageKey, string> = {
   'error.generic': '我们这边出了点问题，请再试一次。',
   'error.store': '存储暂时不可用，请稍后再试。',
   'queue.position': '排队中……第 {position} 位',
+  'language.current':
+    'Herald 会用每个人自己的语言回复。本聊天的语言（用于面向所有人的消息，以及语言未知的人）：**{language}**。',
+  'language.forced': 'Herald 在这里对所有人都使用**{language}**（由运营者设定）。',
+  'language.set': '本聊天的语言已设为**{language}**。',
+  'language.auto': '本聊天的语言改为跟随平台和运营者的默认设置（**{language}**）。',
+  'language.name.en': '英语（English）',
+  'language.name.zh': '简体中文',
+  'errors.bad_request': 'AI 服务无法处理这个请求。',
+  'errors.auth': 'AI 服务拒绝了机器人的凭据，请联系机器人管理员。',
+  'errors.permission': '机器人无权使用这个模型。',
+  'errors.not_found': 'AI 服务找不到这个模型或对话。',
+  'errors.not_found_base_url': '机器人配置有误（AI 服务地址），请联系机器人管理员。',
+  'errors.rate_limited': 'AI 服务现在很忙，请一分钟后再试。',
+  'errors.quota': 'AI 服务的用量已达上限，请联系机器人管理员。',
+  'errors.server': 'AI 服务内部出错，请重试。',
+  'errors.overloaded': 'AI 服务负载过高，请一分钟后再试。',
+  'errors.timeout': 'AI 服务响应超时，请重试。',
+  'errors.network': '无法连接 AI 服务，请重试。',
+  'errors.stream': '回答被中断了。',
+  'errors.aborted': '已停止。',
+  'errors.config': '机器人配置有误，请联系机器人管理员。',
+  'errors.surface': '消息发送失败。',
+  'errors.surface_rate_limited': '消息太多了，请稍等。',
+  'errors.gone': '那条消息已不存在。',
+  'errors.input': '无法使用这个输入。',
+  'errors.policy': '这里不允许这样做。',
+  'errors.store': '存储暂时不可用，请稍后再试。',
 }
 
 const tables: Record<Language, Record<MessageKey, string>> = { en, zh }
 
-export type Translate = (key: MessageKey, params?: Record<string, string | number>) => string
+/** The BCP 47 locale each language is formatted with. */
+const LOCALES: Record<Language, string> = { en: 'en-US', zh: 'zh-CN' }
 
-export function t(lang: Language, key: MessageKey, params: Record<string, string | number> = {}): string {
-  return tables[lang][key].replace(/\{(\w+)\}/g, (whole, name: string) =>
-    params[name] === undefined ? whole : String(params[name]),
-  )
+/** An amount of US dollars, formatted as money for the reader's language. */
+export interface Money {
+  readonly usd: number
+}
+
+/** `usd(1.5)` → `$1.50` in English, `US$1.50` in Chinese; amounts under a cent keep four decimals. */
+export function usd(amount: number): Money {
+  return { usd: amount }
+}
+
+export type Param = string | number | Date | Money | readonly string[]
+export type Params = Record<string, Param>
+
+/** A translator bound to one language; `lang` is that language (for `Intl` formatting elsewhere). */
+export interface Translate {
+  (key: MessageKey, params?: Params): string
+  readonly lang: Language
+}
+
+export function t(lang: Language, key: MessageKey, params: Params = {}): string {
+  return tables[lang][key].replace(/\{(\w+)\}/g, (whole, name: string) => {
+    const value = params[name]
+    return value === undefined ? whole : formatParam(lang, value)
+  })
 }
 
 export function translator(lang: Language): Translate {
-  return (key, params) => t(lang, key, params)
+  return Object.assign((key: MessageKey, params?: Params) => t(lang, key, params), { lang })
+}
+
+/** How items of a list are separated (Intl's unit lists run Chinese items together). */
+const LIST_SEPARATORS: Record<Language, string> = { en: ', ', zh: '、' }
+
+/**
+ * A value as the reader of `lang` writes it: grouped numbers, money, times in UTC with the zone
+ * named, lists with the language's separator.
+ */
+export function formatParam(lang: Language, value: Param): string {
+  if (typeof value === 'string') return value
+  if (typeof value === 'number') return new Intl.NumberFormat(LOCALES[lang]).format(value)
+  if (value instanceof Date) return formatTime(lang, value)
+  if ('usd' in value) return formatMoney(lang, value.usd)
+  return value.join(LIST_SEPARATORS[lang])
+}
+
+export function formatMoney(lang: Language, amount: number): string {
+  const small = Math.abs(amount) < 0.01 && amount !== 0
+  return new Intl.NumberFormat(LOCALES[lang], {
+    style: 'currency',
+    currency: 'USD',
+    minimumFractionDigits: 2,
+    maximumFractionDigits: small ? 4 : 2,
+  }).format(amount)
+}
+
+/** `Dec 5, 00:00 UTC` / `12月5日 UTC 00:00`: always UTC, and it says so. */
+export function formatTime(lang: Language, at: Date): string {
+  return new Intl.DateTimeFormat(LOCALES[lang], {
+    month: 'short',
+    day: 'numeric',
+    hour: '2-digit',
+    minute: '2-digit',
+    hourCycle: 'h23',
+    timeZone: 'UTC',
+    timeZoneName: 'short',
+  }).format(at)
+}
+
+/**
+ * The language Herald speaks for a platform's locale tag: Telegram `language_code` (`zh-hans`),
+ * Discord `locale` (`zh-CN`, `en-US`), a POSIX `LANG` (`zh_CN.UTF-8`). Every Chinese variant maps to
+ * `zh` (the one Chinese table is Simplified); unknown or unsupported tags give undefined.
+ */
+export function parseLanguage(tag: string | undefined): Language | undefined {
+  if (!tag) return undefined
+  const primary = tag
+    .trim()
+    .toLowerCase()
+    .split(/[-_.@]/)[0]
+  return LANGUAGES.find((lang) => lang === primary)
+}
+
+/** How the operator wants languages chosen: `LANGUAGE` and `LANGUAGE_FORCE`. */
+export interface LanguageRule {
+  /** For people and chats whose language is unknown or unsupported. */
+  fallback: Language
+  /** One language (the fallback) for everyone. */
+  force: boolean
+}
+
+/**
+ * The language for a reader: the first candidate tag Herald speaks, in the order given (most
+ * specific first), else the fallback; with `force`, always the fallback.
+ *
+ * @example
+ *   languageOf(rule, person.locale, chatSetting)   // a reply to one person
+ *   languageOf(rule, chatSetting, guildLocale)     // a message for everyone in the chat
+ */
+export function languageOf(rule: LanguageRule, ...candidates: (string | undefined)[]): Language {
+  if (rule.force) return rule.fallback
+  for (const tag of candidates) {
+    const lang = parseLanguage(tag)
+    if (lang) return lang
+  }
+  return rule.fallback
 }

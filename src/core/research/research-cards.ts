@@ -1,8 +1,7 @@
 import type { Button } from '../contracts/surface.ts'
-import type { Translate } from '../i18n/i18n.ts'
+import { type Translate, usd } from '../i18n/i18n.ts'
 import { clip } from '../live/compose.ts'
 import type { AnswerState } from '../responses/state.ts'
-import { usd } from './research-estimate.ts'
 import type { ResearchJob, ResearchRequest } from './research-jobs.ts'
 
 /**
@@ -113,10 +112,10 @@ export function decidedCard(t: Translate, req: ResearchRequest, line: string): s
 
 export function elapsedText(t: Translate, ms: number): string {
   const seconds = Math.max(0, Math.floor(ms / 1000))
-  if (seconds < 60) return t('research.seconds', { n: seconds })
+  if (seconds < 60) return t('duration.seconds', { n: seconds })
   const minutes = Math.floor(seconds / 60)
-  if (minutes < 60) return t('research.minutes', { n: minutes })
-  return t('research.hours', { h: Math.floor(minutes / 60), m: minutes % 60 })
+  if (minutes < 60) return t('duration.minutes', { n: minutes })
+  return t('duration.hours', { h: Math.floor(minutes / 60), m: minutes % 60 })
 }
 
 export type Phase =
@@ -143,7 +142,10 @@ export function progressText(
   const searchLine =
     searches.length === 0
       ? t('research.progress_no_searches')
-      : t('research.progress_searches', { count: searches.length, queries: queries.join(', ') || '…' })
+      : t('research.progress_searches', {
+          count: searches.length,
+          queries: queries.length > 0 ? queries : '…',
+        })
   return [
     t('research.progress_title', { model: job.model }),
     quoted(job.question, 200),

@@ -1,10 +1,9 @@
 import type { Surface } from '../contracts/surface.ts'
-import type { MessageKey } from '../i18n/i18n.ts'
-import { clip, type LiveTranslate } from '../live/compose.ts'
+import { clip } from '../live/compose.ts'
 import { postText } from '../live/live-message.ts'
 import type { AnswerState } from '../responses/state.ts'
 import { buttonData, finalProgressText } from './research-cards.ts'
-import type { ResearchDeps } from './research-deps.ts'
+import { type ResearchDeps, wordsOf } from './research-deps.ts'
 import { deliveredKey, type JobOutcome, type ResearchJob } from './research-jobs.ts'
 import { inLane, type KeptMessage } from './research-message.ts'
 import { reportFile, reportMarkdown, summaryLine } from './research-report.ts'
@@ -77,26 +76,27 @@ export async function deliver(
     s.metrics.tokens.inc({ model: job.model, kind: 'output' }, state.usage.output_tokens)
     s.metrics.dollars.inc({ model: job.model }, cost.usd)
   }
-  const line = summaryLine(s.t, finished, { outcome, searches, costUsd })
+  const t = wordsOf(s, finished)
+  const line = summaryLine(t, finished, { outcome, searches, costUsd })
   // A run cut short is never sent again on its own: the card offers a new request instead.
   const again =
     outcome.note === 'interrupted' || outcome.note === 'lost'
       ? [
           {
-            label: s.t('research.button_run_again'),
+            label: t('research.button_run_again'),
             data: buttonData('r', job.id),
             style: 'primary' as const,
           },
         ]
       : []
-  await target.progress.show(finalProgressText(s.t, finished, line), again, true)
+  await target.progress.show(finalProgressText(t, finished, line), again, true)
   if (state.text.trim() !== '') {
     const surface = await reportSurface(s, finished, target)
-    const posted = await postText(surface, s.lanes, reportMarkdown(s.t, finished, state), { t: liveT(s) })
+    const posted = await postText(surface, s.lanes, reportMarkdown(t, finished, state), { t })
     if (posted.outcome !== 'delivered')
       log.warn({ outcome: posted.outcome }, 'research report not fully posted')
     if (surface.sendFile) {
-      const file = reportFile(s.t, finished, state, line, s.clock.now())
+      const file = reportFile(t, finished, state, line, s.clock.now())
       const send = surface.sendFile.bind(surface)
       await inLane(s.lanes, surface, () => send(file.name, file.bytes, line)).catch((err: unknown) =>
         log.warn({ err }, 'research report file not sent'),
@@ -117,8 +117,4 @@ async function reportSurface(s: ResearchDeps, job: ResearchJob, target: Delivery
     s.log.warn({ err, job: job.id }, 'could not open a thread for the research report')
     return target.surface
   }
-}
-
-function liveT(s: ResearchDeps): LiveTranslate {
-  return (key, params) => s.t(key as MessageKey, params)
 }

@@ -71,8 +71,3 @@ export function estimateResearch(
     searchesHigh: calls,
   }
 }
-
-/** `$1.50`, `$24.40`: dollars with cents. */
-export function usd(amount: number): string {
-  return `$${amount.toFixed(2)}`
-}

@@ -1,5 +1,6 @@
 import type { ChatRef, UserRef } from '../contracts/chat.ts'
 import type { MessageRef } from '../contracts/surface.ts'
+import type { Language } from '../i18n/i18n.ts'
 import type { AnswerStatus, WebSearch } from '../responses/state.ts'
 import type { Store } from '../store/store.ts'
 
@@ -40,6 +41,10 @@ export interface ResearchRequest {
   estimate: { lowUsd: number; highUsd: number }
   /** The card with the buttons, when the platform returned its ref. */
   card?: MessageRef
+  /** The card's language: the requester's for their own Confirm card, the chat's for an approval card. */
+  lang?: Language
+  /** The chat's language when asked: the job's progress, report and notices to everyone. */
+  chatLang?: Language
 }
 
 /**
@@ -74,6 +79,8 @@ export interface ResearchJob {
   requester: Person
   /** The admin who confirmed or approved: their budget and daily count pay for it. */
   approver: Person
+  /** The language of its progress message and report, fixed when it was requested. */
+  lang?: Language
   estimate: { lowUsd: number; highUsd: number }
   status: JobStatus
   created: number

@@ -1,8 +1,7 @@
-import type { Translate } from '../i18n/i18n.ts'
+import { type Translate, usd } from '../i18n/i18n.ts'
 import { clip } from '../live/compose.ts'
 import type { AnswerState, Citation } from '../responses/state.ts'
 import { elapsedText } from './research-cards.ts'
-import { usd } from './research-estimate.ts'
 import type { JobOutcome, ResearchJob } from './research-jobs.ts'
 
 /**

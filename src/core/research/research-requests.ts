@@ -1,10 +1,11 @@
 import { randomBytes } from 'node:crypto'
 import type { ButtonPress, Invocation } from '../contracts/chat.ts'
 import type { Button, Surface } from '../contracts/surface.ts'
+import { type Translate, usd } from '../i18n/i18n.ts'
 import type { ResearchVerdict } from '../state/budgets.ts'
 import { approvalCard, type ButtonAction, confirmCard, decidedCard } from './research-cards.ts'
-import type { ResearchDeps } from './research-deps.ts'
-import { estimateResearch, type TypicalRun, usd } from './research-estimate.ts'
+import { type ResearchDeps, wordsOf } from './research-deps.ts'
+import { estimateResearch, type TypicalRun } from './research-estimate.ts'
 import {
   DECIDED_TTL_MS,
   decidedKey,
@@ -42,9 +43,10 @@ export function newId(): string {
   return randomBytes(8).toString('hex')
 }
 
-export async function requestResearch(ctx: RequestContext, inv: Invocation): Promise<void> {
+/** `t`: the requester's words; the approval card and the job speak the chat's language. */
+export async function requestResearch(ctx: RequestContext, inv: Invocation, t: Translate): Promise<void> {
   const { s } = ctx
-  const { t, config } = s
+  const { config } = s
   const question = typeof inv.args.question === 'string' ? inv.args.question.trim() : ''
   const modelId =
     typeof inv.args.model === 'string' && inv.args.model !== '' ? inv.args.model : config.researchModel
@@ -70,6 +72,7 @@ export async function requestResearch(ctx: RequestContext, inv: Invocation): Pro
   const now = s.clock.now()
   const admin = inv.user.isAdmin
   const ttlMinutes = admin ? config.research.confirmTtlMinutes : config.research.requestTtlMinutes
+  const everyone = await s.i18n.forChat(inv.chat, inv.user)
   const req: ResearchRequest = {
     id: newId(),
     kind: admin ? 'confirm' : 'approval',
@@ -80,18 +83,20 @@ export async function requestResearch(ctx: RequestContext, inv: Invocation): Pro
     created: now,
     expiresAt: now + ttlMinutes * 60_000,
     estimate: { lowUsd: estimate.lowUsd, highUsd: estimate.highUsd },
+    lang: admin ? t.lang : everyone.lang,
+    chatLang: everyone.lang,
   }
   let card: { markdown: string; buttons: Button[] }
   if (admin) {
     const verdict = await s.budgets.checkResearch(requester.key, estimate.highUsd)
     if (!verdict.ok) {
-      await inv.notify(refusalLine(s, verdict, requester, estimate.highUsd))
+      await inv.notify(refusalLine(s, t, verdict, requester, estimate.highUsd))
       return
     }
     const budget = { spentUsd: verdict.spentUsd, capUsd: config.research.dailyBudgetUsd }
     card = confirmCard(t, req, budget, config.research.maxToolCalls, ttlMinutes)
   } else {
-    card = approvalCard(t, req, config.research.maxToolCalls, ttlMinutes)
+    card = approvalCard(everyone, req, config.research.maxToolCalls, ttlMinutes)
   }
   // Stored before the card is shown, so even the quickest press finds it.
   await ctx.jobs.putRequest(req)
@@ -111,16 +116,19 @@ export async function pressRequest(
   id: string,
 ): Promise<void> {
   const { s, jobs } = ctx
-  const { t } = s
+  // The presser reads the toasts; the card and the notices keep the request's languages.
+  const t = await s.i18n.forPerson(press.user, press.chat)
   const card = keepMessage({ surface: press.surface, lanes: s.lanes, ref: press.message })
   const req = await jobs.getRequest(id)
   if (!req) {
     if ((await s.store.holder(decidedKey(id))) !== undefined)
       return press.answer(t('research.already_decided'))
     await press.answer(t('research.expired'))
-    void card.show(t('research.expired'), [], true)
+    void card.show((await s.i18n.forChat(press.chat))('research.expired'), [], true)
     return
   }
+  const onCard = wordsOf(s, req)
+  const toEveryone = wordsOf(s, { lang: req.chatLang })
   const presser = personOf(press.user)
   const forRequester = action === 'c' || action === 'x'
   if (forRequester !== (req.kind === 'confirm')) return press.answer(t('button.stale'))
@@ -134,35 +142,44 @@ export async function pressRequest(
   await jobs.deleteRequest(id)
   if (s.clock.now() >= req.expiresAt) {
     await press.answer(t('research.expired'))
-    void card.show(decidedCard(t, req, t('research.expired')), [], true)
+    void card.show(decidedCard(onCard, req, onCard('research.expired')), [], true)
     return
   }
   if (action === 'x') {
     await press.answer()
-    void card.show(decidedCard(t, req, t('research.request_cancelled', { name: presser.name })), [], true)
+    const line = onCard('research.request_cancelled', { name: presser.name })
+    void card.show(decidedCard(onCard, req, line), [], true)
     return
   }
   if (action === 'd') {
     await press.answer()
-    void card.show(decidedCard(t, req, t('research.declined_card', { admin: presser.name })), [], true)
-    await press.notify(t('research.declined', { requester: req.requester.name, admin: presser.name }))
+    void card.show(
+      decidedCard(onCard, req, onCard('research.declined_card', { admin: presser.name })),
+      [],
+      true,
+    )
+    await press.notify(
+      toEveryone('research.declined', { requester: req.requester.name, admin: presser.name }),
+    )
     return
   }
   const verdict = await s.budgets.reserveResearch(presser.key, req.estimate.highUsd)
   if (!verdict.ok) {
-    const line = refusalLine(s, verdict, presser, req.estimate.highUsd)
-    await press.answer(line)
-    void card.show(decidedCard(t, req, line), [], true)
+    await press.answer(refusalLine(s, t, verdict, presser, req.estimate.highUsd))
+    const line = refusalLine(s, onCard, verdict, presser, req.estimate.highUsd)
+    void card.show(decidedCard(onCard, req, line), [], true)
     return
   }
   await press.answer()
   const line =
     action === 'c'
-      ? t('research.confirmed', { name: presser.name })
-      : t('research.approved_card', { admin: presser.name })
-  void card.show(decidedCard(t, req, line), [], true)
+      ? onCard('research.confirmed', { name: presser.name })
+      : onCard('research.approved_card', { admin: presser.name })
+  void card.show(decidedCard(onCard, req, line), [], true)
   if (action === 'a') {
-    await press.notify(t('research.approved', { requester: req.requester.name, admin: presser.name }))
+    await press.notify(
+      toEveryone('research.approved', { requester: req.requester.name, admin: presser.name }),
+    )
   }
   const job: ResearchJob = {
     id: req.id,
@@ -178,19 +195,21 @@ export async function pressRequest(
     streaming: true,
     searches: [],
   }
+  if (req.chatLang) job.lang = req.chatLang
   await ctx.launch(job, { surface: press.surface, openThread: press.openThread?.bind(press) })
 }
 
 /** Run again (a run cut short): a new card for the same question, so a new confirmation and estimate. */
 export async function runAgain(ctx: RequestContext, press: ButtonPress, jobId: string): Promise<void> {
   const { s } = ctx
+  const t = await s.i18n.forPerson(press.user, press.chat)
   const job = await ctx.jobs.get(jobId)
-  if (!job) return press.answer(s.t('button.stale'))
+  if (!job) return press.answer(t('button.stale'))
   if (!press.user.isAdmin && personOf(press.user).key !== job.requester.key) {
-    return press.answer(s.t('research.run_again_not_allowed'))
+    return press.answer(t('research.run_again_not_allowed'))
   }
   await press.answer()
-  await requestResearch(ctx, {
+  const again: Invocation = {
     eventId: press.eventId,
     command: 'research',
     args: { question: job.question, model: job.model },
@@ -200,7 +219,8 @@ export async function runAgain(ctx: RequestContext, press: ButtonPress, jobId: s
     surface: press.surface,
     notify: (text, options) => press.notify(text, options),
     ...(press.openThread ? { openThread: press.openThread.bind(press) } : {}),
-  })
+  }
+  await requestResearch(ctx, again, t)
 }
 
 /** Cards of requests nobody decided in time say so (run by the periodic sweep). */
@@ -216,19 +236,26 @@ export async function expireRequests(ctx: RequestContext): Promise<number> {
     const surface = s.adapters.get(req.chat.platform)?.surfaceFor(req.chat)
     if (!req.card || !surface) continue
     const card = keepMessage({ surface, lanes: s.lanes, ref: req.card })
-    void card.show(decidedCard(s.t, req, s.t('research.expired')), [], true)
+    const t = wordsOf(s, req)
+    void card.show(decidedCard(t, req, t('research.expired')), [], true)
   }
   return expired
 }
 
 /** Why a run may not start: the research budget or the admin's daily count, and when it resets. */
-export function refusalLine(s: ResearchDeps, verdict: ResearchVerdict, who: Person, highUsd: number): string {
+export function refusalLine(
+  s: ResearchDeps,
+  t: Translate,
+  verdict: ResearchVerdict,
+  who: Person,
+  highUsd: number,
+): string {
   if (verdict.ok) return ''
-  const resetsAt = new Date(verdict.resetsAt).toISOString().slice(11, 16)
+  const resetsAt = new Date(verdict.resetsAt)
   if (verdict.reason === 'count') {
-    return s.t('research.refused_count', { name: who.name, runs: verdict.runsToday, resetsAt })
+    return t('research.refused_count', { name: who.name, runs: verdict.runsToday, resetsAt })
   }
-  return s.t('research.refused_budget', {
+  return t('research.refused_budget', {
     spent: usd(verdict.spentUsd),
     cap: usd(s.config.research.dailyBudgetUsd),
     high: usd(highUsd),

@@ -1,10 +1,10 @@
 import type { Clock } from '../contracts/clock.ts'
 import { HeraldError } from '../contracts/errors.ts'
 import type { Logger } from '../contracts/log.ts'
+import type { Translate } from '../i18n/i18n.ts'
 import type { ResponsesClient } from '../responses/client.ts'
 import type { ResponseObject } from '../responses/events.ts'
 import { stateFromResponse } from '../responses/fold.ts'
-import { type Lang, userMessage } from '../responses/messages.ts'
 import type { ResponsesRequest } from '../responses/request.ts'
 import { type AnswerState, initialState, isFinal } from '../responses/state.ts'
 import type { EndpointCapability, EndpointFlags } from '../state/endpoint-flags.ts'
@@ -44,7 +44,8 @@ export interface RunnerDeps {
   maxPollMs: number
   /** Progress (sequence number, searches) is saved at most this often, besides the response id at once. */
   saveEveryMs: number
-  lang: Lang
+  /** The words of a job's people (its failure lines). */
+  words(job: ResearchJob): Translate
   /** RESEARCH_MODE. */
   mode: ResearchMode | 'auto'
   /** Silence allowed on a research stream (RESEARCH_IDLE_TIMEOUT_MS). */
@@ -253,7 +254,7 @@ async function follow(
   let delay = deps.pollMs
   const failed = (error: unknown): RunResult => ({
     kind: 'final',
-    state: failedState(state, error, deps.lang),
+    state: failedState(state, error, deps.words(driver.job)),
   })
   const cut = (): RunResult => {
     const reason = state.incompleteReason
@@ -376,7 +377,7 @@ function reopened(state: AnswerState): AnswerState {
 }
 
 /** Herald lost track of the run (an error that waiting will not fix): a failure people can read. */
-function failedState(state: AnswerState, error: unknown, lang: Lang): AnswerState {
+function failedState(state: AnswerState, error: unknown, t: Translate): AnswerState {
   const kind = error instanceof HeraldError ? error.kind : 'server'
-  return { ...state, status: 'failed', error: { code: kind, message: userMessage(kind, lang) } }
+  return { ...state, status: 'failed', error: { code: kind, message: t(`errors.${kind}`) } }
 }

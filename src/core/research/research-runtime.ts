@@ -4,7 +4,7 @@ import type { Surface } from '../contracts/surface.ts'
 import { type AnswerState, initialState } from '../responses/state.ts'
 import { logStoreFailure } from '../store/store.ts'
 import { buttonData, type Phase, progressText } from './research-cards.ts'
-import type { ResearchDeps } from './research-deps.ts'
+import { type ResearchDeps, wordsOf } from './research-deps.ts'
 import { lockKey, type ResearchJob, type ResearchJobs } from './research-jobs.ts'
 import { type KeptMessage, keepMessage } from './research-message.ts'
 
@@ -117,11 +117,12 @@ export class JobRuntime {
   render(): void {
     if (this.#ticking.signal.aborted) return
     const { s, clock } = this.#deps
-    const markdown = progressText(s.t, this.job, this.phase, this.state, clock.now())
+    const t = wordsOf(s, this.job)
+    const markdown = progressText(t, this.job, this.phase, this.state, clock.now())
     if (markdown === this.#shown) return
     this.#shown = markdown
     const cancel = {
-      label: s.t('research.button_cancel'),
+      label: t('research.button_cancel'),
       data: buttonData('k', this.job.id),
       style: 'danger' as const,
     }

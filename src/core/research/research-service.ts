@@ -1,13 +1,13 @@
 import type { ButtonPress, Invocation } from '../contracts/chat.ts'
 import type { Clock } from '../contracts/clock.ts'
 import { HeraldError } from '../contracts/errors.ts'
+import type { Translate } from '../i18n/i18n.ts'
 import { stateFromResponse } from '../responses/fold.ts'
-import { userMessage } from '../responses/messages.ts'
 import { type AnswerState, initialState } from '../responses/state.ts'
 import { logStoreFailure } from '../store/store.ts'
 import { BUTTON_PREFIX, parseButton } from './research-cards.ts'
 import { deliver, outcomeOf } from './research-delivery.ts'
-import type { ResearchDeps } from './research-deps.ts'
+import { type ResearchDeps, wordsOf } from './research-deps.ts'
 import type { TypicalRun } from './research-estimate.ts'
 import { createResearchJobs, type JobOutcome, lockKey, personOf, type ResearchJob } from './research-jobs.ts'
 import { missingRoute } from './research-refusals.ts'
@@ -38,8 +38,8 @@ import { JobRuntime, type RuntimeDeps } from './research-runtime.ts'
  *   await research.stop()               // on shutdown: jobs stay in the store for the next start
  */
 export interface Research {
-  /** The /research command (src/commands/research.ts): a card, an approval request or a refusal. */
-  command(invocation: Invocation): Promise<void>
+  /** The /research command (src/commands/research.ts): a card, an approval request or a refusal; `t` speaks to the asker. */
+  command(invocation: Invocation, t: Translate): Promise<void>
   /** Handles a research button (data starting `rs:`): true when it was one, false otherwise. */
   press(press: ButtonPress): Promise<boolean>
   /** Takes up every unfinished job nobody else holds, starts the periodic sweep; resolves with how many it took. */
@@ -94,7 +94,7 @@ export function createResearch(s: ResearchDeps, options: ResearchOptions = {}): 
     pollMs,
     maxPollMs: Math.max(pollMs, 60_000),
     saveEveryMs: 10_000,
-    lang: s.lang,
+    words: (job) => wordsOf(s, job),
     mode: s.config.research.mode,
     idleMs: s.config.research.idleTimeoutMs,
     endpoint: s.endpoint,
@@ -199,7 +199,7 @@ export function createResearch(s: ResearchDeps, options: ResearchOptions = {}): 
         state: {
           ...rt.state,
           status: 'failed',
-          error: { code: 'server', message: userMessage('server', s.lang) },
+          error: { code: 'server', message: wordsOf(s, rt.job)('errors.server') },
         },
       }
     } finally {
@@ -230,7 +230,8 @@ export function createResearch(s: ResearchDeps, options: ResearchOptions = {}): 
         break
       case 'start_failed': {
         await s.budgets.unreserveResearch(rt.job.approver.key)
-        const error = userMessage(result.error instanceof HeraldError ? result.error.kind : 'server', s.lang)
+        const kind = result.error instanceof HeraldError ? result.error.kind : 'server'
+        const error = wordsOf(s, rt.job)(`errors.${kind}`)
         log.warn({ err: result.error, job: rt.job.id }, 'research could not start')
         outcome = { status: 'failed', note: 'start_failed', error, finishedAt: now }
       }
@@ -289,12 +290,13 @@ export function createResearch(s: ResearchDeps, options: ResearchOptions = {}): 
   async function cancelJob(press: ButtonPress, id: string): Promise<void> {
     const rt = runtimes.get(id)
     const job = rt?.job ?? (await jobs.get(id))
+    const t = await s.i18n.forPerson(press.user, press.chat)
     if (!job || job.status === 'finished' || job.status === 'delivered')
-      return press.answer(s.t('button.stale'))
+      return press.answer(t('button.stale'))
     if (!press.user.isAdmin && personOf(press.user).key !== job.requester.key) {
-      return press.answer(s.t('research.cancel_not_allowed'))
+      return press.answer(t('research.cancel_not_allowed'))
     }
-    await press.answer(s.t('research.cancelling'))
+    await press.answer(t('research.cancelling'))
     log.info({ job: id, by: personOf(press.user).key }, 'research cancel pressed')
     if (rt) {
       rt.cancelRequested = true
@@ -391,12 +393,12 @@ export function createResearch(s: ResearchDeps, options: ResearchOptions = {}): 
   }
 
   return {
-    command: (invocation) => requestResearch(ctx, invocation),
+    command: (invocation, t) => requestResearch(ctx, invocation, t),
 
     async press(press) {
       if (!press.data.startsWith(BUTTON_PREFIX)) return false
       const button = parseButton(press.data)
-      if (!button) await press.answer(s.t('button.stale'))
+      if (!button) await press.answer((await s.i18n.forPerson(press.user, press.chat))('button.stale'))
       else if (button.action === 'k') await cancelJob(press, button.id)
       else if (button.action === 'r') await runAgain(ctx, press, button.id)
       else await pressRequest(ctx, press, button.action, button.id)

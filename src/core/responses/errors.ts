@@ -5,7 +5,7 @@ import { scrubSecrets } from '../contracts/log.ts'
  * Errors of the Responses API, split by where things failed: the API answered with an error status
  * (`UpstreamError`), it could not be reached (`ConnectionError`), or it went silent
  * (`UpstreamTimeoutError`). Messages are for operators and never carry the API key; people read
- * `userMessage(err.kind, lang)` (messages.ts) instead.
+ * `t(`errors.${err.kind}`)` (the i18n table) instead.
  */
 export type HeaderSource = Headers | Record<string, string | string[] | undefined>
 

@@ -1,11 +1,12 @@
 import type { Invocation } from '../contracts/chat.ts'
 import { InputError } from '../contracts/errors.ts'
+import type { Language } from '../i18n/i18n.ts'
 import type { Store } from '../store/store.ts'
 import type { ModelInfo, ModelRegistry } from './models.ts'
 
 /**
  * Per-chat settings (per user in private chats): model, reasoning effort, web search, showing the
- * reasoning summary. Stored values are only what someone chose; `get` merges them over the defaults
+ * reasoning summary, the chat's language. Stored values are only what someone chose; `get` merges them over the defaults
  * and adapts them to the model: an effort the model does not take falls back to its default effort,
  * web search is off for a model without it, and `minimal` effort with web search on is served as
  * `low` (the API refuses web search with minimal reasoning). A stored model no longer offered falls
@@ -26,6 +27,8 @@ export interface ChatSettings {
   effort: string | undefined
   webSearch: boolean
   showReasoning: boolean
+  /** Chosen with /language; undefined follows the people's own languages and `LANGUAGE`. */
+  language: Language | undefined
 }
 
 /** What someone chose; anything unset follows the defaults. */
@@ -34,6 +37,7 @@ interface StoredSettings {
   effort?: string
   webSearch?: boolean
   showReasoning?: boolean
+  language?: Language
 }
 
 export interface SettingsDefaults {
@@ -56,6 +60,8 @@ export interface Settings {
   setEffort(scope: string, effort: string): Promise<ChatSettings>
   setWebSearch(scope: string, on: boolean): Promise<ChatSettings>
   setShowReasoning(scope: string, on: boolean): Promise<ChatSettings>
+  /** undefined: back to following the people's own languages. */
+  setLanguage(scope: string, language: Language | undefined): Promise<ChatSettings>
   /** Back to the defaults. */
   reset(scope: string): Promise<void>
   /** Models a chat may choose, in registry order. */
@@ -94,7 +100,15 @@ export function createSettings(opts: SettingsOptions): Settings {
 
   const effective = (stored: StoredSettings): ChatSettings => {
     const model = offered(stored.model) ?? defaultModel()
-    if (!model) return { model: defaults.model, effort: undefined, webSearch: false, showReasoning: false }
+    if (!model) {
+      return {
+        model: defaults.model,
+        effort: undefined,
+        webSearch: false,
+        showReasoning: false,
+        language: stored.language,
+      }
+    }
     const webSearch = model.webSearch && (stored.webSearch ?? defaults.webSearch ?? true)
     let effort =
       stored.effort !== undefined && model.reasoningEfforts.includes(stored.effort)
@@ -106,6 +120,7 @@ export function createSettings(opts: SettingsOptions): Settings {
       effort,
       webSearch,
       showReasoning: stored.showReasoning ?? defaults.showReasoning ?? true,
+      language: stored.language,
     }
   }
 
@@ -154,6 +169,10 @@ export function createSettings(opts: SettingsOptions): Settings {
 
     async setShowReasoning(scope, on) {
       return update(scope, (s) => ({ ...s, showReasoning: on }))
+    },
+
+    async setLanguage(scope, language) {
+      return update(scope, ({ language: _, ...rest }) => (language ? { ...rest, language } : rest))
     },
 
     async reset(scope) {

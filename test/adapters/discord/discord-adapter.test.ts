@@ -191,6 +191,7 @@ describe('slash commands', () => {
       name: 'bob',
       isAdmin: false,
       roleIds: [],
+      locale: 'en-US',
     })
   })
 
@@ -218,7 +219,13 @@ describe('slash commands', () => {
       kind: 'private',
       key: `discord:${dm.id}`,
     })
-    expect(invocation.user).toEqual({ platform: 'discord', id: h.fake.bob.id, name: 'bob', isAdmin: false })
+    expect(invocation.user).toEqual({
+      platform: 'discord',
+      id: h.fake.bob.id,
+      name: 'bob',
+      isAdmin: false,
+      locale: 'en-US',
+    })
     expect(invocation.openThread).toBeUndefined()
   })
 
@@ -320,6 +327,7 @@ describe('messages', () => {
       key: `discord:${channel.id}`,
       guildId: h.fake.guild.id,
       parentId: h.fake.general.id,
+      locale: 'en-US',
     })
     expect(followUp.openThread).toBeUndefined()
   })

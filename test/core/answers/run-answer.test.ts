@@ -1,12 +1,12 @@
 import { afterEach, describe, expect, test } from 'vitest'
 import { createMetrics } from '../../../src/app/metrics.ts'
-import type { AnswerDeps } from '../../../src/core/answers/answer-deps.ts'
 import { createAnswerRecords } from '../../../src/core/answers/answer-records.ts'
-import { runAnswer } from '../../../src/core/answers/run-answer.ts'
+import { type AskDeps, runAnswer } from '../../../src/core/answers/run-answer.ts'
 import type { ChatRef, Invocation } from '../../../src/core/contracts/chat.ts'
 import { HeraldError } from '../../../src/core/contracts/errors.ts'
 import { silentLogger } from '../../../src/core/contracts/log.ts'
 import { translator } from '../../../src/core/i18n/i18n.ts'
+import { createI18n } from '../../../src/core/i18n/i18n-service.ts'
 import { createLaneRegistry } from '../../../src/core/live/scheduler.ts'
 import type { ResponsesClient, RunOptions } from '../../../src/core/responses/client.ts'
 import type { ResponsesRequest } from '../../../src/core/responses/request.ts'
@@ -91,20 +91,21 @@ async function setUp(scripts: Script[], opts: { maxConcurrentStreams?: number } 
   const models = loadModels()
   const ledger = createUsageLedger({ store, models, clock })
   const client = stubClient(clock, scripts)
-  const deps: AnswerDeps = {
+  const settings = createSettings({ store, models, defaults: { model: 'gpt-5-mini' } })
+  const deps: AskDeps = {
     config: {
       instructions: 'Be brief.',
       limits: { maxImageBytes: 1_000_000, maxToolRounds: 5 },
       conversation: { mode: 'auto' },
       openai: { baseUrl: 'http://relay.invalid/v1' },
     },
-    lang: 'en',
     t,
+    i18n: createI18n({ rule: { fallback: 'en', force: false }, settings, store }),
     log: silentLogger,
     clock,
     store,
     models,
-    settings: createSettings({ store, models, defaults: { model: 'gpt-5-mini' } }),
+    settings,
     conversations: createConversations({ store, clock, mode: 'auto' }),
     usage: ledger,
     budgets: createBudgets({ ledger, store, clock }),
@@ -132,7 +133,7 @@ function invocation(surface: FakeSurface, userId: string, text: string): Invocat
   } as Invocation
 }
 
-async function ask(deps: AnswerDeps, inv: Invocation, prompt: string) {
+async function ask(deps: AskDeps, inv: Invocation, prompt: string) {
   const started = await deps.answers.start({ userKey: `telegram:${inv.user.id}`, chat: inv.chat })
   if (!started.ok) throw new Error('expected the answer to start')
   const finished = runAnswer(deps, inv, {

@@ -41,7 +41,7 @@ describe('research survives restarts', () => {
     expect(h.posts()).toBe(1)
     const surface = h.surface(group)
     expect(textOf(surface, saved?.progress).split('\n').at(-1)).toMatch(
-      /^Research finished in \d+ (s|min) · 3 searches · \$2\.83$/,
+      /^Research finished in \d+ (s|min) · searches: 3 · \$2\.83$/,
     )
     const titles = surface.messages.filter((m) =>
       m.text.startsWith('How efficient are the best solar cells today?'),
@@ -148,7 +148,7 @@ describe('relays without background streaming', () => {
     expect(await h.job(id)).toMatchObject({ streaming: false })
     h.fake.advanceBackground('resp_p1', SEARCHES_DONE - 2)
     const progress = (await h.job(id))?.progress
-    await h.until(() => textOf(h.surface(group), progress).includes('3 searches'), 'the polled progress')
+    await h.until(() => textOf(h.surface(group), progress).includes('Searches: 3'), 'the polled progress')
     h.fake.finishBackground('resp_p1')
     await h.until(delivered(h, id), 'the delivery')
     const gets = h.fake.requests.filter((r) => r.method === 'GET')
@@ -156,7 +156,7 @@ describe('relays without background streaming', () => {
     expect(gets.every((r) => r.path === '/v1/responses/resp_p1')).toBe(true)
     expect(h.posts()).toBe(1)
     expect(textOf(h.surface(group), progress).split('\n').at(-1)).toMatch(
-      /^Research finished in \d+ (s|min) · 3 searches · \$2\.83$/,
+      /^Research finished in \d+ (s|min) · searches: 3 · \$2\.83$/,
     )
     expect(h.files).toHaveLength(1)
   })

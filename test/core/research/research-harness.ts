@@ -197,8 +197,10 @@ export function useResearchHarness(options: HarnessOptions = {}): Harness {
     const first = await h.process('p1')
     h.services = first.services
     h.research = first.research
-    h.command = (user, chat, question, model, research = h.research) =>
-      research.command(invocation(h, user, chat, question, model))
+    h.command = async (user, chat, question, model, research = h.research) => {
+      const inv = invocation(h, user, chat, question, model)
+      await research.command(inv, await h.services.i18n.forPerson(inv.user, inv.chat))
+    }
     h.press = async (user, chat, data, message, research = h.research) => {
       const result: PressResult = { answers: [], notices: [] }
       const press: ButtonPress = {

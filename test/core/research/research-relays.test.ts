@@ -74,11 +74,11 @@ describe('a relay that refuses background mode', () => {
 
     const progress = (await h.job(id))?.progress
     h.fake.advanceBackground('resp_f1', SEARCHES_DONE - 2)
-    await h.until(() => textOf(h.surface(group), progress).includes('3 searches'), 'the searches shown')
+    await h.until(() => textOf(h.surface(group), progress).includes('Searches: 3'), 'the searches shown')
     expect(buttonsOf(h, progress)).toEqual([{ label: 'Cancel', data: `rs:k:${id}`, style: 'danger' }])
     h.fake.finishBackground('resp_f1')
     await h.until(delivered(h, id), 'the delivery')
-    expect(lastLine(h, progress)).toMatch(/^Research finished in \d+ (s|min) · 3 searches · \$2\.83$/)
+    expect(lastLine(h, progress)).toMatch(/^Research finished in \d+ (s|min) · searches: 3 · \$2\.83$/)
     expect(h.files).toHaveLength(1)
     expect(h.files[0]?.text).toContain(report)
     expect(await flag(h, 'background')).toBe(true)
@@ -170,7 +170,7 @@ describe('foreground research (RESEARCH_MODE=foreground)', () => {
     await h.until(delivered(h, id), 'the interruption report')
     const progress = (await h.job(id))?.progress
     expect(lastLine(h, progress)).toMatch(
-      /^Research interrupted after 15 min \(the AI service went silent\) · 2 searches · cost unknown\. It was not sent again\.$/,
+      /^Research interrupted after 15 min \(the AI service went silent\) · searches: 2 · cost unknown\. It was not sent again\.$/,
     )
     expect(buttonsOf(h, progress)).toEqual([{ label: 'Run again', data: `rs:r:${id}`, style: 'primary' }])
     expect(h.posts()).toBe(1)
@@ -184,7 +184,7 @@ describe('foreground research (RESEARCH_MODE=foreground)', () => {
     await h.until(delivered(h, id), 'the interruption report')
     const progress = (await h.job(id))?.progress
     expect(lastLine(h, progress)).toMatch(
-      /^Research interrupted after \d+ (s|min) \(the connection to the AI service dropped\) · 3 searches · cost unknown\. It was not sent again\.$/,
+      /^Research interrupted after \d+ (s|min) \(the connection to the AI service dropped\) · searches: 3 · cost unknown\. It was not sent again\.$/,
     )
     const reportMessage = h.surface(group).messages.find((m) => m.text.startsWith('Partial report:'))
     expect(reportMessage?.text).toBe(`Partial report: ${question}\n\n${partial.trim()}`)
@@ -199,7 +199,7 @@ describe('foreground research (RESEARCH_MODE=foreground)', () => {
     expect(card?.markdown.split('\n').slice(0, 4)).toEqual([
       '**Deep research**: confirm to start',
       `> ${question}`,
-      'Model: **o3-deep-research** · up to 40 searches',
+      'Model: **o3-deep-research** · searches: up to 40',
       'Estimated cost: **$1.50–$24.40**',
     ])
     expect(card?.buttons[0]).toMatchObject({ label: 'Confirm' })
@@ -215,7 +215,7 @@ describe('foreground research (RESEARCH_MODE=foreground)', () => {
     expect(pressed.answers).toEqual(['Cancelling the research…'])
     await h.until(delivered(h, id), 'the cancellation')
     expect(lastLine(h, (await h.job(id))?.progress)).toMatch(
-      /^Research cancelled after \d+ (s|min) · 1 searches · cost unknown\. Its stream was closed; the AI service may still finish and bill the run\.$/,
+      /^Research cancelled after \d+ (s|min) · searches: 1 · cost unknown\. Its stream was closed; the AI service may still finish and bill the run\.$/,
     )
     expect(calls(h)).toEqual(['POST /v1/responses '])
     // The relay goes on with it.
@@ -253,7 +253,7 @@ describe('foreground research (RESEARCH_MODE=foreground)', () => {
     await h.press(ada, group, `rs:k:${id}`, { id: '1', chatId: '-100' }, research)
     await h.until(delivered(h, id), 'the cancellation')
     expect(lastLine(h, (await h.job(id))?.progress)).toMatch(
-      /^Research cancelled after \d+ s · 0 searches · cost unknown\. Its stream was closed;/,
+      /^Research cancelled after \d+ s · searches: 0 · cost unknown\. Its stream was closed;/,
     )
     expect(calls(h)).toEqual(['POST /v1/responses '])
     expect((await h.services.budgets.checkResearch('telegram:1', 1)).runsToday).toBe(1)
@@ -283,7 +283,7 @@ describe('foreground research (RESEARCH_MODE=foreground)', () => {
     await h.until(delivered(h, id), 'the interruption report')
     const progress = (await h.job(id))?.progress
     expect(lastLine(h, progress)).toMatch(
-      /^Research interrupted after \d+ (s|min) \(Herald restarted\) · 3 searches · cost unknown\. It was not sent again\.$/,
+      /^Research interrupted after \d+ (s|min) \(Herald restarted\) · searches: 3 · cost unknown\. It was not sent again\.$/,
     )
     expect(buttonsOf(h, progress)).toEqual([{ label: 'Run again', data: `rs:r:${id}`, style: 'primary' }])
     expect(h.files[0]?.text).toContain(partial.trim())
@@ -349,7 +349,7 @@ describe('a relay without GET /responses/{id} or /cancel', () => {
     await h.until(delivered(h, id), 'the interruption report')
     expect(calls(h)).toEqual(['POST /v1/responses true', 'GET /v1/responses/resp_n1 '])
     expect(lastLine(h, (await h.job(id))?.progress)).toMatch(
-      /^Research interrupted after .* \(the connection to the AI service dropped\) · 3 searches · cost unknown\. It was not sent again\.$/,
+      /^Research interrupted after .* \(the connection to the AI service dropped\) · searches: 3 · cost unknown\. It was not sent again\.$/,
     )
     expect(await flag(h, 'retrieve')).toBe(true)
   })
@@ -374,7 +374,7 @@ describe('a relay without GET /responses/{id} or /cancel', () => {
     await h.until(delivered(h, id), 'the cancellation')
     expect(calls(h)).toEqual(['POST /v1/responses true', 'POST /v1/responses/resp_n1/cancel '])
     expect(lastLine(h, (await h.job(id))?.progress)).toMatch(
-      /^Research cancelled after .* · 1 searches · cost unknown\. Its stream was closed; the AI service may still finish and bill the run\.$/,
+      /^Research cancelled after .* · searches: 1 · cost unknown\. Its stream was closed; the AI service may still finish and bill the run\.$/,
     )
     expect(await flag(h, 'cancel')).toBe(true)
   })
@@ -390,7 +390,7 @@ describe('a relay without GET /responses/{id} or /cancel', () => {
     expect(calls(h)).toEqual(['POST /v1/responses true', 'GET /v1/responses/resp_n1 '])
     const progress = (await h.job(id))?.progress
     expect(lastLine(h, progress)).toMatch(
-      /^Research interrupted after .* \(Herald restarted, and this AI service cannot resume a run\) · 1 searches · cost unknown\. It was not sent again\.$/,
+      /^Research interrupted after .* \(Herald restarted, and this AI service cannot resume a run\) · searches: 1 · cost unknown\. It was not sent again\.$/,
     )
     expect(buttonsOf(h, progress)).toEqual([{ label: 'Run again', data: `rs:r:${id}`, style: 'primary' }])
     expect(await flag(h, 'retrieve')).toBe(true)

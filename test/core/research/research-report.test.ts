@@ -52,16 +52,16 @@ describe('research texts', () => {
       summaryLine(t, job, { outcome, searches: 37, costUsd })
     const at = START + 12 * 60_000 + 5_000
     expect(end({ status: 'completed', finishedAt: at }, 3.41)).toBe(
-      'Research finished in 12 min · 37 searches · $3.41',
+      'Research finished in 12 min · searches: 37 · $3.41',
     )
     expect(end({ status: 'incomplete', reason: 'max_output_tokens', finishedAt: at }, 3.41)).toBe(
-      'Research incomplete after 12 min (max_output_tokens) · 37 searches · $3.41',
+      'Research incomplete after 12 min (max_output_tokens) · searches: 37 · $3.41',
     )
     expect(end({ status: 'failed', error: 'The model failed.', finishedAt: START + 90 * 60_000 })).toBe(
       'Research failed after 1 h 30 min: The model failed.',
     )
     expect(end({ status: 'cancelled', finishedAt: START + 42_000 })).toBe(
-      'Research cancelled after 42 s · 37 searches · cost unknown',
+      'Research cancelled after 42 s · searches: 37 · cost unknown',
     )
   })
 

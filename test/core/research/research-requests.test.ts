@@ -34,7 +34,7 @@ describe('who may start research', () => {
       [
         '**Research request** from Bob',
         `> ${question}`,
-        'Model: **o3-deep-research** · up to 40 searches',
+        'Model: **o3-deep-research** · searches: up to 40',
         'Estimated cost: **$1.50–$24.40**',
         'An admin can approve or decline it. It expires in 60 min.',
       ].join('\n'),
@@ -157,7 +157,7 @@ describe('who may start research', () => {
 
   test('the smaller model is estimated from its own prices', async () => {
     await h.command(ada, group, question, 'o4-mini-deep-research')
-    expect(h.notices[0]?.markdown).toContain('Model: **o4-mini-deep-research** · up to 40 searches')
+    expect(h.notices[0]?.markdown).toContain('Model: **o4-mini-deep-research** · searches: up to 40')
     // 100k × $2 + 10k × $8 + 10 searches = $0.38; 2M × $2 + 100k × $8 + 40 searches = $5.20
     expect(h.notices[0]?.markdown).toContain('Estimated cost: **$0.38–$5.20**')
   })
@@ -170,7 +170,7 @@ describe('research budgets', () => {
     await h.command(ada, group, 'Everything about batteries')
     expect(h.notices.map((n) => [n.markdown, n.buttons])).toEqual([
       [
-        'Research refused: the daily research budget would be exceeded ($0.00 spent of $20.00; this run may cost up to $24.40). It resets at 00:00 UTC.',
+        'Research refused: the daily research budget would be exceeded ($0.00 spent of $20.00; this run may cost up to $24.40). It resets at Apr 11, 00:00 UTC.',
         [],
       ],
     ])
@@ -185,7 +185,7 @@ describe('research budgets', () => {
     expect(await h.services.budgets.reserveResearch('telegram:1', 1)).toMatchObject({ ok: true })
     const pressed = await h.press(ada, group, `rs:c:${requestIdOf(card)}`, card.ref)
     const line =
-      'Research refused: Ada has started 1 research runs today, the daily limit. It resets at 00:00 UTC.'
+      'Research refused: Ada has reached the daily limit of research runs (1). It resets at Apr 11, 00:00 UTC.'
     expect(pressed.answers).toEqual([line])
     await h.until(() => textOf(h.surface(group), card.ref).endsWith(line), 'the card edit')
     expect(h.fake.requests).toEqual([])

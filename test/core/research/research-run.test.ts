@@ -38,7 +38,7 @@ describe('a confirmed research run', () => {
       [
         '**Deep research**: confirm to start',
         `> ${question}`,
-        'Model: **o3-deep-research** · up to 40 searches',
+        'Model: **o3-deep-research** · searches: up to 40',
         'Estimated cost: **$1.50–$24.40**',
         'Research today: $0.00 spent · $50.00 left of $50.00',
         'Only Ada can confirm. This card expires in 10 min.',
@@ -82,13 +82,13 @@ describe('a confirmed research run', () => {
 
     h.fake.advanceBackground('resp_r1', SEARCHES_DONE - 2)
     await h.until(
-      () => textOf(surface, progress).includes('3 searches'),
+      () => textOf(surface, progress).includes('Searches: 3'),
       'the searches in the progress message',
     )
     expect(textOf(surface, progress)).toMatch(
       new RegExp(
         `^Deep research · o3-deep-research\\n│ ${question.replace('?', '\\?')}\\nResearching… · \\d+ (s|min)\\n` +
-          `3 searches · latest: “${queries[2]}”, “${queries[1]}”, “${queries[0]}”$`,
+          `Searches: 3 · latest: “${queries[2]}”, “${queries[1]}”, “${queries[0]}”$`,
       ),
     )
     expect(surface.messages.find((m) => m.ref.id === progress?.id)?.buttons).toEqual([
@@ -98,7 +98,7 @@ describe('a confirmed research run', () => {
     h.fake.finishBackground('resp_r1')
     await h.until(async () => (await h.job(requestId))?.status === 'delivered', 'the delivery')
     const line = textOf(surface, progress).split('\n').at(-1)
-    expect(line).toMatch(/^Research finished in \d+ (s|min) · 3 searches · \$2\.83$/)
+    expect(line).toMatch(/^Research finished in \d+ (s|min) · searches: 3 · \$2\.83$/)
     expect(surface.messages.find((m) => m.ref.id === progress?.id)?.buttons).toEqual([])
 
     const report = surface.messages.filter(
@@ -170,7 +170,7 @@ describe('a confirmed research run', () => {
     const job = await h.job(requestId)
     expect(job?.outcome).toMatchObject({ status: 'cancelled' })
     expect(textOf(h.surface(group), job?.progress).split('\n').at(-1)).toMatch(
-      /^Research cancelled after \d+ (s|min) · 1 searches · cost unknown$/,
+      /^Research cancelled after \d+ (s|min) · searches: 1 · cost unknown$/,
     )
     expect(h.files).toEqual([])
     expect(h.posts()).toBe(1)

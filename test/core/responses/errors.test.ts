@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest'
+import { t } from '../../../src/core/i18n/i18n.ts'
 import { ConnectionError, retryAfterMs, UpstreamError } from '../../../src/core/responses/errors.ts'
-import { userMessage } from '../../../src/core/responses/messages.ts'
 
 const apiBody = (error: Record<string, unknown>) => ({
   error: { message: 'msg', type: null, param: null, code: null, ...error },
@@ -140,13 +140,13 @@ describe('ConnectionError', () => {
   })
 })
 
-describe('userMessage', () => {
-  test('speaks English and Simplified Chinese, never the upstream body', () => {
-    expect(userMessage('rate_limited', 'en')).toBe(
+describe('error lines', () => {
+  test('speak English and Simplified Chinese, never the upstream body', () => {
+    expect(t('en', 'errors.rate_limited')).toBe(
       'The AI service is busy right now. Please try again in a minute.',
     )
-    expect(userMessage('rate_limited', 'zh')).toBe('AI 服务现在很忙，请一分钟后再试。')
-    expect(userMessage('quota', 'en')).toBe(
+    expect(t('zh', 'errors.rate_limited')).toBe('AI 服务现在很忙，请一分钟后再试。')
+    expect(t('en', 'errors.quota')).toBe(
       'The AI service’s usage limit has been reached. Please tell the bot’s operator.',
     )
   })
