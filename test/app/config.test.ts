@@ -58,6 +58,20 @@ describe('loadConfig', () => {
     expect(await failure({ ...base, TELEGRAM_ADMIN_IDS: '12,abc' })).toBe(
       'TELEGRAM_ADMIN_IDS: expected comma-separated numeric ids, got "abc"',
     )
+    expect(await failure({ ...base, LANGUAGE: 'fr' })).toMatch(/^LANGUAGE: expected one of/)
+    expect(await failure({ ...base, LANGUAGE_FORCE: 'always' })).toBe(
+      'LANGUAGE_FORCE: expected true or false, got "always"',
+    )
+  })
+
+  test('the language: LANGUAGE is the fallback, LANGUAGE_FORCE keeps it for all, LANG is the console’s', async () => {
+    const defaults = await loadConfig(base)
+    expect([defaults.language, defaults.languageForce]).toEqual(['en', false])
+    const set = await loadConfig({ ...base, LANGUAGE: 'zh', LANGUAGE_FORCE: 'on', LANG: 'zh_CN.UTF-8' })
+    expect([set.language, set.languageForce, set.consoleLocale]).toEqual(['zh', true, 'zh_CN.UTF-8'])
+    expect((await loadConfig({ ...base, LC_ALL: 'en_GB.UTF-8', LANG: 'zh_CN.UTF-8' })).consoleLocale).toBe(
+      'en_GB.UTF-8',
+    )
   })
 
   test('COMMAND_PERMISSIONS sets per-command rules and rejects unknown rules', async () => {

@@ -369,6 +369,9 @@ const zh: Record<MessageKey, string> = {
 
 const tables: Record<Language, Record<MessageKey, string>> = { en, zh }
 
+/** The table itself, for tests that read every template (parity of keys and placeholders). */
+export const wording: Readonly<Record<Language, Readonly<Record<MessageKey, string>>>> = tables
+
 /** The BCP 47 locale each language is formatted with. */
 const LOCALES: Record<Language, string> = { en: 'en-US', zh: 'zh-CN' }
 
