@@ -1,7 +1,7 @@
 import type { CommandContext } from '../commands/context.ts'
-import type { CommandDef } from '../commands/define.ts'
+import { argsProblem, type CommandDef } from '../commands/define.ts'
 import { userKey } from '../core/answers/run-answer.ts'
-import type { ButtonPress, Herald, Invocation } from '../core/contracts/chat.ts'
+import type { ButtonPress, Herald, Invocation, Problem } from '../core/contracts/chat.ts'
 import { HeraldError, InputError } from '../core/contracts/errors.ts'
 import type { MessageKey, Translate } from '../core/i18n/i18n.ts'
 import { policyRequest } from '../core/state/policy.ts'
@@ -45,9 +45,9 @@ export function createHerald(s: Services, commands: readonly CommandDef<CommandC
           await say(inv.notify, t(`policy.${decision.reason}` as MessageKey))
           return
         }
-        const bad = checkArgs(command, inv.args)
-        if (bad !== undefined) {
-          await say(inv.notify, t('input.bad_args', { error: bad }))
+        const problem = inv.problem ?? checkArgs(command, inv.args)
+        if (problem !== undefined) {
+          await say(inv.notify, problemLine(t, problem))
           return
         }
         await command.run({ ...s, t }, inv)
@@ -96,17 +96,16 @@ export function createHerald(s: Services, commands: readonly CommandDef<CommandC
 export function checkArgs(
   command: Pick<CommandDef<unknown>, 'options'>,
   args: Invocation['args'],
-): string | undefined {
+): Problem | undefined {
   for (const [name, value] of Object.entries(args)) {
     const option = command.options.find((o) => o.name === name)
-    if (!option) return `unknown option "${name.slice(0, 32)}"`
+    if (!option) return argsProblem.unknown(name.slice(0, 32))
     if (option.type === 'boolean') {
-      if (typeof value !== 'boolean') return `${name}: expected on or off`
+      if (typeof value !== 'boolean') return argsProblem.onOff(name)
       continue
     }
-    if (typeof value !== 'string') return `${name}: expected text`
-    if (option.choices && !option.choices.includes(value))
-      return `${name}: expected one of ${option.choices.join(', ')}`
+    if (typeof value !== 'string') return argsProblem.text(name)
+    if (option.choices && !option.choices.includes(value)) return argsProblem.oneOf(name, option.choices)
   }
   return undefined
 }
@@ -127,6 +126,12 @@ async function stop(s: Services, t: Translate, press: ButtonPress): Promise<void
   await s.answers.requestStop(id, presser)
   s.log.info({ answer: id, owner: elsewhere.owner, by: presser }, 'asked another process to stop an answer')
   await press.answer(t('ask.stopped'))
+}
+
+/** An adapter's or the argument check's problem; unreadable arguments say what the command expects. */
+function problemLine(t: Translate, problem: Problem): string {
+  const line = t(problem.key as MessageKey, problem.params)
+  return problem.key.startsWith('args.') ? t('input.bad_args', { error: line }) : line
 }
 
 export function describeError(s: Pick<Services, 'store'>, t: Translate, err: unknown): string {

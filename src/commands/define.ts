@@ -1,4 +1,4 @@
-import type { Invocation } from '../core/contracts/chat.ts'
+import type { Invocation, Problem } from '../core/contracts/chat.ts'
 import type { CommandAccess } from '../core/state/policy.ts'
 
 /**
@@ -68,7 +68,23 @@ export function defineCommand<Ctx>(def: CommandDef<Ctx>): CommandDef<Ctx> {
   return def
 }
 
-export type ParsedArgs = { ok: true; args: Record<string, string | boolean> } | { ok: false; error: string }
+export type ParsedArgs =
+  | { ok: true; args: Record<string, string | boolean> }
+  | { ok: false; problem: Problem }
+
+/** What is wrong with an option's value, as words for the person (i18n keys `args.*`). */
+export const argsProblem = {
+  onOff: (option: string): Problem => ({ key: 'args.on_off', params: { option } }),
+  oneOf: (option: string, choices: readonly string[]): Problem => ({
+    key: 'args.one_of',
+    params: { option, choices },
+  }),
+  none: (): Problem => ({ key: 'args.none', params: {} }),
+  required: (option: string): Problem => ({ key: 'args.required', params: { option } }),
+  tooLong: (option: string, max: number): Problem => ({ key: 'args.too_long', params: { option, max } }),
+  unknown: (option: string): Problem => ({ key: 'args.unknown', params: { option } }),
+  text: (option: string): Problem => ({ key: 'args.text', params: { option } }),
+}
 
 /**
  * Parses the text after a command on text platforms: leading `name:value` words for known options,
@@ -92,12 +108,12 @@ export function parseTextArgs(def: CommandDef<unknown>, text: string): ParsedArg
     const raw = match[2]!
     if (option.type === 'boolean') {
       if (!['on', 'off', 'true', 'false', 'yes', 'no'].includes(raw.toLowerCase())) {
-        return { ok: false, error: `${option.name}: expected on or off` }
+        return { ok: false, problem: argsProblem.onOff(option.name) }
       }
       args[option.name] = ['on', 'true', 'yes'].includes(raw.toLowerCase())
     } else {
       if (option.choices && !option.choices.includes(raw)) {
-        return { ok: false, error: `${option.name}: expected one of ${option.choices.join(', ')}` }
+        return { ok: false, problem: argsProblem.oneOf(option.name, option.choices) }
       }
       args[option.name] = raw
     }
@@ -109,17 +125,17 @@ export function parseTextArgs(def: CommandDef<unknown>, text: string): ParsedArg
   // A command without a text option takes its first option positionally (`/model gpt-5`).
   const textOption = def.textOption ?? textOptions[0]?.name
   if (remaining !== '') {
-    if (textOption === undefined) return { ok: false, error: 'this command takes no arguments' }
+    if (textOption === undefined) return { ok: false, problem: argsProblem.none() }
     const option = textOptions.find((o) => o.name === textOption)
     if (option?.type === 'boolean') {
       const lower = remaining.toLowerCase()
       if (!['on', 'off', 'true', 'false', 'yes', 'no'].includes(lower)) {
-        return { ok: false, error: `${textOption}: expected on or off` }
+        return { ok: false, problem: argsProblem.onOff(textOption) }
       }
       args[textOption] = ['on', 'true', 'yes'].includes(lower)
     } else {
       if (option?.choices && !option.choices.includes(remaining)) {
-        return { ok: false, error: `${textOption}: expected one of ${option.choices.join(', ')}` }
+        return { ok: false, problem: argsProblem.oneOf(textOption, option.choices) }
       }
       args[textOption] = remaining
     }
@@ -127,10 +143,10 @@ export function parseTextArgs(def: CommandDef<unknown>, text: string): ParsedArg
   for (const option of textOptions) {
     // A missing text (`/ask` alone) is the command's to explain, in the person's language.
     if (option.required && args[option.name] === undefined && option.name !== textOption)
-      return { ok: false, error: `${option.name}: required` }
+      return { ok: false, problem: argsProblem.required(option.name) }
     const value = args[option.name]
     if (typeof value === 'string' && option.maxLength !== undefined && value.length > option.maxLength) {
-      return { ok: false, error: `${option.name}: at most ${option.maxLength} characters` }
+      return { ok: false, problem: argsProblem.tooLong(option.name, option.maxLength) }
     }
   }
   return { ok: true, args }

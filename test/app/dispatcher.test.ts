@@ -146,8 +146,19 @@ describe('the dispatcher', () => {
     await herald.handle(wrong.inv)
     await herald.handle(unknown.inv)
     expect(ran).toEqual([])
-    expect(wrong.said).toEqual([t('input.bad_args', { error: 'level: expected one of low, high' })])
-    expect(unknown.said).toEqual([t('input.bad_args', { error: 'unknown option "colour"' })])
+    expect(wrong.said).toEqual([
+      t('input.bad_args', { error: t('args.one_of', { option: 'level', choices: ['low', 'high'] }) }),
+    ])
+    expect(unknown.said).toEqual([t('input.bad_args', { error: t('args.unknown', { option: 'colour' }) })])
+  })
+
+  test('arguments an adapter could not read are answered in the person’s language, and nothing runs', async () => {
+    const herald = createHerald(services, testCommands())
+    const bad = invoke('ask', '7', { locale: 'zh-hans' })
+    bad.inv.problem = { key: 'args.none', params: {} }
+    await herald.handle(bad.inv)
+    expect(ran).toEqual([])
+    expect(bad.said).toEqual([zh('input.bad_args', { error: zh('args.none') })])
   })
 
   test('refusals and the command’s words follow the person’s own language', async () => {

@@ -1,9 +1,15 @@
 import { describe, expect, test } from 'vitest'
 import { ask } from '../../src/commands/ask.ts'
-import { defineCommand, parseTextArgs } from '../../src/commands/define.ts'
+import { defineCommand, type ParsedArgs, parseTextArgs } from '../../src/commands/define.ts'
 import { model } from '../../src/commands/model.ts'
 import { reset } from '../../src/commands/reset.ts'
 import { search } from '../../src/commands/search.ts'
+import { type MessageKey, translator } from '../../src/core/i18n/i18n.ts'
+
+const t = translator('en')
+/** What the person reads for a refusal (the problem in English), or the parsed arguments. */
+const said = (parsed: ParsedArgs) =>
+  parsed.ok ? parsed : { ok: false, error: t(parsed.problem.key as MessageKey, parsed.problem.params) }
 
 describe('parseTextArgs', () => {
   test('leading name:value words set options and the rest, line breaks kept, is the text option', () => {
@@ -21,17 +27,23 @@ describe('parseTextArgs', () => {
   })
 
   test('values are checked against the choices and booleans', () => {
-    expect(parseTextArgs(ask, 'effort:extreme hi')).toEqual({
+    expect(said(parseTextArgs(ask, 'effort:extreme hi'))).toEqual({
       ok: false,
-      error: 'effort: expected one of minimal, low, medium, high',
+      error: 'effort must be one of minimal, low, medium, high',
     })
-    expect(parseTextArgs(ask, 'search:maybe hi')).toEqual({ ok: false, error: 'search: expected on or off' })
+    expect(said(parseTextArgs(ask, 'search:maybe hi'))).toEqual({
+      ok: false,
+      error: 'search must be on or off',
+    })
   })
 
   test('a command without a text option takes its first option positionally', () => {
     expect(parseTextArgs(model, 'gpt-5')).toEqual({ ok: true, args: { name: 'gpt-5' } })
     expect(parseTextArgs(search, 'off')).toEqual({ ok: true, args: { enabled: false } })
-    expect(parseTextArgs(search, 'sometimes')).toEqual({ ok: false, error: 'enabled: expected on or off' })
+    expect(said(parseTextArgs(search, 'sometimes'))).toEqual({
+      ok: false,
+      error: 'enabled must be on or off',
+    })
   })
 
   test('an image option is never parsed from text: image: is part of the prompt', () => {
@@ -58,14 +70,17 @@ describe('parseTextArgs', () => {
 
   test('a command with no options refuses arguments', () => {
     expect(parseTextArgs(reset, '')).toEqual({ ok: true, args: {} })
-    expect(parseTextArgs(reset, 'now')).toEqual({ ok: false, error: 'this command takes no arguments' })
+    expect(said(parseTextArgs(reset, 'now'))).toEqual({
+      ok: false,
+      error: 'this command takes no arguments',
+    })
   })
 
   test('a missing text is left to the command; an over-long one is refused', () => {
     expect(parseTextArgs(ask, '')).toEqual({ ok: true, args: {} })
-    expect(parseTextArgs(ask, 'x'.repeat(6001))).toEqual({
+    expect(said(parseTextArgs(ask, 'x'.repeat(6001)))).toEqual({
       ok: false,
-      error: 'prompt: at most 6000 characters',
+      error: 'prompt takes at most 6,000 characters',
     })
   })
 })

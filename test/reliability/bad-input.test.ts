@@ -88,7 +88,7 @@ describe('images', () => {
   test('a photo over MAX_IMAGE_BYTES is refused before it is downloaded', async () => {
     const bytes = new Uint8Array(1.5 * MB)
     const reply = await telegramSays('what is this?', { bytes })
-    expect(reply).toBe(t('limits.image_too_large', { size: '1.5', max: '1.0' }))
+    expect(reply).toBe(t('limits.image_too_large', { size: 1.5, max: 1 }))
     expect(telegram.downloads).toEqual([])
   })
 
@@ -109,24 +109,24 @@ describe('images', () => {
 describe('command options', () => {
   test('an option the command does not have (a forged interaction)', async () => {
     expect(await slash('ask', { prompt: 'hi', colour: 'red' })).toBe(
-      t('input.bad_args', { error: 'unknown option "colour"' }),
+      t('input.bad_args', { error: t('args.unknown', { option: 'colour' }) }),
     )
     expect(await slash('reset', { everything: true })).toBe(
-      t('input.bad_args', { error: 'unknown option "everything"' }),
+      t('input.bad_args', { error: t('args.unknown', { option: 'everything' }) }),
     )
   })
 
   test('a value outside the choices, or of the wrong type', async () => {
     expect(await slash('ask', { prompt: 'hi', effort: 'extreme' })).toBe(
-      t('input.bad_args', { error: 'effort: expected one of minimal, low, medium, high' }),
+      t('input.bad_args', { error: 'effort must be one of minimal, low, medium, high' }),
     )
     expect(await slash('ask', { prompt: 'hi', search: 'yes please' })).toBe(
-      t('input.bad_args', { error: 'search: expected on or off' }),
+      t('input.bad_args', { error: 'search must be on or off' }),
     )
     expect(await telegramSays('/ask effort:extreme why?')).toBe(
-      'effort: expected one of minimal, low, medium, high',
+      t('input.bad_args', { error: 'effort must be one of minimal, low, medium, high' }),
     )
-    expect(await telegramSays('/help me please')).toBe('this command takes no arguments')
+    expect(await telegramSays('/help me please')).toBe(t('input.bad_args', { error: t('args.none') }))
   })
 
   test('a model that is not offered, and an effort the model does not take', async () => {

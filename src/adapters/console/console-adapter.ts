@@ -66,16 +66,14 @@ export function createConsoleAdapter(options: ConsoleAdapterOptions): ConsoleAda
     if (text === '') return
     const match = /^\/(\w+)\s*([\s\S]*)$/.exec(text)
     if (!match) return options.herald.handle(invocation('ask', { prompt: text }))
+    // Problems go to Herald too, which says them in the person's language and runs nothing.
     const def = byName.get(match[1]!.toLowerCase())
     if (!def) {
-      output.write(`Unknown command /${match[1]}. Try /help.\n`)
-      return
+      const problem = { key: 'input.unknown_command', params: { command: match[1]!.slice(0, 32) } }
+      return options.herald.handle({ ...invocation('help', {}), problem })
     }
     const parsed = parseTextArgs(def, match[2] ?? '')
-    if (!parsed.ok) {
-      output.write(`${parsed.error}\n`)
-      return
-    }
+    if (!parsed.ok) return options.herald.handle({ ...invocation(def.name, {}), problem: parsed.problem })
     await options.herald.handle(invocation(def.name, parsed.args))
   }
 

@@ -8,6 +8,7 @@ import type {
   Herald,
   Invocation,
   NotifyOptions,
+  Problem,
   UserRef,
 } from '../../core/contracts/chat.ts'
 import { ConfigError } from '../../core/contracts/errors.ts'
@@ -178,14 +179,13 @@ export function createTelegramAdapter(options: TelegramAdapterOptions): Telegram
     let args: Record<string, string | boolean> = {
       [promptOption]: trigger.kind === 'prompt' ? trigger.text : '',
     }
+    let problem: Problem | undefined
     if (trigger.kind === 'command') {
+      // Unreadable arguments still go to Herald: it answers in the person's language, and runs nothing.
       const parsed = parseTextArgs(trigger.command, trigger.argsText)
-      if (!parsed.ok) {
-        detach('notify', context, () => notify(parsed.error))
-        return
-      }
       command = trigger.command.name
-      args = parsed.args
+      args = parsed.ok ? parsed.args : {}
+      if (!parsed.ok) problem = parsed.problem
     }
     const photo =
       'photo' in message
@@ -202,6 +202,7 @@ export function createTelegramAdapter(options: TelegramAdapterOptions): Telegram
       surface: surfaceOf(chat, message.message_id, threadId),
       notify,
       ...(replied && replied.from?.id === me.id ? { replyTo: String(replied.message_id) } : {}),
+      ...(problem ? { problem } : {}),
     }
     log.debug({ ...context, command }, 'telegram invocation')
     detach('handle', context, () => herald.handle(invocation))

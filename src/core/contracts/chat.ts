@@ -49,6 +49,15 @@ export interface NotifyOptions {
   buttons?: Button[]
 }
 
+/**
+ * Words for the person by i18n key, for input Herald could not use: an adapter that cannot read a
+ * command's arguments says so on the invocation, and the dispatcher answers in the person's language.
+ */
+export interface Problem {
+  key: string
+  params: Record<string, string | number | readonly string[]>
+}
+
 /** One command invocation (a slash command, a `/cmd` message, a mention, a private message). */
 export interface Invocation {
   /** Unique platform event id, for handling each event once: `telegram:update:123`, `discord:interaction:…`. */
@@ -68,6 +77,8 @@ export interface Invocation {
   notify(text: string, options?: NotifyOptions): Promise<MessageRef | undefined>
   /** Discord: opens a thread for a long report when started in a guild channel. */
   openThread?(name: string): Promise<Surface>
+  /** The adapter could not read the arguments (`args` is empty): answered with it, and nothing runs. */
+  problem?: Problem
 }
 
 /** A press of one of Herald's inline buttons. */

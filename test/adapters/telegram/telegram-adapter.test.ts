@@ -114,18 +114,20 @@ describe('the Telegram adapter, long polling', () => {
     ])
   })
 
-  test('a command with bad arguments is answered with the error and never reaches Herald', async () => {
+  test('a command with bad arguments reaches Herald with the problem and no arguments, to be answered there', async () => {
     const recording = recordingHerald()
     await run(recording)
-    const update = fake.userSays({ chat: PRIVATE, from: ADA, text: '/model gpt-0' })
-    const reply = await fake.waitFor(() => fake.botMessages(42)[0])
-    expect([reply.text, reply.reply_to_message?.message_id]).toEqual([
-      'model: expected one of gpt-5, gpt-5-mini',
-      update.message?.message_id,
+    fake.userSays({ chat: PRIVATE, from: ADA, text: '/model gpt-0' })
+    const bad = await fake.waitFor(() => recording.invocations[0])
+    expect([bad.command, bad.args, bad.problem]).toEqual([
+      'model',
+      {},
+      { key: 'args.one_of', params: { option: 'model', choices: ['gpt-5', 'gpt-5-mini'] } },
     ])
     fake.userSays({ chat: PRIVATE, from: ADA, text: '/start' })
-    const help = await fake.waitFor(() => recording.invocations[0])
-    expect([help.command, help.args, recording.invocations.length]).toEqual(['help', {}, 1])
+    const help = await fake.waitFor(() => recording.invocations[1])
+    expect([help.command, help.args, help.problem]).toEqual(['help', {}, undefined])
+    expect(fake.botMessages(42)).toEqual([])
   })
 
   test('notify sends plain text escaped for HTML, with buttons, quoting the user', async () => {

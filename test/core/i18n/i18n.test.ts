@@ -93,6 +93,9 @@ function samples(t: Translate): Params {
     h: 1,
     m: 5,
     language: t(`language.name.${t.lang}`),
+    command: 'colour',
+    option: 'effort',
+    choices: ['minimal', 'low', 'medium', 'high'],
   }
 }
 
@@ -101,6 +104,8 @@ const OVERRIDES: Partial<Record<MessageKey, Params>> = {
   'status.calling': { name: 'calculate' },
   'status.up': { name: 'telegram' },
   'status.down': { name: 'discord' },
+  'limits.image_too_large': { size: 12.5, max: 10 },
+  'settings.model_unknown': { allowed: 'gpt-5, gpt-5-mini' },
 }
 
 function render(lang: Language): Array<[string, string]> {
@@ -115,6 +120,9 @@ function render(lang: Language): Array<[string, string]> {
   }
   for (const why of KEYS.filter((k) => k.startsWith('research.why_'))) {
     rows.push([`research.interrupted ← ${why}`, t('research.interrupted', { ...base, why: t(why) })])
+  }
+  for (const key of KEYS.filter((k) => k.startsWith('args.'))) {
+    rows.push([`input.bad_args ← ${key}`, t('input.bad_args', { error: t(key, base) })])
   }
   for (const on of ['settings.on', 'settings.off'] as const) {
     rows.push([`settings.search_set ← ${on}`, t('settings.search_set', { search: t(on) })])
@@ -162,6 +170,7 @@ describe('the wording table', () => {
           / [.,;:!?](\s|$)/.test(text) && 'a space before punctuation',
           lang === 'zh' && /[\u4e00-\u9fff][,;!?]/.test(text) && 'ASCII punctuation in Chinese',
           lang === 'zh' && /[\u4e00-\u9fff]\.(\s|$)/.test(text) && 'an ASCII full stop in Chinese',
+          lang === 'zh' && /[。，；：] /.test(text) && 'a space after Chinese punctuation',
         ].filter(Boolean)
         if (problems.length > 0) found.push({ key, lang, text, problems })
       }
