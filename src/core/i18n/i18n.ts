@@ -391,6 +391,35 @@ export const wording: Readonly<Record<Language, Readonly<Record<MessageKey, stri
 /** The BCP 47 locale each language is formatted with. */
 const LOCALES: Record<Language, string> = { en: 'en-US', zh: 'zh-CN' }
 
+/** Intl formatters are costly to build and cheap to reuse: one set per language. */
+function formattersFor(locale: string) {
+  const money = (digits: number) =>
+    new Intl.NumberFormat(locale, {
+      style: 'currency',
+      currency: 'USD',
+      minimumFractionDigits: 2,
+      maximumFractionDigits: digits,
+    })
+  const time = {
+    hour: '2-digit',
+    minute: '2-digit',
+    hourCycle: 'h23',
+    timeZone: 'UTC',
+    timeZoneName: 'short',
+  } as const
+  return {
+    number: new Intl.NumberFormat(locale),
+    cents: money(2),
+    subCents: money(4),
+    time: new Intl.DateTimeFormat(locale, { month: 'short', day: 'numeric', ...time }),
+  }
+}
+
+const FORMATS: Record<Language, ReturnType<typeof formattersFor>> = {
+  en: formattersFor(LOCALES.en),
+  zh: formattersFor(LOCALES.zh),
+}
+
 /** An amount of US dollars, formatted as money for the reader's language. */
 export interface Money {
   readonly usd: number
@@ -430,7 +459,7 @@ const LIST_SEPARATORS: Record<Language, string> = { en: ', ', zh: '、' }
  */
 export function formatParam(lang: Language, value: Param): string {
   if (typeof value === 'string') return value
-  if (typeof value === 'number') return new Intl.NumberFormat(LOCALES[lang]).format(value)
+  if (typeof value === 'number') return FORMATS[lang].number.format(value)
   if (value instanceof Date) return formatTime(lang, value)
   if ('usd' in value) return formatMoney(lang, value.usd)
   return value.join(LIST_SEPARATORS[lang])
@@ -438,25 +467,12 @@ export function formatParam(lang: Language, value: Param): string {
 
 export function formatMoney(lang: Language, amount: number): string {
   const small = Math.abs(amount) < 0.01 && amount !== 0
-  return new Intl.NumberFormat(LOCALES[lang], {
-    style: 'currency',
-    currency: 'USD',
-    minimumFractionDigits: 2,
-    maximumFractionDigits: small ? 4 : 2,
-  }).format(amount)
+  return (small ? FORMATS[lang].subCents : FORMATS[lang].cents).format(amount)
 }
 
 /** `Dec 5, 00:00 UTC` / `12月5日 UTC 00:00`: always UTC, and it says so. */
 export function formatTime(lang: Language, at: Date): string {
-  return new Intl.DateTimeFormat(LOCALES[lang], {
-    month: 'short',
-    day: 'numeric',
-    hour: '2-digit',
-    minute: '2-digit',
-    hourCycle: 'h23',
-    timeZone: 'UTC',
-    timeZoneName: 'short',
-  }).format(at)
+  return FORMATS[lang].time.format(at)
 }
 
 /**
