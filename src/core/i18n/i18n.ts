@@ -152,6 +152,15 @@ const en = {
   'research.run_again_not_allowed': 'Only the person who asked or an admin can run this research again.',
   'research.partial': 'Partial report',
   'research.report_file': 'The whole report as a Markdown file.',
+  'report.title': 'Research: {question}',
+  'report.question': 'Question: {question}',
+  'report.model': 'Model: {model}',
+  'report.date': 'Date: {date}',
+  'report.requested_by': 'Requested by: {name}',
+  'report.requested_approved': 'Requested by: {name} (approved by {admin})',
+  'report.result': 'Result: {line}',
+  'report.response_id': 'Response id: {id}',
+  'report.no_text': '(no report text)',
   'research.cost_unknown': 'cost unknown',
   'duration.seconds': '{n} s',
   'duration.minutes': '{n} min',
@@ -336,6 +345,15 @@ const zh: Record<MessageKey, string> = {
   'research.run_again_not_allowed': '只有发起人或管理员可以重新运行这项研究。',
   'research.partial': '部分报告',
   'research.report_file': '完整报告（Markdown 文件）。',
+  'report.title': '研究：{question}',
+  'report.question': '问题：{question}',
+  'report.model': '模型：{model}',
+  'report.date': '日期：{date}',
+  'report.requested_by': '发起人：{name}',
+  'report.requested_approved': '发起人：{name}（由 {admin} 批准）',
+  'report.result': '结果：{line}',
+  'report.response_id': '响应 ID：{id}',
+  'report.no_text': '（报告没有文字）',
   'research.cost_unknown': '费用未知',
   'duration.seconds': '{n} 秒',
   'duration.minutes': '{n} 分钟',
@@ -412,6 +430,7 @@ function formattersFor(locale: string) {
     cents: money(2),
     subCents: money(4),
     time: new Intl.DateTimeFormat(locale, { month: 'short', day: 'numeric', ...time }),
+    dateTime: new Intl.DateTimeFormat(locale, { year: 'numeric', month: 'short', day: 'numeric', ...time }),
   }
 }
 
@@ -473,6 +492,11 @@ export function formatMoney(lang: Language, amount: number): string {
 /** `Dec 5, 00:00 UTC` / `12月5日 UTC 00:00`: always UTC, and it says so. */
 export function formatTime(lang: Language, at: Date): string {
   return FORMATS[lang].time.format(at)
+}
+
+/** With the year, for records that outlive the week: `Dec 5, 2026, 00:00 UTC` / `2026年12月5日 UTC 00:00`. */
+export function formatDateTime(lang: Language, at: Date): string {
+  return FORMATS[lang].dateTime.format(at)
 }
 
 /**

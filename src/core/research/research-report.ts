@@ -1,4 +1,4 @@
-import { type Translate, usd } from '../i18n/i18n.ts'
+import { formatDateTime, type Translate, usd } from '../i18n/i18n.ts'
 import { clip } from '../live/compose.ts'
 import type { AnswerState, Citation } from '../responses/state.ts'
 import { elapsedText } from './research-cards.ts'
@@ -85,21 +85,21 @@ export function reportFile(
   const date = new Date(now).toISOString()
   const who =
     job.approver.key === job.requester.key
-      ? job.requester.name
-      : `${job.requester.name} (approved by ${job.approver.name})`
+      ? t('report.requested_by', { name: job.requester.name })
+      : t('report.requested_approved', { name: job.requester.name, admin: job.approver.name })
   const text = [
-    `# Research: ${clip(oneLine(job.question), 120)}`,
+    `# ${t('report.title', { question: clip(oneLine(job.question), 120) })}`,
     '',
-    `- Question: ${oneLine(job.question)}`,
-    `- Model: ${job.model}`,
-    `- Date: ${date.slice(0, 16).replace('T', ' ')} UTC`,
-    `- Requested by: ${who}`,
-    `- Result: ${line}`,
-    ...(job.responseId ? [`- Response id: ${job.responseId}`] : []),
+    `- ${t('report.question', { question: oneLine(job.question) })}`,
+    `- ${t('report.model', { model: job.model })}`,
+    `- ${t('report.date', { date: formatDateTime(t.lang, new Date(now)) })}`,
+    `- ${who}`,
+    `- ${t('report.result', { line })}`,
+    ...(job.responseId ? [`- ${t('report.response_id', { id: job.responseId })}`] : []),
     '',
     '---',
     '',
-    state.text.trim() || '_(no report text)_',
+    state.text.trim() || `_${t('report.no_text')}_`,
     '',
     ...(state.citations.length > 0
       ? [

@@ -2,6 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs'
 import { describe, expect, test } from 'vitest'
 import type { ErrorKind } from '../../../src/core/contracts/errors.ts'
 import {
+  formatDateTime,
   formatParam,
   LANGUAGES,
   type Language,
@@ -94,6 +95,13 @@ function samples(t: Translate): Params {
     m: 5,
     language: t(`language.name.${t.lang}`),
     command: 'colour',
+    question: 'How efficient are the best solar cells today?',
+    date: formatDateTime(t.lang, new Date(Date.UTC(2026, 11, 5, 9, 30))),
+    line: t('research.finished', {
+      elapsed: t('duration.minutes', { n: 12 }),
+      searches: 37,
+      cost: usd(3.41),
+    }),
     option: 'effort',
     choices: ['minimal', 'low', 'medium', 'high'],
   }
@@ -192,6 +200,10 @@ describe('formatting for the reader', () => {
     expect(formatParam('en', usd(0.0042))).toBe('$0.0042')
     expect(formatParam('en', at)).toBe('Dec 5, 00:00 UTC')
     expect(formatParam('zh', at)).toBe('12月5日 UTC 00:00')
+    expect([formatDateTime('en', at), formatDateTime('zh', at)]).toEqual([
+      'Dec 5, 2026, 00:00 UTC',
+      '2026年12月5日 UTC 00:00',
+    ])
   })
 
   test('a budget refusal reads as a sentence for every scope', () => {

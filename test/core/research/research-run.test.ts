@@ -118,7 +118,9 @@ describe('a confirmed research run', () => {
     expect(file.name).toBe('research-2025-04-10-how-efficient-are-the-best-solar-cells.md')
     expect(file.caption).toBe(line)
     expect(file.text).toContain(`# Research: ${question}`)
-    expect(file.text).toContain(`- Question: ${question}\n- Model: o3-deep-research\n- Date: 2025-04-10 15:`)
+    expect(file.text).toContain(
+      `- Question: ${question}\n- Model: o3-deep-research\n- Date: Apr 10, 2025, 15:`,
+    )
     expect(file.text).toContain(longReport)
     expect(file.text).toContain(
       '## Sources\n\n1. [Tandem cells reach 34%](https://a.example/tandem)\n2. [The Shockley–Queisser limit](https://b.example/limit)',
