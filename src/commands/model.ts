@@ -12,10 +12,7 @@ export const model = defineCommand<CommandContext>({
     const name = inv.args.name
     if (typeof name !== 'string') {
       const current = await s.settings.get(scopeOf(inv))
-      const models = s.settings
-        .choices()
-        .map((m) => (m.id === current.model ? `**${m.id}**` : m.id))
-        .join(', ')
+      const models = s.settings.choices().map((m) => (m.id === current.model ? `**${m.id}**` : m.id))
       await inv.notify(`${describeSettings(s, current)}\n${s.t('settings.models', { models })}`)
       return
     }

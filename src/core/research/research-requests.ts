@@ -60,10 +60,7 @@ export async function requestResearch(ctx: RequestContext, inv: Invocation, t: T
     return
   }
   if (!model?.research) {
-    const models = s.models
-      .researchModels()
-      .map((m) => m.id)
-      .join(', ')
+    const models = s.models.researchModels().map((m) => m.id)
     await inv.notify(t('research.model_unknown', { model: modelId, models }))
     return
   }
