@@ -210,6 +210,48 @@ export class Transcript {
     return this.itemDone(output_index)
   }
 
+  /**
+   * The hosted image tool drawing a picture: `in_progress`, `generating`, one `partial_image` per
+   * partial (real PNG bytes, base64), `completed`, then the item with the final image as `result`.
+   */
+  image(options: {
+    partials: readonly Uint8Array[]
+    final: Uint8Array
+    revisedPrompt?: string
+    size?: string
+    quality?: string
+  }): this {
+    const id = `ig_${this.response.output.length}`
+    const size = options.size ?? '1024x1024'
+    const quality = options.quality ?? 'medium'
+    const output_index = this.addItem({
+      type: 'image_generation_call',
+      id,
+      status: 'completed',
+      result: Buffer.from(options.final).toString('base64'),
+      revised_prompt: options.revisedPrompt ?? null,
+      size,
+      quality,
+      output_format: 'png',
+    })
+    const base = { item_id: id, output_index }
+    this.push({ type: 'response.image_generation_call.in_progress', ...base })
+    this.push({ type: 'response.image_generation_call.generating', ...base })
+    for (const [partial_image_index, png] of options.partials.entries()) {
+      this.push({
+        type: 'response.image_generation_call.partial_image',
+        ...base,
+        partial_image_index,
+        partial_image_b64: Buffer.from(png).toString('base64'),
+        output_format: 'png',
+        size,
+        quality,
+      })
+    }
+    this.push({ type: 'response.image_generation_call.completed', ...base })
+    return this.itemDone(output_index)
+  }
+
   completed(usage: ResponseUsage = testUsage): this {
     this.response.usage = usage
     return this.push({ type: 'response.completed', response: this.snapshot('completed') })
@@ -242,6 +284,8 @@ function emptied(item: OutputItem): OutputItem {
       return { ...item, status: 'in_progress' }
     case 'function_call':
       return { ...item, arguments: '', status: 'in_progress' }
+    case 'image_generation_call':
+      return { type: item.type, id: item.id, status: 'in_progress', result: null }
   }
 }
 

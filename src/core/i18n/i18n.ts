@@ -87,6 +87,7 @@ const en = {
   'status.calling': 'Using {name}…',
   'status.queued': 'Queued…',
   'status.waiting': 'Working…',
+  'status.drawing': 'Drawing…',
   'sources.title': 'Sources',
   'reasoning.title': 'Reasoning',
   'discord.moved':
@@ -283,6 +284,7 @@ const zh: Record<MessageKey, string> = {
   'status.calling': '正在使用 {name}…',
   'status.queued': '排队中…',
   'status.waiting': '处理中…',
+  'status.drawing': '正在画图…',
   'sources.title': '来源',
   'reasoning.title': '推理',
   'discord.moved': '此回答改用普通消息继续（Discord 交互 15 分钟后失效）。',

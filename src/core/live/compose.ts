@@ -13,6 +13,7 @@ export type LiveLabelKey =
   | 'status.searching'
   | 'status.searching_plain'
   | 'status.calling'
+  | 'status.drawing'
   | 'sources.title'
   | 'answer.empty'
   | 'reason.max_output_tokens'
@@ -44,6 +45,8 @@ export function statusLabel(activity: Activity, t: LiveTranslate): string | unde
         : t('status.searching_plain')
     case 'calling':
       return t('status.calling', { name: clip(oneLine(activity.name), 60) })
+    case 'drawing':
+      return t('status.drawing')
     case 'writing':
       return undefined
   }

@@ -84,7 +84,27 @@ export interface FunctionCallItem {
   status?: ItemStatus
 }
 
-export type OutputItem = MessageItem | ReasoningItem | WebSearchCallItem | FunctionCallItem
+/**
+ * The hosted `image_generation` tool's call: `result` is the final image (base64) once completed;
+ * `revised_prompt` is the prompt the image model was actually given.
+ */
+export interface ImageGenerationCallItem {
+  type: 'image_generation_call'
+  id: string
+  status: 'in_progress' | 'generating' | 'completed' | 'failed'
+  result?: string | null
+  revised_prompt?: string | null
+  size?: string
+  quality?: string
+  output_format?: string
+}
+
+export type OutputItem =
+  | MessageItem
+  | ReasoningItem
+  | WebSearchCallItem
+  | FunctionCallItem
+  | ImageGenerationCallItem
 
 export type ResponseStatus = 'queued' | 'in_progress' | 'completed' | 'incomplete' | 'failed' | 'cancelled'
 
@@ -221,6 +241,28 @@ export interface WebSearchCallEvent extends Sequenced {
   output_index: number
 }
 
+export interface ImageGenerationCallEvent extends Sequenced {
+  type:
+    | 'response.image_generation_call.in_progress'
+    | 'response.image_generation_call.generating'
+    | 'response.image_generation_call.completed'
+  item_id: string
+  output_index: number
+}
+
+/** A partial image (`partial_images` on the tool): each one is the whole picture, sharper than the last. */
+export interface ImageGenerationPartialImageEvent extends Sequenced {
+  type: 'response.image_generation_call.partial_image'
+  item_id: string
+  output_index: number
+  /** 0-based. */
+  partial_image_index: number
+  partial_image_b64: string
+  output_format?: string
+  size?: string
+  quality?: string
+}
+
 /** A stream-level error (`event: error`): the response ends failed. */
 export interface ErrorEvent extends Sequenced {
   type: 'error'
@@ -244,6 +286,8 @@ export type StreamEvent =
   | FunctionCallArgumentsDeltaEvent
   | FunctionCallArgumentsDoneEvent
   | WebSearchCallEvent
+  | ImageGenerationCallEvent
+  | ImageGenerationPartialImageEvent
   | ErrorEvent
 
 export type StreamEventType = StreamEvent['type']

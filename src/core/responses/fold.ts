@@ -1,11 +1,19 @@
 import { assertNever } from '../contracts/errors.ts'
-import type { ContentPart, OutputItem, ResponseObject, ResponseUsage, StreamEvent } from './events.ts'
+import type {
+  ContentPart,
+  ImageGenerationCallItem,
+  OutputItem,
+  ResponseObject,
+  ResponseUsage,
+  StreamEvent,
+} from './events.ts'
 import { responseFromChatCompletion } from './response-body.ts'
 import {
   type Activity,
   type AnswerState,
   type Citation,
   type FunctionCall,
+  type GeneratedImage,
   initialState,
   isFinal,
   type Usage,
@@ -69,6 +77,30 @@ export function fold(state: AnswerState, event: StreamEvent): AnswerState {
       return searchProgress(s, event.item_id, 'searching')
     case 'response.web_search_call.completed':
       return { ...s, searches: upsertSearch(s.searches, event.item_id, 'completed') }
+    case 'response.image_generation_call.in_progress':
+      return {
+        ...s,
+        images: upsertImage(s.images, event.item_id, { status: 'in_progress' }),
+        activity: DRAWING,
+      }
+    case 'response.image_generation_call.generating':
+      return {
+        ...s,
+        images: upsertImage(s.images, event.item_id, { status: 'generating' }),
+        activity: DRAWING,
+      }
+    case 'response.image_generation_call.partial_image':
+      return {
+        ...s,
+        images: upsertImage(s.images, event.item_id, {
+          status: 'generating',
+          partial: { index: event.partial_image_index, b64: event.partial_image_b64 },
+          ...defined({ size: event.size, quality: event.quality, format: event.output_format }),
+        }),
+        activity: DRAWING,
+      }
+    case 'response.image_generation_call.completed':
+      return s
     case 'error':
       return { ...s, status: 'failed', error: { code: event.code ?? 'error', message: event.message } }
     case 'response.content_part.done':
@@ -161,6 +193,7 @@ function mergeResponse(s: AnswerState, response: ResponseObject): AnswerState {
     if (item.type === 'web_search_call') next = { ...next, searches: searchFrom(next.searches, item) }
     if (item.type === 'function_call')
       next = upsertCall(next, item, item.status === 'in_progress' ? 'in_progress' : 'completed')
+    if (item.type === 'image_generation_call') next = { ...next, images: imageFrom(next.images, item) }
   }
   return next
 }
@@ -177,6 +210,8 @@ function itemAdded(s: AnswerState, item: OutputItem): AnswerState {
     }
     case 'function_call':
       return { ...upsertCall(s, item, 'in_progress'), activity: { kind: 'calling', name: item.name } }
+    case 'image_generation_call':
+      return { ...s, images: imageFrom(s.images, item), activity: DRAWING }
     default:
       return s
   }
@@ -188,9 +223,51 @@ function itemDone(s: AnswerState, item: OutputItem): AnswerState {
       return { ...s, searches: searchFrom(s.searches, item) }
     case 'function_call':
       return upsertCall(s, item, 'completed')
+    case 'image_generation_call':
+      return { ...s, images: imageFrom(s.images, item) }
     default:
       return s
   }
+}
+
+const DRAWING: Activity = { kind: 'drawing' }
+
+/** The fields that have a value (optional fields stay absent rather than undefined). */
+function defined<T extends Record<string, string | undefined>>(fields: T): Partial<Record<keyof T, string>> {
+  const out: Partial<Record<keyof T, string>> = {}
+  for (const [key, value] of Object.entries(fields)) if (value !== undefined) out[key as keyof T] = value
+  return out
+}
+
+function upsertImage(
+  images: GeneratedImage[],
+  id: string,
+  change: Partial<Omit<GeneratedImage, 'id'>>,
+): GeneratedImage[] {
+  const found = images.find((image) => image.id === id)
+  if (!found) return [...images, { id, status: 'in_progress', ...change }]
+  // A late progress event never takes a finished image back to "generating".
+  const status = found.status === 'completed' || found.status === 'failed' ? found.status : change.status
+  return images.map((image) =>
+    image.id === id ? { ...image, ...change, status: status ?? image.status } : image,
+  )
+}
+
+/** What an `image_generation_call` item says: the final image once completed, and the revised prompt. */
+function imageFrom(images: GeneratedImage[], item: ImageGenerationCallItem): GeneratedImage[] {
+  const change: Partial<Omit<GeneratedImage, 'id'>> = {
+    status: item.status ?? 'in_progress',
+    ...defined({
+      result: typeof item.result === 'string' && item.result !== '' ? item.result : undefined,
+      revisedPrompt: item.revised_prompt ?? undefined,
+      size: item.size,
+      quality: item.quality,
+      format: item.output_format,
+    }),
+  }
+  const found = images.find((image) => image.id === item.id)
+  if (!found) return [...images, { id: item.id, status: 'in_progress', ...change }]
+  return images.map((image) => (image.id === item.id ? { ...image, ...change } : image))
 }
 
 function writing(activity: Activity): Activity {
@@ -302,6 +379,8 @@ function activityOf(output: OutputItem[]): Activity {
     }
     case 'function_call':
       return { kind: 'calling', name: last.name }
+    case 'image_generation_call':
+      return DRAWING
     default:
       return { kind: 'writing' }
   }

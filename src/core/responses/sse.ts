@@ -71,6 +71,13 @@ const REQUIRED: Record<StreamEventType, readonly (readonly [string, FieldKind])[
   'response.web_search_call.in_progress': [['item_id', 'string']],
   'response.web_search_call.searching': [['item_id', 'string']],
   'response.web_search_call.completed': [['item_id', 'string']],
+  'response.image_generation_call.in_progress': [['item_id', 'string']],
+  'response.image_generation_call.generating': [['item_id', 'string']],
+  'response.image_generation_call.completed': [['item_id', 'string']],
+  'response.image_generation_call.partial_image': [
+    ['item_id', 'string'],
+    ['partial_image_b64', 'string'],
+  ],
   error: [],
 }
 

@@ -32,6 +32,23 @@ export interface FunctionCall {
   status: 'in_progress' | 'completed'
 }
 
+/** A picture from the hosted `image_generation` tool (or the images endpoint), as far as it has come. */
+export interface GeneratedImage {
+  /** The output item id (`ig_…`). */
+  id: string
+  status: 'in_progress' | 'generating' | 'completed' | 'failed'
+  /** The newest partial image (base64) and its 0-based index, while it is drawn. */
+  partial?: { index: number; b64: string }
+  /** The finished image (base64). */
+  result?: string
+  /** The prompt the image model was given (the model rewrites the person's words). */
+  revisedPrompt?: string
+  size?: string
+  quality?: string
+  /** `png`, `jpeg` or `webp`. */
+  format?: string
+}
+
 /** What the model is doing right now, for the status line while streaming. */
 export type Activity =
   | { kind: 'waiting' }
@@ -39,6 +56,7 @@ export type Activity =
   | { kind: 'thinking' }
   | { kind: 'searching'; query?: string }
   | { kind: 'calling'; name: string }
+  | { kind: 'drawing' }
   | { kind: 'writing' }
 
 export type AnswerStatus = 'queued' | 'in_progress' | 'completed' | 'incomplete' | 'failed' | 'cancelled'
@@ -56,6 +74,8 @@ export interface AnswerState {
   /** Unique by url, in order of first appearance. */
   citations: Citation[]
   functionCalls: FunctionCall[]
+  /** Pictures drawn by the image tool, in order. */
+  images: GeneratedImage[]
   usage?: Usage
   /** Set when status is 'incomplete': `max_output_tokens`, `content_filter`, `stream_ended`, `timeout`, … */
   incompleteReason?: string
@@ -74,6 +94,7 @@ export function initialState(): AnswerState {
     searches: [],
     citations: [],
     functionCalls: [],
+    images: [],
     lastSequence: -1,
   }
 }

@@ -22,6 +22,7 @@ const helloWorld: AnswerState = {
   searches: [],
   citations: [],
   functionCalls: [],
+  images: [],
   usage,
   lastSequence: 10,
 }
@@ -100,7 +101,7 @@ describe('streaming a response', () => {
       kind: 'raw',
       chunks: [
         'data: {"type":"response.created","sequence_number":0,"response":{"id":"resp_r","object":"response","status":"in_progress","model":"m","output":[]}}\n\n',
-        'data: {"type":"response.image_generation_call.in_progress","sequence_number":1}\n\n',
+        'data: {"type":"response.code_interpreter_call.in_progress","sequence_number":1}\n\n',
         'data: {not json}\n\n',
         'data: {"type":"response.output_text.delta","delta":"ok","sequence_number":2}\n\n',
         'data: {"type":"response.completed","sequence_number":3,"response":{"id":"resp_r","object":"response","status":"completed","model":"m","output":[]}}\n\n',
@@ -109,7 +110,7 @@ describe('streaming a response', () => {
     const final = await h.client.run({ model: 'm', input: 'x' })
     expect([final.status, final.text]).toEqual(['completed', 'ok'])
     expect(h.logs.filter((l) => l.msg === 'unknown stream event skipped').map((l) => l.type)).toEqual([
-      'response.image_generation_call.in_progress',
+      'response.code_interpreter_call.in_progress',
     ])
     expect(h.logs.filter((l) => l.msg === 'malformed stream events skipped').map((l) => l.malformed)).toEqual(
       [1],
@@ -145,6 +146,7 @@ describe('streaming a response', () => {
       searches: [],
       citations: [],
       functionCalls: [],
+      images: [],
       usage: {
         input_tokens: 5,
         cached_input_tokens: 0,

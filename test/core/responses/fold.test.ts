@@ -18,6 +18,7 @@ import {
   textAnswer,
   webSearchAnswer,
 } from '../../fakes/fake-responses-transcripts.ts'
+import { sketchPng } from '../../fakes/png.ts'
 
 const usage = {
   input_tokens: 12,
@@ -63,6 +64,7 @@ describe('fold', () => {
       searches: [],
       citations: [],
       functionCalls: [],
+      images: [],
       usage,
       lastSequence: 10,
     })
@@ -94,6 +96,7 @@ describe('fold', () => {
       searches: [],
       citations: [],
       functionCalls: [],
+      images: [],
       usage,
       lastSequence: 21,
     })
@@ -124,6 +127,7 @@ describe('fold', () => {
         { url: 'https://b.example/', title: 'B' },
       ],
       functionCalls: [],
+      images: [],
       usage,
       lastSequence: 17,
     })
@@ -168,6 +172,7 @@ describe('fold', () => {
           status: 'completed',
         },
       ],
+      images: [],
       usage,
       lastSequence: 7,
     })
@@ -198,6 +203,7 @@ describe('fold', () => {
       searches: [],
       citations: [],
       functionCalls: [],
+      images: [],
       error: { code: 'server_error', message: 'The model crashed' },
       lastSequence: 2,
     })
@@ -317,5 +323,66 @@ describe('stateFromResponse', () => {
       'max_output_tokens',
       'Long',
     ])
+  })
+})
+
+describe('the image tool', () => {
+  const partials = [sketchPng(1, 3), sketchPng(2, 3)]
+  const finished = sketchPng(3, 3)
+  const b64 = (png: Uint8Array) => Buffer.from(png).toString('base64')
+  const events = new Transcript()
+    .start()
+    .image({ partials, final: finished, revisedPrompt: 'A blue fox in snow', quality: 'low' })
+    .message(['Here it is.'])
+    .completed().events
+
+  test('each partial image replaces the previous one, and the item brings the final image', () => {
+    const states = foldAll(events)
+    const shown = states.flatMap((s) => (s.images[0]?.partial ? [s.images[0].partial.index] : []))
+    expect([...new Set(shown)]).toEqual([0, 1])
+    const atPartial = states.find((s) => s.images[0]?.partial?.index === 1)!
+    expect(atPartial.activity).toEqual({ kind: 'drawing' })
+    expect(atPartial.images[0]).toMatchObject({ status: 'generating', partial: { b64: b64(partials[1]!) } })
+    expect(final(events).images).toEqual([
+      {
+        id: 'ig_0',
+        status: 'completed',
+        partial: { index: 1, b64: b64(partials[1]!) },
+        result: b64(finished),
+        revisedPrompt: 'A blue fox in snow',
+        size: '1024x1024',
+        quality: 'low',
+        format: 'png',
+      },
+    ])
+    expect(final(events).text).toBe('Here it is.')
+  })
+
+  test('a whole Response object carries the image too (polling, a non-streamed answer)', () => {
+    const completed = events.at(-1)!
+    if (!('response' in completed)) throw new Error('the transcript ends with response.completed')
+    const state = stateFromResponse(completed.response)
+    expect(state.images).toEqual([
+      {
+        id: 'ig_0',
+        status: 'completed',
+        result: b64(finished),
+        revisedPrompt: 'A blue fox in snow',
+        size: '1024x1024',
+        quality: 'low',
+        format: 'png',
+      },
+    ])
+  })
+
+  test('a late progress event does not take a finished image back', () => {
+    const done = final(events)
+    const late = fold(done, {
+      type: 'response.image_generation_call.generating',
+      item_id: 'ig_0',
+      output_index: 0,
+      sequence_number: 99,
+    })
+    expect(late.images[0]!.status).toBe('completed')
   })
 })

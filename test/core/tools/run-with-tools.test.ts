@@ -52,6 +52,7 @@ describe('runWithTools', () => {
           status: 'completed',
         },
       ],
+      images: [],
       usage: {
         input_tokens: 24,
         cached_input_tokens: 8,
