@@ -29,10 +29,14 @@ import {
 } from './fake-discord-state.ts'
 import type { FakeWorld, UploadedFile } from './fake-discord-world.ts'
 
+/** What an unboosted server takes in one message's attachments (10 MiB). */
+export const DISCORD_UPLOAD_LIMIT_BYTES = 10 * 1024 * 1024
+
 /**
  * The REST half of the fake Discord (`/api/v10/...`): gateway info, application commands, channel
  * messages, threads, typing, interaction callbacks (3 s deadline, one acknowledgement) and the
- * interaction webhook (token life), with per-channel rate limits. Every request is recorded.
+ * interaction webhook (token life), with per-channel rate limits and the upload limit. Every
+ * request is recorded.
  */
 export interface RestOptions {
   token: string
@@ -124,6 +128,8 @@ export class FakeDiscordRest {
     } else if (!found) reply = { status: 404, body: { message: '404: Not Found', code: 0 } }
     else if (!authorized && !isTokenRoute(path))
       reply = { status: 401, body: { message: '401: Unauthorized', code: 0 } }
+    else if (files.reduce((sum, f) => sum + f.bytes.length, 0) > DISCORD_UPLOAD_LIMIT_BYTES)
+      reply = { status: 413, body: { message: 'Request entity too large', code: 40005 } }
     else reply = found.route.handle({ query: url.searchParams, body: json, files, now }, params) as Reply
     this.requests.push({
       at: now,

@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net'
 import type { ResponseObject, StreamEvent } from '../../src/core/responses/events.ts'
 import { toSseFrames } from './fake-responses-transcripts.ts'
+import { encodePng } from './png.ts'
 
 /**
  * A fake OpenAI Responses API: a real HTTP server on 127.0.0.1 (port 0) under `/v1`. It records every
@@ -48,8 +49,10 @@ export interface RecordedRequest {
   pathname: string
   query: URLSearchParams
   headers: IncomingMessage['headers']
-  /** Parsed JSON body, or undefined. */
+  /** Parsed JSON body (or a multipart body's text fields), or undefined. */
   body: Record<string, unknown> | undefined
+  /** A multipart body's files. */
+  files: { field: string; name: string; type: string; bytes: Uint8Array }[]
 }
 
 /**
@@ -67,6 +70,8 @@ export interface FakeResponsesApiOptions {
   noRetrieve?: boolean
   /** `POST /responses/{id}/cancel` answers 404. */
   noCancel?: boolean
+  /** Answer 400 to a request with the hosted `image_generation` tool, as relays without it do. */
+  rejectImageTool?: boolean
 }
 
 export interface BackgroundRun {
@@ -87,6 +92,12 @@ export interface FakeResponsesApi {
   options: FakeResponsesApiOptions
   /** Scripts for the next `POST /v1/responses`, in order. */
   enqueue(...scripts: Script[]): void
+  /**
+   * Scripts for the next calls of another endpoint (`/v1/images/generations`,
+   * `/v1/audio/transcriptions`, `/v1/audio/speech`), in order, after the endpoint's checks;
+   * without one, each answers a plausible default (a real PNG, a transcript, OGG bytes).
+   */
+  enqueueFor(pathname: MediaPath, ...scripts: Script[]): void
   /** Chooses the script for a request before the queue is consulted (return undefined to fall through). */
   route: ((req: RecordedRequest) => Script | undefined) | undefined
   waitForRequests(count: number): Promise<void>
@@ -99,6 +110,58 @@ export interface FakeResponsesApi {
   dropStreams(id: string): void
   close(): Promise<void>
 }
+
+export type MediaPath = '/v1/images/generations' | '/v1/audio/transcriptions' | '/v1/audio/speech'
+
+/** Sizes and qualities the image models take (`auto` lets the model choose). */
+export const IMAGE_SIZES = ['1024x1024', '1024x1536', '1536x1024', 'auto']
+export const IMAGE_QUALITIES = ['low', 'medium', 'high', 'auto']
+/** What `/v1/audio/transcriptions` accepts, by OpenAI's own list. */
+export const AUDIO_FORMATS = ['flac', 'm4a', 'mp3', 'mp4', 'mpeg', 'mpga', 'oga', 'ogg', 'wav', 'webm']
+/** Characters `/v1/audio/speech` takes in one `input`. */
+export const SPEECH_INPUT_LIMIT = 4096
+
+/** The container an audio file really is, from its first bytes (undefined: not audio we know). */
+export function audioContainer(bytes: Uint8Array): string | undefined {
+  const head = Buffer.from(bytes.subarray(0, 12))
+  if (head.toString('latin1', 0, 4) === 'OggS') return 'ogg'
+  if (head.toString('latin1', 0, 4) === 'RIFF' && head.toString('latin1', 8, 12) === 'WAVE') return 'wav'
+  if (head.toString('latin1', 0, 4) === 'fLaC') return 'flac'
+  if (head.toString('latin1', 0, 3) === 'ID3' || (head[0] === 0xff && ((head[1] ?? 0) & 0xe0) === 0xe0))
+    return 'mp3'
+  if (head.toString('latin1', 4, 8) === 'ftyp') return 'mp4'
+  if (head.readUInt32BE(0) === 0x1a45dfa3) return 'webm'
+  return undefined
+}
+
+/** A `/v1/images/generations` answer with this picture. */
+export const imageResult = (png: Uint8Array, options: { revisedPrompt?: string } = {}): Script => ({
+  kind: 'json',
+  body: {
+    created: 1_700_000_000,
+    data: [
+      {
+        b64_json: Buffer.from(png).toString('base64'),
+        ...(options.revisedPrompt ? { revised_prompt: options.revisedPrompt } : {}),
+      },
+    ],
+    usage: {
+      input_tokens: 20,
+      input_tokens_details: { text_tokens: 20, image_tokens: 0 },
+      output_tokens: 272,
+      total_tokens: 292,
+    },
+  },
+})
+
+/** A `/v1/audio/transcriptions` answer (the JSON format, with the token usage the gpt-4o models report). */
+export const transcript = (text: string): Script => ({
+  kind: 'json',
+  body: {
+    text,
+    usage: { type: 'tokens', input_tokens: 40, output_tokens: 12, total_tokens: 52 },
+  },
+})
 
 // Helpers for scripts.
 
@@ -156,6 +219,41 @@ export const modelNotFound = (model: string): Script =>
     code: 'model_not_found',
   })
 
+const MEDIA_PATHS: readonly MediaPath[] = [
+  '/v1/images/generations',
+  '/v1/audio/transcriptions',
+  '/v1/audio/speech',
+]
+
+/** JSON, or multipart form data (text fields into `body`, files apart), as the endpoints take them. */
+async function parseBody(raw: Buffer, type: string): Promise<Pick<RecordedRequest, 'body' | 'files'>> {
+  if (raw.length === 0) return { body: undefined, files: [] }
+  if (type.startsWith('multipart/form-data')) {
+    const form = await new Response(raw, { headers: { 'content-type': type } })
+      .formData()
+      .catch(() => undefined)
+    if (!form) return { body: undefined, files: [] }
+    const body: Record<string, unknown> = {}
+    const files: RecordedRequest['files'] = []
+    for (const [field, value] of form) {
+      if (typeof value === 'string') body[field] = value
+      else
+        files.push({
+          field,
+          name: value.name,
+          type: value.type,
+          bytes: new Uint8Array(await value.arrayBuffer()),
+        })
+    }
+    return { body, files }
+  }
+  try {
+    return { body: JSON.parse(raw.toString('utf8')) as Record<string, unknown>, files: [] }
+  } catch {
+    return { body: undefined, files: [] }
+  }
+}
+
 const TERMINAL = new Set(['response.completed', 'response.failed', 'response.incomplete'])
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
 
@@ -169,6 +267,7 @@ export async function startFakeResponsesApi(
     BackgroundRun & { listeners: Set<ServerResponse>; timer?: NodeJS.Timeout; foreground: boolean }
   >()
   const waiters: (() => void)[] = []
+  const mediaQueues = new Map<MediaPath, Script[]>()
 
   const write = (res: ServerResponse, text: string) =>
     new Promise<void>((resolve) => {
@@ -317,13 +416,84 @@ export async function startFakeResponsesApi(
     res.on('close', () => run.listeners.delete(res))
   }
 
+  /** The media endpoints: their own checks first, then a queued script or a plausible default. */
+  async function media(res: ServerResponse, recorded: RecordedRequest, path: MediaPath): Promise<void> {
+    const body = recorded.body ?? {}
+    const queued = mediaQueues.get(path)?.shift()
+    switch (path) {
+      case '/v1/images/generations': {
+        if (typeof body.prompt !== 'string' || body.prompt === '')
+          return badRequest(res, "Missing required parameter: 'prompt'.", 'prompt')
+        if (body.size !== undefined && !IMAGE_SIZES.includes(String(body.size)))
+          return badRequest(
+            res,
+            `Invalid value: '${String(body.size)}'. Supported values are: ${IMAGE_SIZES.map((v) => `'${v}'`).join(', ')}.`,
+            'size',
+          )
+        if (body.quality !== undefined && !IMAGE_QUALITIES.includes(String(body.quality)))
+          return badRequest(
+            res,
+            `Invalid value: '${String(body.quality)}'. Supported values are: ${IMAGE_QUALITIES.map((v) => `'${v}'`).join(', ')}.`,
+            'quality',
+          )
+        return play(res, queued ?? imageResult(encodePng(16, 16, () => [200, 60, 40])))
+      }
+      case '/v1/audio/transcriptions': {
+        const file = recorded.files.find((f) => f.field === 'file')
+        if (!file) return badRequest(res, "Missing required parameter: 'file'.", 'file')
+        if (typeof body.model !== 'string')
+          return badRequest(res, "Missing required parameter: 'model'.", 'model')
+        const extension = file.name.split('.').at(-1)?.toLowerCase() ?? ''
+        const container = audioContainer(file.bytes)
+        const fits =
+          container !== undefined &&
+          (extension === container ||
+            (container === 'ogg' && extension === 'oga') ||
+            (container === 'mp4' && ['m4a', 'mp4'].includes(extension)) ||
+            (container === 'mp3' && ['mpeg', 'mpga'].includes(extension)))
+        if (!AUDIO_FORMATS.includes(extension) || !fits) {
+          return sendJson(res, 400, {
+            error: {
+              message: `Invalid file format. Supported formats: ${JSON.stringify(AUDIO_FORMATS)}`,
+              type: 'invalid_request_error',
+              param: null,
+              code: 'invalid_value',
+            },
+          })
+        }
+        return play(res, queued ?? transcript('Hello from a voice note.'))
+      }
+      case '/v1/audio/speech': {
+        if (typeof body.input !== 'string' || body.input === '')
+          return badRequest(res, "Missing required parameter: 'input'.", 'input')
+        if (body.input.length > SPEECH_INPUT_LIMIT)
+          return badRequest(res, `'input' is too long: at most ${SPEECH_INPUT_LIMIT} characters.`, 'input')
+        if (queued) return play(res, queued)
+        res.writeHead(200, { 'content-type': body.response_format === 'opus' ? 'audio/ogg' : 'audio/mpeg' })
+        // An Ogg page header and the spoken text: enough for tests to tell what was said.
+        return void res.end(Buffer.concat([Buffer.from('OggS\0\x02'), Buffer.from(body.input, 'utf8')]))
+      }
+    }
+  }
+
   async function handle(res: ServerResponse, recorded: RecordedRequest) {
     const { method, pathname, query, body } = recorded
     if (!pathname.startsWith('/v1/')) {
       res.writeHead(404, { 'content-type': 'text/html' })
       return void res.end('<html><body><h1>404 Not Found</h1></body></html>')
     }
+    if (method === 'POST' && MEDIA_PATHS.includes(pathname as MediaPath)) {
+      return media(res, recorded, pathname as MediaPath)
+    }
     if (method === 'POST' && pathname === '/v1/responses') {
+      const tools = Array.isArray(body?.tools) ? (body.tools as { type?: unknown }[]) : []
+      if (fake.options.rejectImageTool && tools.some((tool) => tool.type === 'image_generation')) {
+        return badRequest(
+          res,
+          "Invalid value: 'image_generation'. Supported values are: 'function', 'web_search'.",
+          'tools[0].type',
+        )
+      }
       if (fake.options.rejectPreviousResponseId && body?.previous_response_id !== undefined) {
         return badRequest(
           res,
@@ -375,15 +545,9 @@ export async function startFakeResponsesApi(
   const server = createServer((req, res) => {
     const chunks: Buffer[] = []
     req.on('data', (chunk: Buffer) => chunks.push(chunk))
-    req.on('end', () => {
+    req.on('end', async () => {
       const url = new URL(req.url ?? '/', 'http://fake')
-      const raw = Buffer.concat(chunks).toString('utf8')
-      let body: Record<string, unknown> | undefined
-      try {
-        body = raw ? (JSON.parse(raw) as Record<string, unknown>) : undefined
-      } catch {
-        body = undefined
-      }
+      const { body, files } = await parseBody(Buffer.concat(chunks), req.headers['content-type'] ?? '')
       const recorded: RecordedRequest = {
         method: req.method ?? 'GET',
         path: req.url ?? '/',
@@ -391,6 +555,7 @@ export async function startFakeResponsesApi(
         query: url.searchParams,
         headers: req.headers,
         body,
+        files,
       }
       requests.push(recorded)
       for (const wake of waiters.splice(0)) wake()
@@ -414,6 +579,11 @@ export async function startFakeResponsesApi(
     options: { backgroundStreaming: true, ...options },
     route: undefined,
     enqueue: (...scripts) => void queue.push(...scripts),
+    enqueueFor(pathname, ...scripts) {
+      const list = mediaQueues.get(pathname) ?? []
+      list.push(...scripts)
+      mediaQueues.set(pathname, list)
+    },
     async waitForRequests(count) {
       while (requests.length < count) await new Promise<void>((resolve) => waiters.push(resolve))
     },

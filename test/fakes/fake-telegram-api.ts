@@ -11,6 +11,7 @@ import {
   type TgMessage,
   type TgUser,
 } from './fake-telegram-types.ts'
+import { isPng, pngSize } from './png.ts'
 
 export type { Params } from './fake-telegram-types.ts'
 
@@ -23,6 +24,8 @@ export const STATE_METHODS = [
   'sendChatAction',
   'answerCallbackQuery',
   'sendDocument',
+  'sendPhoto',
+  'editMessageMedia',
   'sendMessageDraft',
   'getFile',
   'getChatMember',
@@ -45,6 +48,9 @@ const CHAT_ACTIONS = [
   'record_video_note',
   'upload_video_note',
 ]
+
+/** Bot API photo rules: at most 10 MB, width + height at most 10000, sides at most 20:1. */
+export const TELEGRAM_PHOTO_LIMITS = { maxBytes: 10 * 1024 * 1024, maxSidesSum: 10_000, maxRatio: 20 }
 
 function bad(description: string): BotApiError {
   return new BotApiError(400, `Bad Request: ${description}`)
@@ -117,6 +123,10 @@ export class FakeBotApiState {
         return this.answerCallbackQuery(params)
       case 'sendDocument':
         return this.sendDocument(params, upload)
+      case 'sendPhoto':
+        return this.sendPhoto(params, upload)
+      case 'editMessageMedia':
+        return this.editMessageMedia(params, upload)
       case 'sendMessageDraft':
         return this.sendMessageDraft(params)
       case 'getFile':
@@ -279,6 +289,7 @@ export class FakeBotApiState {
     const chat = this.chat(params.chat_id)
     this.flood.throttle(chat, 'editMessageText')
     const stored = this.editable(chat, params)
+    if (stored.message.text === undefined) throw bad('there is no text in the message to edit')
     const { text, entities } = this.formatted(params, 'text', 4096)
     // Like Telegram, an edit without reply_markup removes the inline keyboard.
     const markup = this.markup(params)
@@ -363,6 +374,87 @@ export class FakeBotApiState {
       ...(markup ? { reply_markup: markup } : {}),
       ...(replyTo ? { reply_to_message: replyTo } : {}),
     })
+  }
+
+  sendPhoto(params: Params, upload: Upload | undefined): TgMessage {
+    const chat = this.chat(params.chat_id)
+    this.flood.throttle(chat, 'sendPhoto')
+    if (!upload || params.photo === undefined) throw bad('there is no photo in the request')
+    const photo = this.photo(upload.bytes)
+    const caption = this.formatted(params, 'caption', 1024, true)
+    const markup = this.markup(params)
+    const replyTo = this.replyTarget(chat, params)
+    const thread = asInt(params.message_thread_id)
+    const message = this.store(chat, {
+      from: this.bot,
+      photo: [photo],
+      ...(caption.text !== '' ? { caption: caption.text } : {}),
+      ...(caption.entities.length > 0 ? { caption_entities: caption.entities } : {}),
+      ...(markup ? { reply_markup: markup } : {}),
+      ...(replyTo ? { reply_to_message: replyTo } : {}),
+      ...(thread !== undefined ? { message_thread_id: thread } : {}),
+    })
+    this.find(chat.id, message.message_id)!.media = [{ bytes: upload.bytes, caption: caption.text }]
+    return message
+  }
+
+  /** Replaces a photo message's picture (and caption) in place: the message must hold media already. */
+  editMessageMedia(params: Params, upload: Upload | undefined): TgMessage {
+    if (params.inline_message_id !== undefined) throw bad('inline messages are not supported by this fake')
+    const chat = this.chat(params.chat_id)
+    this.flood.throttle(chat, 'editMessageMedia')
+    const stored = this.editable(chat, params)
+    const media = asJson<Params>(params.media)
+    if (!media || typeof media !== 'object') throw bad('media not specified')
+    if (media.type !== 'photo') throw bad(`unsupported media type in this fake: ${String(media.type)}`)
+    if (!stored.message.photo) throw bad('there is no media in the message to edit')
+    const attached = typeof media.media === 'string' ? /^attach:\/\/(.+)$/.exec(media.media) : null
+    if (!attached || !upload || upload.field !== attached[1])
+      throw bad('wrong file identifier/HTTP URL specified')
+    const photo = this.photo(upload.bytes)
+    const caption = this.formatted(media, 'caption', 1024, true)
+    const markup = this.markup(params)
+    const previous = stored.media?.at(-1)
+    if (
+      previous &&
+      Buffer.from(previous.bytes).equals(Buffer.from(upload.bytes)) &&
+      previous.caption === caption.text &&
+      JSON.stringify(stored.message.reply_markup ?? null) === JSON.stringify(markup ?? null)
+    ) {
+      throw bad(NOT_MODIFIED)
+    }
+    const message = stored.message
+    message.photo = [photo]
+    if (caption.text !== '') message.caption = caption.text
+    else delete message.caption
+    if (caption.entities.length > 0) message.caption_entities = caption.entities
+    else delete message.caption_entities
+    if (markup) message.reply_markup = markup
+    else delete message.reply_markup
+    message.edit_date = Math.floor(this.now() / 1000)
+    stored.media = [...(stored.media ?? []), { bytes: upload.bytes, caption: caption.text }]
+    return message
+  }
+
+  /** A photo as Telegram stores it, after its checks (size, a picture it can read, dimensions). */
+  private photo(bytes: Uint8Array): NonNullable<TgMessage['photo']>[number] {
+    const limits = TELEGRAM_PHOTO_LIMITS
+    if (bytes.length > limits.maxBytes) throw new BotApiError(400, 'Bad Request: file is too big')
+    if (!isPng(bytes)) throw bad('IMAGE_PROCESS_FAILED')
+    const { width, height } = pngSize(bytes)
+    if (
+      width + height > limits.maxSidesSum ||
+      Math.max(width, height) / Math.min(width, height) > limits.maxRatio
+    )
+      throw bad('PHOTO_INVALID_DIMENSIONS')
+    const file = this.addFile(bytes, 'photos')
+    return {
+      file_id: file.file_id,
+      file_unique_id: file.file_unique_id,
+      width,
+      height,
+      file_size: bytes.length,
+    }
   }
 
   sendMessageDraft(params: Params): true {

@@ -8,7 +8,8 @@ async function readBody(req: IncomingMessage): Promise<Buffer> {
   return Buffer.concat(chunks)
 }
 
-export type Upload = { name: string; bytes: Uint8Array }
+/** A file in a multipart call; `field` is its form field (what `attach://<field>` names). */
+export type Upload = { field: string; name: string; bytes: Uint8Array }
 
 export async function parseParams(
   req: IncomingMessage,
@@ -29,7 +30,7 @@ export async function parseParams(
     for (const [key, value] of form) {
       if (typeof value === 'string') params[key] = value
       else {
-        upload = { name: value.name, bytes: new Uint8Array(await value.arrayBuffer()) }
+        upload = { field: key, name: value.name, bytes: new Uint8Array(await value.arrayBuffer()) }
         params[key] = { file: value.name, size: upload.bytes.length }
       }
     }

@@ -53,6 +53,8 @@ export interface TgMessage {
 export interface StoredMessage {
   message: TgMessage
   deleted: boolean
+  /** A photo message's pictures, first sent then each `editMessageMedia`, with their captions. */
+  media?: { bytes: Uint8Array; caption: string }[]
 }
 
 export interface StoredFile {

@@ -6,6 +6,7 @@ import { deflateSync } from 'node:zlib'
  *
  * @example
  *   const png = encodePng(8, 8, () => [255, 0, 0])   // an 8×8 red square
+ *   pngSize(png)                                       // { width: 8, height: 8 }
  */
 export type Rgb = readonly [number, number, number]
 
@@ -60,4 +61,16 @@ export function encodePng(width: number, height: number, pixel: (x: number, y: n
 export function sketchPng(step: number, steps: number, size = 16, colour: Rgb = [30, 90, 200]): Uint8Array {
   const filled = Math.round((size * step) / steps)
   return encodePng(size, size, (_x, y) => (y < filled ? colour : [128, 128, 128]))
+}
+
+/** Width and height from the IHDR chunk; throws when the bytes are not a PNG. */
+export function pngSize(bytes: Uint8Array): { width: number; height: number } {
+  const buffer = Buffer.from(bytes)
+  if (buffer.length < 24 || !buffer.subarray(0, 8).equals(SIGNATURE)) throw new Error('not a PNG')
+  if (buffer.toString('ascii', 12, 16) !== 'IHDR') throw new Error('PNG without IHDR first')
+  return { width: buffer.readUInt32BE(16), height: buffer.readUInt32BE(20) }
+}
+
+export function isPng(bytes: Uint8Array): boolean {
+  return Buffer.from(bytes.subarray(0, 8)).equals(SIGNATURE)
 }
