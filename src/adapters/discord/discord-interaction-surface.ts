@@ -7,7 +7,7 @@ import {
 import type { Clock } from '../../core/contracts/clock.ts'
 import { Gone } from '../../core/contracts/errors.ts'
 import type { Logger } from '../../core/contracts/log.ts'
-import type { MessageRef, Rendered, Surface } from '../../core/contracts/surface.ts'
+import type { MessageRef, Picture, Rendered, Surface } from '../../core/contracts/surface.ts'
 import { isTokenGone, toSurfaceError, withRateLimitRetry } from './discord-errors.ts'
 import {
   chatKeyOf,
@@ -15,9 +15,15 @@ import {
   discordLimits,
   discordPace,
   fileOptions,
+  type MessageOptions,
   noPings,
+  type PictureOptions,
+  pictureOptions,
   toMessageOptions,
 } from './discord-surface.ts'
+
+/** What an interaction message is made of: text and buttons, or a picture and its caption. */
+type MessagePayloadOptions = MessageOptions | Omit<PictureOptions, 'attachments'> | PictureOptions
 
 /**
  * Answers to one interaction (a slash command or a button press). A command is deferred at once
@@ -97,8 +103,36 @@ export class InteractionReplies {
   }
 
   /** A new message: fills the deferred reply first, then follow-ups, then channel messages. */
-  async post(content: Rendered, ephemeral = false): Promise<MessageRef> {
-    const options = toMessageOptions(content)
+  post(content: Rendered, ephemeral = false): Promise<MessageRef> {
+    return this.#post(toMessageOptions(content), ephemeral, () => this.channel.send(content))
+  }
+
+  update(ref: MessageRef, content: Rendered): Promise<void> {
+    return this.#update(ref, toMessageOptions(content), {
+      edit: (to) => this.channel.edit(to, content),
+      send: () => this.channel.send(content),
+    })
+  }
+
+  /** A picture message, placed like `post` places text. */
+  postPicture(picture: Picture): Promise<MessageRef> {
+    const { attachments: _, ...options } = pictureOptions(picture)
+    return this.#post(options, false, () => this.channel.sendPicture(picture))
+  }
+
+  /** Replaces the picture of a message `postPicture` sent (the old attachment is dropped). */
+  updatePicture(ref: MessageRef, picture: Picture): Promise<void> {
+    return this.#update(ref, pictureOptions(picture), {
+      edit: (to) => this.channel.editPicture(to, picture),
+      send: () => this.channel.sendPicture(picture),
+    })
+  }
+
+  async #post(
+    options: MessagePayloadOptions,
+    ephemeral: boolean,
+    inChannel: () => Promise<MessageRef>,
+  ): Promise<MessageRef> {
     if (this.tokenUsable()) {
       try {
         if (!ephemeral && this.#placeholder) {
@@ -121,7 +155,7 @@ export class InteractionReplies {
         this.#spend(err)
       }
     }
-    const posted = await this.channel.send(content)
+    const posted = await inChannel()
     if (this.#placeholder) {
       this.#placeholder = false
       await this.#leaveNotice('@original')
@@ -129,14 +163,18 @@ export class InteractionReplies {
     return posted
   }
 
-  async update(ref: MessageRef, content: Rendered): Promise<void> {
+  async #update(
+    ref: MessageRef,
+    options: MessagePayloadOptions,
+    inChannel: { edit(to: MessageRef): Promise<void>; send(): Promise<MessageRef> },
+  ): Promise<void> {
     const moved = this.#moved.get(ref.id)
-    if (moved) return this.channel.edit(moved, content)
+    if (moved) return inChannel.edit(moved)
     const owned = this.#owned.get(ref.id)
-    if (!owned) return this.channel.edit(ref, content)
+    if (!owned) return inChannel.edit(ref)
     if (this.tokenUsable()) {
       try {
-        await this.#o.interaction.editReply({ ...toMessageOptions(content), message: owned.hook })
+        await this.#o.interaction.editReply({ ...options, message: owned.hook })
         return
       } catch (err) {
         if (!isTokenGone(err)) throw toSurfaceError(err)
@@ -145,7 +183,7 @@ export class InteractionReplies {
     }
     if (owned.ephemeral)
       throw new Gone('an ephemeral interaction message cannot be edited after its token expired')
-    const fresh = await this.channel.send(content)
+    const fresh = await inChannel.send()
     this.#moved.set(ref.id, fresh)
     this.#o.onMoved?.(ref.id, fresh)
     this.#o.log.info(
@@ -234,6 +272,14 @@ export class DiscordInteractionSurface implements Surface {
 
   sendFile(name: string, bytes: Uint8Array, caption?: string): Promise<MessageRef> {
     return this.#replies.postFile(name, bytes, caption)
+  }
+
+  sendPicture(picture: Picture): Promise<MessageRef> {
+    return this.#replies.postPicture(picture)
+  }
+
+  editPicture(ref: MessageRef, picture: Picture): Promise<void> {
+    return this.#replies.updatePicture(ref, picture)
   }
 
   typing(): Promise<void> {

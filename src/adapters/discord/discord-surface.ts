@@ -10,7 +10,7 @@ import {
   type SendableChannels,
 } from 'discord.js'
 import { SurfaceError } from '../../core/contracts/errors.ts'
-import type { Button, MessageRef, Pace, Rendered, Surface } from '../../core/contracts/surface.ts'
+import type { Button, MessageRef, Pace, Picture, Rendered, Surface } from '../../core/contracts/surface.ts'
 import {
   discordLimits as engineDiscordLimits,
   discordPace as platformDiscordPace,
@@ -99,6 +99,24 @@ export function fileOptions(name: string, bytes: Uint8Array, caption: string | u
   return options
 }
 
+export interface PictureOptions {
+  content: string
+  files: AttachmentBuilder[]
+  /** Empty: the attachments the message had are dropped, so the new picture replaces the old. */
+  attachments: []
+  allowedMentions: MessageMentionOptions
+}
+
+/** A picture as a message's only attachment, its caption as the content (clipped to the limit). */
+export function pictureOptions(picture: Picture): PictureOptions {
+  return {
+    content: (picture.caption ?? '').slice(0, discordLimits.messageChars),
+    files: [new AttachmentBuilder(Buffer.from(picture.bytes), { name: picture.name })],
+    attachments: [],
+    allowedMentions: noPings,
+  }
+}
+
 /** A channel Herald can send to, from the cache (a DM channel may be partial) or fetched by id. */
 export async function sendableChannel(client: Client, channelId: string): Promise<SendableChannels> {
   const channel = client.channels.cache.get(channelId) ?? (await client.channels.fetch(channelId))
@@ -153,6 +171,31 @@ export class DiscordChannelSurface implements Surface {
       const channel = await sendableChannel(this.#client, this.#channelId)
       const message = await channel.send(fileOptions(name, bytes, caption))
       return { id: message.id, chatId: message.channelId }
+    } catch (err) {
+      throw toSurfaceError(err)
+    }
+  }
+
+  async sendPicture(picture: Picture): Promise<MessageRef> {
+    try {
+      const channel = await sendableChannel(this.#client, this.#channelId)
+      const { attachments: _, ...options } = pictureOptions(picture)
+      const message = await channel.send(
+        this.#replyTo === undefined
+          ? options
+          : { ...options, reply: { messageReference: this.#replyTo, failIfNotExists: false } },
+      )
+      this.#replyTo = undefined
+      return { id: message.id, chatId: message.channelId }
+    } catch (err) {
+      throw toSurfaceError(err)
+    }
+  }
+
+  async editPicture(ref: MessageRef, picture: Picture): Promise<void> {
+    try {
+      const channel = await sendableChannel(this.#client, ref.chatId)
+      await channel.messages.edit(ref.id, pictureOptions(picture))
     } catch (err) {
       throw toSurfaceError(err)
     }

@@ -1,7 +1,7 @@
 import type { Telegram } from 'telegraf'
 import type { InlineKeyboardMarkup } from 'telegraf/types'
 import type { ChatRef } from '../../core/contracts/chat.ts'
-import type { Button, MessageRef, Pace, Rendered, Surface } from '../../core/contracts/surface.ts'
+import type { Button, MessageRef, Pace, Picture, Rendered, Surface } from '../../core/contracts/surface.ts'
 import { telegramLimits, telegramPace } from '../../core/live/platform-defaults.ts'
 import { DraftUnavailable, isNotModified, isUnknownMethod, toSurfaceError } from './telegram-errors.ts'
 
@@ -66,6 +66,10 @@ export function formatted(content: Rendered): { text: string; parse_mode?: 'HTML
 
 function firstCodePoints(text: string, max: number): string {
   return [...text].slice(0, max).join('')
+}
+
+function captionOf(picture: Picture): { caption?: string } {
+  return picture.caption ? { caption: firstCodePoints(picture.caption, TELEGRAM_CAPTION_LIMIT_CHARS) } : {}
 }
 
 type LooseCall = (method: string, payload: Record<string, unknown>) => Promise<unknown>
@@ -146,6 +150,38 @@ export function createTelegramSurface(options: TelegramSurfaceOptions): Surface 
         return { id: String(message.message_id), chatId: String(message.chat.id) }
       } catch (err) {
         throw toSurfaceError(err)
+      }
+    },
+
+    async sendPicture(picture) {
+      try {
+        const message = await telegram.callApi('sendPhoto', {
+          chat_id: chatId,
+          photo: { source: Buffer.from(picture.bytes), filename: picture.name },
+          ...captionOf(picture),
+          ...thread,
+          ...quote(),
+        })
+        quotePending = false
+        return { id: String(message.message_id), chatId: String(message.chat.id) }
+      } catch (err) {
+        throw toSurfaceError(err)
+      }
+    },
+
+    async editPicture(ref, picture) {
+      try {
+        await telegram.callApi('editMessageMedia', {
+          chat_id: ref.chatId,
+          message_id: Number(ref.id),
+          media: {
+            type: 'photo',
+            media: { source: Buffer.from(picture.bytes), filename: picture.name },
+            ...captionOf(picture),
+          },
+        })
+      } catch (err) {
+        if (!isNotModified(err)) throw toSurfaceError(err)
       }
     },
 

@@ -42,6 +42,15 @@ export interface Pace {
   perChatMs: number
 }
 
+/** A picture to show in a chat: its bytes and type, a file name, and a plain-text caption. */
+export interface Picture {
+  bytes: Uint8Array
+  /** `image/png`, `image/jpeg` or `image/webp`. */
+  mime: string
+  name: string
+  caption?: string
+}
+
 export interface Surface {
   /** Identifies the chat's lane: every Surface of one chat shares one budget. e.g. `telegram:12345`. */
   readonly chatKey: string
@@ -54,6 +63,13 @@ export interface Surface {
   /** An ephemeral preview (Telegram `sendMessageDraft`); throws to say it is not available. */
   draft?(draftId: number, content: Rendered): Promise<void>
   sendFile?(name: string, bytes: Uint8Array, caption?: string): Promise<MessageRef>
+  /** Sends a picture as a photo (Telegram `sendPhoto`, a Discord attachment). */
+  sendPicture?(picture: Picture): Promise<MessageRef>
+  /**
+   * Replaces the picture (and caption) of a message `sendPicture` sent, in place (Telegram
+   * `editMessageMedia`, a Discord edit that swaps the attachment). Same errors as `edit`.
+   */
+  editPicture?(ref: MessageRef, picture: Picture): Promise<void>
   /** Shows "typing…"; the engine repeats it every few seconds while the answer streams. */
   typing?(): Promise<void>
 }

@@ -5,6 +5,7 @@ import type { Invocation } from '../../../src/core/contracts/chat.ts'
 import { Gone, RateLimited, SurfaceError } from '../../../src/core/contracts/errors.ts'
 import type { Rendered } from '../../../src/core/contracts/surface.ts'
 import type { RecordedRequest } from '../../fakes/fake-discord.ts'
+import { sketchPng } from '../../fakes/png.ts'
 import {
   type Harness,
   type HarnessOptions,
@@ -347,5 +348,55 @@ describe('no pings', () => {
     expect(bots.map((m) => m.pings)).toEqual(
       Array.from({ length: 5 }, () => ({ users: [], roles: [], everyone: false, repliedUser: false })),
     )
+  })
+})
+
+describe('pictures', () => {
+  const picture = (step: number, caption?: string) => ({
+    bytes: sketchPng(step, 3),
+    mime: 'image/png',
+    name: 'image.png',
+    ...(caption ? { caption } : {}),
+  })
+  /** The bytes of a message's attachments, as the fake stored them. */
+  const shown = (harness: Harness, id: string) =>
+    harness.fake.message(id)!.attachments.map((a) => {
+      const stored = harness.fake.world.files.get(new URL(a.url).pathname)!
+      return [
+        a.filename,
+        [1, 2, 3].find((n) => Buffer.from(sketchPng(n, 3)).equals(Buffer.from(stored.bytes))),
+      ]
+    })
+
+  test('an interaction picture fills the deferred reply and each edit replaces its attachment', async () => {
+    const ref = await answering(slashAsk, async ({ surface }) => {
+      const ref = await surface.sendPicture!(picture(1))
+      await surface.editPicture!(ref, picture(2))
+      await surface.editPicture!(ref, picture(3, 'A blue fox'))
+      return ref
+    })
+    const harness = h!
+    expect(shown(harness, ref.id)).toEqual([['image.png', 3]])
+    expect(harness.fake.message(ref.id)!.content).toBe('A blue fox')
+    expect(messageCalls(harness).map((r) => [r.method, r.files.length])).toEqual([
+      ['PATCH', 1],
+      ['PATCH', 1],
+      ['PATCH', 1],
+    ])
+  })
+
+  test('a channel picture replies to the mention, and is replaced in place', async () => {
+    const ref = await answering(mentionAsk, async ({ surface }) => {
+      const ref = await surface.sendPicture!(picture(1))
+      await surface.editPicture!(ref, picture(3, 'Done'))
+      return ref
+    })
+    const harness = h!
+    const message = harness.fake.message(ref.id)!
+    expect([shown(harness, ref.id), message.content, message.reference !== undefined]).toEqual([
+      [['image.png', 3]],
+      'Done',
+      true,
+    ])
   })
 })

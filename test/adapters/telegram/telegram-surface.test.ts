@@ -17,6 +17,7 @@ import {
   startFakeTelegram,
   TELEGRAM_RATE_LIMITS,
 } from '../../fakes/fake-telegram.ts'
+import { sketchPng } from '../../fakes/png.ts'
 
 const PRIVATE = { id: 42, type: 'private' as const, first_name: 'Ada' }
 const GROUP = { id: -100, type: 'supergroup' as const, title: 'Team' }
@@ -220,5 +221,40 @@ describe('the Telegram surface', () => {
     const surface = await setup()
     await surface.typing!()
     expect(fake.state.chatActions.map((a) => [a.chat, a.action])).toEqual([[42, 'typing']])
+  })
+})
+
+describe('pictures on the Telegram surface', () => {
+  const picture = (step: number, caption?: string) => ({
+    bytes: sketchPng(step, 3),
+    mime: 'image/png',
+    name: 'image.png',
+    ...(caption ? { caption } : {}),
+  })
+
+  test('a photo is sent, then replaced in place with editMessageMedia, its caption last', async () => {
+    const surface = await setup()
+    const ref = await surface.sendPicture!(picture(1))
+    await surface.editPicture!(ref, picture(2))
+    await surface.editPicture!(ref, picture(3, 'A blue fox'))
+    // The same picture again is "not modified" at Telegram, and not an error here.
+    await surface.editPicture!(ref, picture(3, 'A blue fox'))
+    const stored = fake.state.find(42, Number(ref.id))!
+    expect(stored.media!.map((m) => [...m.bytes])).toEqual([1, 2, 3].map((step) => [...sketchPng(step, 3)]))
+    expect(stored.media!.map((m) => m.caption)).toEqual(['', '', 'A blue fox'])
+    expect(stored.message.photo).toEqual([expect.objectContaining({ width: 16, height: 16 })])
+    expect(stored.message.reply_to_message?.message_id).toBeUndefined()
+  })
+
+  test('Telegram refuses what is not a picture, and a text message cannot become one', async () => {
+    const surface = await setup()
+    const notPicture = await failure(
+      surface.sendPicture!({ bytes: new Uint8Array([1, 2, 3]), mime: 'image/png', name: 'x.png' }),
+    )
+    expect(notPicture).toBeInstanceOf(SurfaceError)
+    expect((notPicture as SurfaceError).message).toContain('IMAGE_PROCESS_FAILED')
+    const text = await surface.send({ text: 'hello', format: 'telegram-html' })
+    const edited = await failure(surface.editPicture!(text, picture(1)))
+    expect((edited as SurfaceError).message).toContain('there is no media in the message to edit')
   })
 })
