@@ -45,6 +45,8 @@ export interface FakeSurfaceOptions {
   rejectUnmodified?: boolean
   /** Whether the surface has `draft()`. Default false. */
   drafts?: boolean
+  /** Whether the surface has `sendPicture()` / `editPicture()` (and `sendFile()`). Default false. */
+  pictures?: boolean
 }
 
 export type CallResult =
@@ -59,7 +61,7 @@ export type CallResult =
   | 'refused'
 
 export interface FakeCall {
-  kind: 'send' | 'edit' | 'draft' | 'typing'
+  kind: 'send' | 'edit' | 'draft' | 'typing' | 'picture' | 'picture-edit' | 'file'
   /** Clock time when the call started. */
   at: number
   ref?: MessageRef
@@ -67,6 +69,8 @@ export interface FakeCall {
   text: string
   format?: TextFormat
   buttons?: Button[] | undefined
+  /** A picture's or a file's bytes (`text` is then its caption). */
+  bytes?: Uint8Array
   result: CallResult
 }
 
@@ -306,6 +310,60 @@ export function fakeSurface(options: FakeSurfaceOptions = {}): FakeSurface {
       await start(call, key)
       check(call, content)
       record(call)
+    }
+  }
+  if (options.pictures === true) {
+    const pictures = new Map<string, { bytes: Uint8Array; caption: string }>()
+    surface.sendPicture = async (picture) => {
+      const call: FakeCall = {
+        kind: 'picture',
+        at: clock.now(),
+        text: picture.caption ?? '',
+        bytes: picture.bytes,
+        result: 'ok',
+      }
+      await start(call)
+      const ref = { id: String(messages.length + 1), chatId }
+      lastTouch.set(ref.id, call.at)
+      messages.push({ ref, text: picture.caption ?? '', format, buttons: [], deleted: false })
+      pictures.set(ref.id, { bytes: picture.bytes, caption: picture.caption ?? '' })
+      record({ ...call, ref })
+      return ref
+    }
+    surface.editPicture = async (ref, picture) => {
+      const call: FakeCall = {
+        kind: 'picture-edit',
+        at: clock.now(),
+        ref,
+        text: picture.caption ?? '',
+        bytes: picture.bytes,
+        result: 'ok',
+      }
+      await start(call, ref.id)
+      const message = messages.find((m) => m.ref.id === ref.id)
+      const shown = pictures.get(ref.id)
+      if (!message || message.deleted || !shown) {
+        record({ ...call, result: 'gone' })
+        throw new Gone('message to edit not found')
+      }
+      if (
+        Buffer.from(shown.bytes).equals(Buffer.from(picture.bytes)) &&
+        shown.caption === (picture.caption ?? '')
+      ) {
+        record({ ...call, result: 'unmodified' })
+        throw new SurfaceError('message is not modified', false)
+      }
+      pictures.set(ref.id, { bytes: picture.bytes, caption: picture.caption ?? '' })
+      message.text = picture.caption ?? ''
+      record(call)
+    }
+    surface.sendFile = async (name, bytes, caption) => {
+      const call: FakeCall = { kind: 'file', at: clock.now(), text: caption ?? name, bytes, result: 'ok' }
+      await start(call)
+      const ref = { id: String(messages.length + 1), chatId }
+      messages.push({ ref, text: caption ?? name, format, buttons: [], deleted: false })
+      record({ ...call, ref })
+      return ref
     }
   }
   if (options.typing !== false) {
