@@ -49,7 +49,11 @@ export interface BudgetOptions {
 }
 
 export interface Budgets {
-  check(who: { user: string; chat: string; isAdmin: boolean }): Promise<BudgetVerdict>
+  /**
+   * Refuses once today's spend has reached a cap, or when `estimateUsd` (a request whose price is
+   * known up front, such as a picture) would take it past one.
+   */
+  check(who: { user: string; chat: string; isAdmin: boolean; estimateUsd?: number }): Promise<BudgetVerdict>
   /** USD spent on research today. */
   researchSpentToday(): Promise<number>
   /** Would a run estimated at `estimatedUsd` fit? Read-only: for showing the confirm button. */
@@ -92,7 +96,7 @@ export function createBudgets(opts: BudgetOptions): Budgets {
   }
 
   return {
-    async check({ user, chat, isAdmin }) {
+    async check({ user, chat, isAdmin, estimateUsd = 0 }) {
       if (isAdmin && adminsExempt) return { ok: true }
       const at = clock.now()
       const caps: Array<[BudgetScope, number | undefined, () => Promise<number>]> = [
@@ -103,7 +107,9 @@ export function createBudgets(opts: BudgetOptions): Budgets {
       for (const [scope, capUsd, spent] of caps) {
         if (!capped(capUsd)) continue
         const spentMicro = await spent()
-        if (spentMicro >= toMicro(capUsd)) {
+        const estimate = toMicro(Math.max(0, estimateUsd))
+        const over = estimate > 0 ? spentMicro + estimate > toMicro(capUsd) : spentMicro >= toMicro(capUsd)
+        if (over) {
           return {
             ok: false,
             scope,

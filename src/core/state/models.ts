@@ -12,17 +12,26 @@ import { ConfigError, InputError } from '../contracts/errors.ts'
  *   models.checkRequest('gpt-4o', { effort: 'high' })  // throws InputError('models.effort_unsupported')
  */
 
-/** USD per 1 million tokens, and per 1000 web-search calls. */
+/**
+ * USD per 1 million tokens, and per 1000 web-search calls; image models also price each picture
+ * by quality and size (`perImage.medium['1024x1024']`), which is what the hosted image tool costs
+ * on top of the answer's tokens.
+ */
 export interface ModelPrice {
   input: number
   cachedInput: number
   output: number
   webSearchPer1k: number
+  perImage?: Readonly<Record<string, Readonly<Record<string, number>>>>
 }
+
+/** What a model is for: answering (`chat`, research included) or drawing (`image`). */
+export type ModelKind = 'chat' | 'image'
 
 export interface ModelInfo {
   id: string
   label: string
+  kind: ModelKind
   /** `reasoning.effort` values it accepts (`minimal`/`low`/`medium`/`high`); empty: not a reasoning model. */
   reasoningEfforts: readonly string[]
   /** The effort used when the chat chose none; undefined for non-reasoning models. */
@@ -32,6 +41,8 @@ export interface ModelInfo {
   background: boolean
   /** A deep-research model: only the research command uses it. */
   research: boolean
+  /** Can call the hosted `image_generation` tool (the image drawn by the image model). */
+  imageTool: boolean
   price: ModelPrice
 }
 
@@ -48,9 +59,10 @@ export interface ModelRegistry {
   readonly models: readonly ModelInfo[]
   /** The model by id; a dated snapshot (`gpt-5-mini-2025-08-07`) finds its base model. */
   get(id: string): ModelInfo | undefined
-  /** Models a chat may pick (research models excluded), in file order. */
+  /** Models a chat may pick (research and image models excluded), in file order. */
   chatModels(): ModelInfo[]
   researchModels(): ModelInfo[]
+  imageModels(): ModelInfo[]
   /**
    * Refuses what the model cannot serve, with an InputError (`models.unknown`,
    * `models.effort_unsupported`, `models.search_unsupported`, `models.search_needs_effort`,
@@ -82,15 +94,18 @@ export function loadModels(path: string = DEFAULT_MODELS_FILE): ModelRegistry {
 const MODEL_FIELDS = new Set([
   'id',
   'label',
+  'kind',
   'reasoningEfforts',
   'defaultEffort',
   'webSearch',
   'vision',
   'background',
   'research',
+  'imageTool',
   'price',
 ])
 const PRICE_FIELDS = ['input', 'cachedInput', 'output', 'webSearchPer1k'] as const
+const IMAGE_QUALITIES = ['low', 'medium', 'high'] as const
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value)
@@ -153,10 +168,12 @@ export function parseModels(data: unknown, source: string): ModelRegistry {
     const price = entry.price
     if (!isObject(price)) return fail(`${at}.price`, `an object with ${PRICE_FIELDS.join(', ')}`, price)
     for (const key of Object.keys(price)) {
-      if (!(PRICE_FIELDS as readonly string[]).includes(key)) {
-        fail(`${at}.price.${key}`, `no such field (${PRICE_FIELDS.join(', ')})`, key)
+      if (!(PRICE_FIELDS as readonly string[]).includes(key) && key !== 'perImage') {
+        fail(`${at}.price.${key}`, `no such field (${PRICE_FIELDS.join(', ')}, perImage)`, key)
       }
     }
+    const kind = entry.kind ?? 'chat'
+    if (kind !== 'chat' && kind !== 'image') fail(`${at}.kind`, 'chat or image', kind)
     const amount = (name: (typeof PRICE_FIELDS)[number]): number => {
       const value = price[name]
       if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
@@ -164,24 +181,69 @@ export function parseModels(data: unknown, source: string): ModelRegistry {
       }
       return value as number
     }
+    const perImage = kind === 'image' ? imagePrices(price.perImage, `${at}.price.perImage`, fail) : undefined
     models.push({
       id,
       label: label as string,
+      kind: kind as ModelKind,
       reasoningEfforts: efforts as string[],
       defaultEffort,
       webSearch: flag('webSearch'),
       vision: flag('vision'),
       background: flag('background'),
       research: flag('research'),
+      imageTool: flag('imageTool'),
       price: {
         input: amount('input'),
         cachedInput: amount('cachedInput'),
         output: amount('output'),
         webSearchPer1k: amount('webSearchPer1k'),
+        ...(perImage ? { perImage } : {}),
       },
     })
   }
   return createRegistry(models)
+}
+
+/** An image model's `perImage`: USD by quality (low, medium, high), then by size (`1024x1024`). */
+function imagePrices(
+  value: unknown,
+  at: string,
+  fail: (field: string, expected: string, got?: unknown) => never,
+): Record<string, Record<string, number>> {
+  const expected = 'USD per image by quality (low, medium, high) and size, e.g. {"low": {"1024x1024": 0.011}}'
+  if (!isObject(value)) return fail(at, expected, value)
+  const prices: Record<string, Record<string, number>> = {}
+  for (const quality of IMAGE_QUALITIES) {
+    const sizes = value[quality]
+    if (!isObject(sizes) || Object.keys(sizes).length === 0) return fail(`${at}.${quality}`, expected, sizes)
+    prices[quality] = {}
+    for (const [size, usd] of Object.entries(sizes)) {
+      if (!/^\d+x\d+$/.test(size)) fail(`${at}.${quality}.${size}`, 'a size like 1024x1024', size)
+      if (typeof usd !== 'number' || !Number.isFinite(usd) || usd < 0)
+        fail(`${at}.${quality}.${size}`, 'a number of USD >= 0', usd)
+      prices[quality][size] = usd as number
+    }
+  }
+  for (const key of Object.keys(value)) {
+    if (!(IMAGE_QUALITIES as readonly string[]).includes(key))
+      fail(`${at}.${key}`, 'low, medium or high', key)
+  }
+  return prices
+}
+
+/**
+ * USD for one picture of an image model. `auto` (or an unknown) quality or size is priced as the
+ * dearest the model lists, so a budget check never underestimates.
+ */
+export function imagePriceUsd(model: ModelInfo, size?: string, quality?: string): number {
+  const table = model.price.perImage
+  if (!table) return 0
+  const qualities = quality && table[quality] ? [table[quality]] : Object.values(table)
+  const prices = qualities.flatMap((bySize) =>
+    size && bySize[size] !== undefined ? [bySize[size]] : Object.values(bySize),
+  )
+  return prices.length === 0 ? 0 : Math.max(...prices)
 }
 
 const SNAPSHOT = /-\d{4}-\d{2}-\d{2}$/
@@ -192,11 +254,13 @@ function createRegistry(models: ModelInfo[]): ModelRegistry {
   return {
     models,
     get,
-    chatModels: () => models.filter((m) => !m.research),
-    researchModels: () => models.filter((m) => m.research),
+    chatModels: () => models.filter((m) => m.kind === 'chat' && !m.research),
+    researchModels: () => models.filter((m) => m.kind === 'chat' && m.research),
+    imageModels: () => models.filter((m) => m.kind === 'image'),
     checkRequest(id, request) {
       const model = get(id)
-      if (!model) throw new InputError('models.unknown', { model: id })
+      // An image model draws for the image tool; it does not answer.
+      if (model?.kind !== 'chat') throw new InputError('models.unknown', { model: id })
       const { effort, webSearch, images, background } = request
       if (effort !== undefined && model.reasoningEfforts.length === 0) {
         throw new InputError('models.effort_not_reasoning', { model: model.id })

@@ -1,7 +1,7 @@
 import { type Clock, systemClock } from '../contracts/clock.ts'
 import type { Usage } from '../responses/state.ts'
 import type { Store } from '../store/store.ts'
-import type { ModelPrice, ModelRegistry } from './models.ts'
+import { imagePriceUsd, type ModelPrice, type ModelRegistry } from './models.ts'
 
 /**
  * What answers cost: tokens × the registry's prices, recorded per user, chat and globally, per UTC
@@ -33,6 +33,29 @@ export function costMicroUsd(price: ModelPrice, usage: Usage, webSearchCalls = 0
     cached * price.cachedInput +
     count(usage.output_tokens) * price.output +
     count(webSearchCalls) * price.webSearchPer1k * 1000
+  return Math.round(micro)
+}
+
+/** A picture the hosted image tool drew: priced by its image model, size and quality. */
+export interface PictureCharge {
+  model: string
+  size?: string | undefined
+  quality?: string | undefined
+  /** Partial images streamed before it: each adds 100 image-output tokens. */
+  partials?: number
+}
+
+export const PARTIAL_IMAGE_TOKENS = 100
+
+/** Micro-dollars for the pictures of one answer; a model the registry does not know costs 0. */
+export function picturesMicroUsd(models: ModelRegistry, pictures: readonly PictureCharge[]): number {
+  let micro = 0
+  for (const picture of pictures) {
+    const info = models.get(picture.model)
+    if (!info) continue
+    micro += imagePriceUsd(info, picture.size, picture.quality) * MICRO_USD_PER_USD
+    micro += Math.max(0, picture.partials ?? 0) * PARTIAL_IMAGE_TOKENS * info.price.output
+  }
   return Math.round(micro)
 }
 
@@ -77,6 +100,8 @@ export interface UsageRecord {
   usage: Usage
   /** Web-search calls made by the answer. */
   searches?: number
+  /** Pictures the image tool drew for the answer (priced apart from the tokens). */
+  pictures?: readonly PictureCharge[]
   /** When it happened (ms); defaults to now. */
   at?: number
   /** A deep-research run: also counted against the research budget. */
@@ -168,7 +193,9 @@ export function createUsageLedger(opts: UsageLedgerOptions): UsageLedger {
       const at = entry.at ?? clock.now()
       const info = models.get(entry.model)
       const searches = entry.searches ?? 0
-      const microUsd = info ? costMicroUsd(info.price, entry.usage, searches) : 0
+      const microUsd =
+        (info ? costMicroUsd(info.price, entry.usage, searches) : 0) +
+        picturesMicroUsd(models, entry.pictures ?? [])
       const amounts: Record<Field, number> = {
         usd: microUsd,
         req: 1,

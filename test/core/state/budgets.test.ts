@@ -49,6 +49,14 @@ describe.each(BACKENDS)('budgets on %s', (backend) => {
     expect(await budgets.check({ user: 'u1', chat: 'c', isAdmin: false })).toEqual({ ok: true })
   })
 
+  test('a request priced up front is refused when it would pass the cap', async () => {
+    const { budgets, spend } = await setup({ userDailyUsd: 0.05 })
+    await spend('u1', 'c')
+    const ask = (estimateUsd: number) => budgets.check({ user: 'u1', chat: 'c', isAdmin: false, estimateUsd })
+    expect(await ask(0.038)).toEqual({ ok: true })
+    expect(await ask(0.042)).toMatchObject({ ok: false, scope: 'user', spentUsd: 0.01125, capUsd: 0.05 })
+  })
+
   test('a chat cap counts everyone in the chat', async () => {
     const { budgets, spend } = await setup({ chatDailyUsd: 0.03 })
     await spend('u1', 'group', 2)

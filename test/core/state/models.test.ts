@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, expect, test } from 'vitest'
 import { ConfigError, InputError } from '../../../src/core/contracts/errors.ts'
-import { loadModels, parseModels } from '../../../src/core/state/models.ts'
+import { imagePriceUsd, loadModels, parseModels } from '../../../src/core/state/models.ts'
 
 const models = loadModels()
 
@@ -31,18 +31,31 @@ describe('the default registry', () => {
       'o4-mini',
     ])
     expect(models.researchModels().map((m) => m.id)).toEqual(['o3-deep-research', 'o4-mini-deep-research'])
+    expect(models.imageModels().map((m) => m.id)).toEqual(['gpt-image-1', 'gpt-image-1.5'])
+  })
+
+  test('prices a picture by quality and size, and "auto" as the dearest', () => {
+    const image = models.get('gpt-image-1')!
+    expect(imagePriceUsd(image, '1024x1024', 'low')).toBe(0.011)
+    expect(imagePriceUsd(image, '1536x1024', 'medium')).toBe(0.063)
+    expect(imagePriceUsd(image, 'auto', 'high')).toBe(0.25)
+    expect(imagePriceUsd(image, '1024x1024', 'auto')).toBe(0.167)
+    expect(imagePriceUsd(models.get('gpt-image-1.5')!, '1024x1024', 'medium')).toBe(0.034)
+    expect(imagePriceUsd(models.get('gpt-5')!, '1024x1024', 'low')).toBe(0)
   })
 
   test('knows prices and capabilities', () => {
     expect(models.get('gpt-5-mini')).toEqual({
       id: 'gpt-5-mini',
       label: 'GPT-5 mini',
+      kind: 'chat',
       reasoningEfforts: ['minimal', 'low', 'medium', 'high'],
       defaultEffort: 'medium',
       webSearch: true,
       vision: true,
       background: true,
       research: false,
+      imageTool: true,
       price: { input: 0.25, cachedInput: 0.025, output: 2, webSearchPer1k: 10 },
     })
     expect(models.get('o3-deep-research')?.price).toEqual({
@@ -70,6 +83,13 @@ describe('checkRequest', () => {
     expect(models.checkRequest('o3-deep-research', { webSearch: true, background: true }).id).toBe(
       'o3-deep-research',
     )
+  })
+
+  test('an image model draws for the image tool and does not answer', () => {
+    expect(inputError(() => models.checkRequest('gpt-image-1', {}))).toEqual({
+      key: 'models.unknown',
+      params: { model: 'gpt-image-1' },
+    })
   })
 
   test('refuses what the model cannot serve, before anything is sent', () => {
@@ -174,6 +194,27 @@ describe('an operator file', () => {
         'models[1].id: expected a name not listed before, got "a"',
       ],
       [{ models: [] }, 'models: expected a non-empty array, got []'],
+      [
+        { models: [{ id: 'img', kind: 'image', reasoningEfforts: [], price }] },
+        'models[0].price.perImage: expected USD per image by quality',
+      ],
+      [
+        {
+          models: [
+            {
+              id: 'img',
+              kind: 'image',
+              reasoningEfforts: [],
+              price: { ...price, perImage: { low: { big: 1 }, medium: { '1x1': 1 }, high: { '1x1': 1 } } },
+            },
+          ],
+        },
+        'models[0].price.perImage.low.big: expected a size like 1024x1024, got "big"',
+      ],
+      [
+        { models: [{ id: 'a', kind: 'audio', reasoningEfforts: [], price }] },
+        'models[0].kind: expected chat or image',
+      ],
     ]
     for (const [content, message] of cases) {
       const file = write(JSON.stringify(content))

@@ -5,6 +5,7 @@ import {
   costMicroUsd,
   createUsageLedger,
   nextUtcMidnight,
+  picturesMicroUsd,
   utcDay,
   utcMonth,
 } from '../../../src/core/state/usage.ts'
@@ -38,6 +39,20 @@ describe('prices', () => {
     )
     // 1000 × 2.5 + 200 × 10 + 1 × 25 000
     expect(costMicroUsd(price('gpt-4o'), usage(1000, 0, 200), 1)).toBe(29_500)
+  })
+
+  test('pictures: the per-image price by size and quality, plus 100 image tokens per partial', () => {
+    // gpt-image-1 medium 1024² $0.042 + 2 partials × 100 × $40 per 1M = 42 000 + 8 000
+    expect(
+      picturesMicroUsd(models, [{ model: 'gpt-image-1', size: '1024x1024', quality: 'medium', partials: 2 }]),
+    ).toBe(50_000)
+    // gpt-image-1.5 low landscape $0.013, and an unknown image model costs nothing
+    expect(
+      picturesMicroUsd(models, [
+        { model: 'gpt-image-1.5', size: '1536x1024', quality: 'low' },
+        { model: 'dall-e-9', size: '1024x1024', quality: 'low' },
+      ]),
+    ).toBe(13_000)
   })
 
   test('more cached than input never bills negative input', () => {
