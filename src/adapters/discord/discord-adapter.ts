@@ -41,6 +41,7 @@ import {
   userRefOf,
 } from './discord-events.ts'
 import { DiscordInteractionSurface, InteractionReplies } from './discord-interaction-surface.ts'
+import { discordRequest } from './discord-request.ts'
 import { chatKeyOf, DiscordChannelSurface, discordLimits, noPings } from './discord-surface.ts'
 
 /**
@@ -117,7 +118,12 @@ export function createDiscordAdapter(options: DiscordAdapterOptions): DiscordAda
     partials: [Partials.Channel],
     allowedMentions: noPings,
     // Rate limits come back to us as RateLimitError so the live engine paces, not the client's queue.
-    rest: { api: config.apiRoot, rejectOnRateLimit: () => true, offset: discordDefaults.rateLimitMarginMs },
+    rest: {
+      api: config.apiRoot,
+      rejectOnRateLimit: () => true,
+      offset: discordDefaults.rateLimitMarginMs,
+      makeRequest: discordRequest,
+    },
   })
   // Without an `error` listener, an error event (a throwing listener included) kills the process.
   client.on(Events.Error, (err) => log.error({ err }, 'discord client error'))
