@@ -72,6 +72,12 @@ function captionOf(picture: Picture): { caption?: string } {
   return picture.caption ? { caption: firstCodePoints(picture.caption, TELEGRAM_CAPTION_LIMIT_CHARS) } : {}
 }
 
+/** The part of a sent message the surface reads. */
+interface SentMessage {
+  message_id: number
+  chat: { id: number }
+}
+
 type LooseCall = (method: string, payload: Record<string, unknown>) => Promise<unknown>
 
 export function createTelegramSurface(options: TelegramSurfaceOptions): Surface {
@@ -79,6 +85,7 @@ export function createTelegramSurface(options: TelegramSurfaceOptions): Surface 
   const chatId = chat.id
   const thread = options.threadId === undefined ? {} : { message_thread_id: options.threadId }
   let quotePending = options.replyToMessageId !== undefined
+  const callLoose = telegram.callApi.bind(telegram) as unknown as LooseCall
 
   const keyOf = (ref: MessageRef) => `${ref.chatId}:${ref.id}`
   const remember = (ref: MessageRef, markup: InlineKeyboardMarkup | undefined) => {
@@ -93,6 +100,12 @@ export function createTelegramSurface(options: TelegramSurfaceOptions): Surface 
     quotePending && options.replyToMessageId !== undefined
       ? { reply_parameters: { message_id: options.replyToMessageId, allow_sending_without_reply: true } }
       : {}
+  // telegraf 4.16 drops an object field it does not know from a multipart call (one with a file):
+  // reply_parameters goes as the JSON text the Bot API also accepts.
+  const quoteInForm = () => {
+    const { reply_parameters } = quote()
+    return reply_parameters ? { reply_parameters: JSON.stringify(reply_parameters) } : {}
+  }
 
   const surface: Surface = {
     chatKey: chat.key,
@@ -139,13 +152,13 @@ export function createTelegramSurface(options: TelegramSurfaceOptions): Surface 
 
     async sendFile(name, bytes, caption) {
       try {
-        const message = await telegram.callApi('sendDocument', {
+        const message = (await callLoose('sendDocument', {
           chat_id: chatId,
           document: { source: Buffer.from(bytes), filename: name },
           ...(caption ? { caption: firstCodePoints(caption, TELEGRAM_CAPTION_LIMIT_CHARS) } : {}),
           ...thread,
-          ...quote(),
-        })
+          ...quoteInForm(),
+        })) as SentMessage
         quotePending = false
         return { id: String(message.message_id), chatId: String(message.chat.id) }
       } catch (err) {
@@ -155,13 +168,13 @@ export function createTelegramSurface(options: TelegramSurfaceOptions): Surface 
 
     async sendPicture(picture) {
       try {
-        const message = await telegram.callApi('sendPhoto', {
+        const message = (await callLoose('sendPhoto', {
           chat_id: chatId,
           photo: { source: Buffer.from(picture.bytes), filename: picture.name },
           ...captionOf(picture),
           ...thread,
-          ...quote(),
-        })
+          ...quoteInForm(),
+        })) as SentMessage
         quotePending = false
         return { id: String(message.message_id), chatId: String(message.chat.id) }
       } catch (err) {
@@ -196,7 +209,6 @@ export function createTelegramSurface(options: TelegramSurfaceOptions): Surface 
 
   if (chat.kind === 'private') {
     // telegraf 4.16 predates sendMessageDraft (Bot API 9.3): call it by name.
-    const callLoose = telegram.callApi.bind(telegram) as unknown as LooseCall
     surface.draft = async (draftId, content) => {
       if (shared.draftAvailable === false) throw new DraftUnavailable()
       try {

@@ -233,7 +233,7 @@ describe('pictures on the Telegram surface', () => {
   })
 
   test('a photo is sent, then replaced in place with editMessageMedia, its caption last', async () => {
-    const surface = await setup()
+    const surface = await setup({ surface: { replyToMessageId: 1 } })
     const ref = await surface.sendPicture!(picture(1))
     await surface.editPicture!(ref, picture(2))
     await surface.editPicture!(ref, picture(3, 'A blue fox'))
@@ -243,7 +243,10 @@ describe('pictures on the Telegram surface', () => {
     expect(stored.media!.map((m) => [...m.bytes])).toEqual([1, 2, 3].map((step) => [...sketchPng(step, 3)]))
     expect(stored.media!.map((m) => m.caption)).toEqual(['', '', 'A blue fox'])
     expect(stored.message.photo).toEqual([expect.objectContaining({ width: 16, height: 16 })])
-    expect(stored.message.reply_to_message?.message_id).toBeUndefined()
+    // It quotes the question, as text answers do (a multipart call, where telegraf needs the JSON text).
+    expect(stored.message.reply_to_message?.message_id).toBe(1)
+    const file = await surface.sendFile!('notes.md', new TextEncoder().encode('# Notes'))
+    expect(fake.state.find(42, Number(file.id))!.message.reply_to_message).toBeUndefined()
   })
 
   test('Telegram refuses what is not a picture, and a text message cannot become one', async () => {
