@@ -198,6 +198,7 @@ export async function startHerald(
         await heartbeat.stop()
         await http?.close()
         await services.client.close()
+        await services.media.close()
         await services.store.close()
         log.info('stopped')
         await new Promise<void>((resolve) => log.flush(() => resolve()))
@@ -244,7 +245,8 @@ async function main(): Promise<void> {
     running = await startHerald(config, log)
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err)
-    log.fatal({ err }, 'start-up failed')
+    // A bad value the registry reveals (DEFAULT_MODEL, IMAGE_MODEL) is the one line below, like any other.
+    if (!(err instanceof ConfigError)) log.fatal({ err }, 'start-up failed')
     await new Promise<void>((resolve) => log.flush(() => resolve()))
     // An adapter's error may quote a URL with the bot token in it (the Bot API's URLs do).
     process.stderr.write(`herald: ${scrubSecrets(message, secretsOf(config)).split('\n')[0]}\n`)

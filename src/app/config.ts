@@ -30,6 +30,8 @@ export interface Config {
   }
   defaultModel: string
   researchModel: string
+  /** The image model the image tool draws with (and the images endpoint, where a relay has no tool). */
+  imageModel: string
   instructions: string
   /** The fallback language: for people and chats whose language is unknown or unsupported. */
   language: Language
@@ -300,6 +302,7 @@ export async function loadConfig(env: Env): Promise<Config> {
     },
     defaultModel: r.string('DEFAULT_MODEL', 'gpt-5-mini'),
     researchModel: r.string('RESEARCH_MODEL', 'o3-deep-research'),
+    imageModel: r.string('IMAGE_MODEL', 'gpt-image-1'),
     instructions: r.string(
       'INSTRUCTIONS',
       'You are Herald, a helpful assistant in a chat app. Answer concisely in the language of the question. Use Markdown sparingly.',

@@ -26,6 +26,7 @@ async function main(): Promise<void> {
   await adapter.start()
   await adapter.closed
   await services.client.close()
+  await services.media.close()
   await services.store.close()
   process.exit(0)
 }

@@ -11,6 +11,7 @@ import { createLaneRegistry } from '../core/live/scheduler.ts'
 import { storePace } from '../core/live/shared-pace.ts'
 import { createResearch } from '../core/research/research-service.ts'
 import { createResponsesClient } from '../core/responses/client.ts'
+import { createMediaClient } from '../core/responses/media-client.ts'
 import { createBudgets } from '../core/state/budgets.ts'
 import { createConversations } from '../core/state/conversations.ts'
 import { createEndpointFlags, type EndpointFlags } from '../core/state/endpoint-flags.ts'
@@ -68,6 +69,15 @@ export async function createServices(config: Config, options: ServiceOptions): P
       'RESEARCH_MODEL',
       `"${config.researchModel}" is not a research model of the registry; expected one of ${models
         .researchModels()
+        .map((m) => m.id)
+        .join(', ')}`,
+    )
+  }
+  if (!models.imageModels().some((m) => m.id === config.imageModel)) {
+    throw new ConfigError(
+      'IMAGE_MODEL',
+      `"${config.imageModel}" is not an image model of the registry; expected one of ${models
+        .imageModels()
         .map((m) => m.id)
         .join(', ')}`,
     )
@@ -146,6 +156,13 @@ export async function createServices(config: Config, options: ServiceOptions): P
       log,
       onMalformedEvent: () => metrics.malformedSseLines.inc(),
       onRetry: (kind) => metrics.upstreamErrors.inc({ kind }),
+    }),
+    media: createMediaClient({
+      baseUrl: config.openai.baseUrl,
+      apiKey: config.openai.apiKey,
+      clock,
+      maxRetries: config.openai.maxRetries,
+      log,
     }),
     tools: createToolRegistry([calculateTool, currentTimeTool(clock)]),
     lanes: createLaneRegistry({

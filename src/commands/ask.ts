@@ -1,3 +1,4 @@
+import { type DrawRequest, drawingEstimateUsd } from '../core/answers/drawing.ts'
 import { checkImage, runAnswer, userKey } from '../core/answers/run-answer.ts'
 import type { Invocation } from '../core/contracts/chat.ts'
 import { REASONING_EFFORTS } from '../core/responses/request.ts'
@@ -49,6 +50,8 @@ export interface AskRequest {
   model?: string | undefined
   effort?: string | undefined
   search?: boolean | undefined
+  /** Draw a picture (`/image`): the image tool is forced, with these options. */
+  draw?: DrawRequest | undefined
 }
 
 /**
@@ -60,7 +63,8 @@ export async function admit(s: CommandContext, inv: Invocation, req: AskRequest)
   const { t } = s
   const prompt = req.prompt.trim()
   const refuse = async (line: string) => void (await inv.notify(line))
-  if (prompt === '' && inv.images.length === 0) return refuse(t('ask.empty'))
+  if (prompt === '' && (inv.images.length === 0 || req.draw))
+    return refuse(t(req.draw ? 'image.empty' : 'ask.empty'))
   s.limits.checkPromptLength(prompt)
   for (const image of inv.images) checkImage(s.config.limits.maxImageBytes, image.size, image.mime)
 
@@ -68,10 +72,18 @@ export async function admit(s: CommandContext, inv: Invocation, req: AskRequest)
   const model = req.model ?? settings.model
   const effort = req.effort ?? (req.model ? s.models.get(model)?.defaultEffort : settings.effort)
   const search = req.search ?? settings.webSearch
-  s.models.checkRequest(model, { effort, webSearch: search, images: inv.images.length })
+  const info = s.models.checkRequest(model, { effort, webSearch: search, images: inv.images.length })
+  // A reply to one of Herald's pictures may change it ("make it blue"): the image tool is offered.
+  const draw = req.draw ?? (info.imageTool ? await drawsAgain(s, inv) : undefined)
 
   const who = userKey(inv)
-  const budget = await s.budgets.check({ user: who, chat: inv.chat.key, isAdmin: inv.user.isAdmin })
+  const budget = await s.budgets.check({
+    user: who,
+    chat: inv.chat.key,
+    isAdmin: inv.user.isAdmin,
+    // What is priced up front: a picture.
+    estimateUsd: draw ? drawingEstimateUsd(s, draw) : 0,
+  })
   if (!budget.ok) {
     return refuse(t(`budget.refused.${budget.scope}`, { resetsAt: new Date(budget.resetsAt) }))
   }
@@ -87,5 +99,13 @@ export async function admit(s: CommandContext, inv: Invocation, req: AskRequest)
     search,
     showReasoning: settings.showReasoning,
     running: started.answer,
+    draw,
   })
+}
+
+/** Whether this ask replies to one of Herald's pictures, so the model may draw it again, changed. */
+async function drawsAgain(s: CommandContext, inv: Invocation): Promise<DrawRequest | undefined> {
+  if (inv.replyTo === undefined) return undefined
+  const turn = await s.conversations.turnForMessage(inv.chat.key, inv.replyTo)
+  return turn?.pictures ? { forced: false } : undefined
 }

@@ -4,6 +4,7 @@ import type { CommandContext } from './context.ts'
 import type { CommandDef } from './define.ts'
 import { effort } from './effort.ts'
 import { help } from './help.ts'
+import { image } from './image.ts'
 import { language } from './language.ts'
 import { model } from './model.ts'
 import { reasoning } from './reasoning.ts'
@@ -16,6 +17,7 @@ import { usage } from './usage.ts'
 /** The whole command surface; adapters derive their registration from it. */
 export const commands: readonly CommandDef<CommandContext>[] = [
   ask,
+  image,
   research,
   reset,
   model,

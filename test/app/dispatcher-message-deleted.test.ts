@@ -29,6 +29,7 @@ beforeEach(async () => {
 
 afterEach(async () => {
   await services.client.close()
+  await services.media.close()
   await services.store.close()
   rmSync(dir, { recursive: true, force: true })
 })

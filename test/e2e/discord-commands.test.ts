@@ -184,6 +184,7 @@ describe('registration and restarts', () => {
         'cancel',
         'effort',
         'help',
+        'image',
         'language',
         'model',
         'reasoning',
@@ -242,7 +243,7 @@ describe('registration and restarts', () => {
 
 /** /help for a member in a guild channel: settings and /status are the admins' there. */
 function memberHelp(): string {
-  const names = ['ask', 'research', 'reset', 'usage', 'cancel', 'help']
+  const names = ['ask', 'image', 'research', 'reset', 'usage', 'cancel', 'help']
   const lines = commands.filter((c) => names.includes(c.name)).map((c) => `/${c.name}: ${c.description.en}`)
   expect(lines).toHaveLength(names.length)
   return [t('help.intro'), ...lines].join('\n')

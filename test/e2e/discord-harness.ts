@@ -174,6 +174,7 @@ async function startWithHandover(config: Config, log: Logger, handoverAfterMs: n
       await Promise.allSettled(services.answers.all().map((a) => a.done))
       await services.research.stop()
       await services.client.close()
+      await services.media.close()
       await services.store.close()
     },
   }

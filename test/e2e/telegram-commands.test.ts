@@ -43,6 +43,7 @@ describe('Telegram commands, end to end', () => {
     // /research is offered to everyone (a member's request becomes an approval card for admins).
     const everyone = [
       'ask',
+      'image',
       'research',
       'reset',
       'model',

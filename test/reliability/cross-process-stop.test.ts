@@ -53,6 +53,7 @@ afterEach(async () => {
     for (const answer of node.services.answers.all()) answer.controller.abort()
     await Promise.allSettled(node.services.answers.all().map((a) => a.done))
     await node.services.client.close()
+    await node.services.media.close()
     await node.services.store.close()
   }
   await tap.close()

@@ -73,6 +73,16 @@ describe('a bad configuration', () => {
     })
   })
 
+  test('an IMAGE_MODEL that is not an image model of the registry is one line naming it', async () => {
+    expect(await failedStart({ ...base(), IMAGE_MODEL: 'gpt-5' })).toEqual({
+      code: 1,
+      stderr: [
+        'herald: IMAGE_MODEL: "gpt-5" is not an image model of the registry; expected one of gpt-image-1, gpt-image-1.5',
+      ],
+      stdout: [],
+    })
+  })
+
   test('an unreachable Bot API is one line, and the token is in no output', async () => {
     const closed = await freePort()
     const result = await failedStart({ ...base(), TELEGRAM_API_ROOT: `http://127.0.0.1:${closed}` })

@@ -4,6 +4,7 @@ import type { CoreMetrics } from '../contracts/metrics.ts'
 import type { I18n } from '../i18n/i18n-service.ts'
 import type { LaneRegistry } from '../live/scheduler.ts'
 import type { ResponsesClient } from '../responses/client.ts'
+import type { MediaClient } from '../responses/media-client.ts'
 import type { Budgets } from '../state/budgets.ts'
 import type { ConversationMode, Conversations } from '../state/conversations.ts'
 import type { Limits } from '../state/limits.ts'
@@ -21,6 +22,7 @@ import type { AnswerRecords } from './answer-records.ts'
 export interface AnswerDeps {
   config: {
     instructions: string
+    imageModel: string
     limits: { maxImageBytes: number; maxToolRounds: number }
     conversation: { mode: ConversationMode }
     openai: { baseUrl: string }
@@ -38,6 +40,8 @@ export interface AnswerDeps {
   budgets: Budgets
   limits: Limits
   client: ResponsesClient
+  /** The images, transcription and speech endpoints. */
+  media: MediaClient
   tools: ToolRegistry
   lanes: LaneRegistry
   metrics: CoreMetrics

@@ -379,6 +379,9 @@ function recordingSurface(surface: Surface, remember: (ref: MessageRef, content:
   }
   if (surface.draft) wrapped.draft = surface.draft.bind(surface)
   if (surface.sendFile) wrapped.sendFile = surface.sendFile.bind(surface)
+  // Pictures are not recorded: a photo has no text to finalise after a crash.
+  if (surface.sendPicture) wrapped.sendPicture = surface.sendPicture.bind(surface)
+  if (surface.editPicture) wrapped.editPicture = surface.editPicture.bind(surface)
   if (surface.typing) wrapped.typing = surface.typing.bind(surface)
   return wrapped
 }

@@ -30,12 +30,15 @@ export function meteredSurface(surface: Surface, metrics: CoreMetrics, platform:
     send: (content) => counted(() => surface.send(content), true),
     edit: (ref, content) => counted(() => surface.edit(ref, content), true),
   }
-  const { draft, sendFile, typing } = surface
+  const { draft, sendFile, sendPicture, editPicture, typing } = surface
   if (draft) metered.draft = (id, content) => counted(() => draft.call(surface, id, content), true)
   if (sendFile) {
     metered.sendFile = (name, bytes, caption) =>
       counted(() => sendFile.call(surface, name, bytes, caption), false)
   }
+  if (sendPicture) metered.sendPicture = (picture) => counted(() => sendPicture.call(surface, picture), true)
+  if (editPicture)
+    metered.editPicture = (ref, picture) => counted(() => editPicture.call(surface, ref, picture), true)
   if (typing) metered.typing = () => counted(() => typing.call(surface), false)
   return metered
 }

@@ -3,14 +3,26 @@ import { type ErrorKind, HeraldError, InputError } from '../contracts/errors.ts'
 import type { MessageKey, Translate } from '../i18n/i18n.ts'
 import type { LiveTranslate } from '../live/compose.ts'
 import { createLiveMessage, type LiveMessage } from '../live/live-message.ts'
+import { createLivePictures, type LivePictures } from '../live/live-pictures.ts'
 import { UpstreamError } from '../responses/errors.ts'
 import type { InputImage, InputItem, ReasoningEffort, ResponsesRequest } from '../responses/request.ts'
-import { type AnswerState, initialState } from '../responses/state.ts'
+import { type AnswerState, initialState, type Usage } from '../responses/state.ts'
 import type { StreamTicket } from '../state/limits.ts'
+import type { PictureCharge } from '../state/usage.ts'
 import { isStoreAway } from '../store/store.ts'
 import { runWithTools } from '../tools/run-with-tools.ts'
 import type { AnswerDeps } from './answer-deps.ts'
 import type { RunningAnswer } from './answer-records.ts'
+import {
+  type DrawRequest,
+  drawWithEndpoint,
+  imageTool,
+  imageToolUnsupported,
+  isSafetyRefusal,
+  markImageToolUnsupported,
+  pictureCharges,
+  refusesImageTool,
+} from './drawing.ts'
 import { meteredSurface } from './metered-surface.ts'
 
 /**
@@ -32,6 +44,8 @@ export interface AdmittedAsk {
   showReasoning: boolean
   /** The answer's record: its id, its stop signal, its messages. */
   running: RunningAnswer
+  /** Draw: `/image` (forced), or a reply to one of Herald's pictures (offered). */
+  draw?: DrawRequest | undefined
 }
 
 /** `telegram:12345`: the user across chats, for slots, rate limits and usage. */
@@ -59,6 +73,14 @@ export function stopButtonData(answerId: string): string {
 
 const INTERRUPTED = 'interrupted'
 
+const NO_TOKENS: Usage = {
+  input_tokens: 0,
+  cached_input_tokens: 0,
+  output_tokens: 0,
+  reasoning_tokens: 0,
+  total_tokens: 0,
+}
+
 /** The answer path's services with the words of the person who asked (status lines, Stop, the last line). */
 export type AskDeps = AnswerDeps & { t: Translate }
 
@@ -73,9 +95,13 @@ class AnswerRun {
   private readonly ask: AdmittedAsk
   private readonly ticket: StreamTicket
   private readonly live: LiveMessage
+  /** The answer's pictures, when it draws. */
+  private readonly pictures: LivePictures | undefined
   private readonly log: AnswerDeps['log']
   private readonly startedAt: number
   private state: AnswerState = initialState()
+  /** The model the usage is priced by: the images endpoint's usage is the image model's. */
+  private usageModel: string
 
   constructor(s: AskDeps, inv: Invocation, ask: AdmittedAsk) {
     this.s = s
@@ -85,18 +111,33 @@ class AnswerRun {
     this.log = s.log.child({ answer: id, chat: inv.chat.key, user: userKey(inv), model: ask.model })
     this.ticket = s.limits.enqueue()
     this.startedAt = s.clock.now()
+    this.usageModel = ask.model
+    const surface = ask.running.wrap(meteredSurface(inv.surface, s.metrics, inv.chat.platform))
+    const onGone = () => controller.abort(new HeraldError('gone', 'message deleted'))
     this.live = createLiveMessage({
-      surface: ask.running.wrap(meteredSurface(inv.surface, s.metrics, inv.chat.platform)),
+      surface,
       lanes: s.lanes,
       options: {
+        // A picture is its own message: no text placeholder, and no text message when none is written.
+        placeholder: ask.draw === undefined,
+        quietWhenEmpty: ask.draw !== undefined,
         showReasoning: ask.showReasoning,
         t: this.liveTranslator(),
         buttons: [{ label: s.t('button.stop'), data: stopButtonData(id), style: 'danger' }],
-        onGone: () => controller.abort(new HeraldError('gone', 'message deleted')),
+        onGone,
         // Drafts (Telegram private chats) cannot carry the Stop button: the operator chooses.
         drafts: s.config.telegram?.drafts ? 'always' : 'without-buttons',
       },
     })
+    this.pictures = ask.draw
+      ? createLivePictures({
+          surface,
+          lanes: s.lanes,
+          caption: (image, done) => (done ? image.revisedPrompt : s.t('status.drawing')),
+          asFile: ask.draw.asFile === true,
+          onGone,
+        })
+      : undefined
   }
 
   async run(): Promise<void> {
@@ -115,7 +156,7 @@ class AnswerRun {
       release = await this.waitForStream()
       this.s.metrics.activeStreams.inc()
       const images = await this.fetchImages()
-      this.state = await this.stream(images)
+      this.state = await this.drawOrStream(images)
       this.countProblem()
     } catch (err) {
       this.state = this.failedState(err)
@@ -148,6 +189,43 @@ class AnswerRun {
     }
   }
 
+  /**
+   * `/image` on an endpoint without the hosted image tool (known, or learnt from its refusal now)
+   * draws through the images endpoint; everything else streams.
+   */
+  private async drawOrStream(images: InputImage[]): Promise<AnswerState> {
+    const { s, ask } = this
+    const forced = ask.draw?.forced === true
+    if (forced && (s.models.get(ask.model)?.imageTool !== true || (await imageToolUnsupported(s))))
+      return this.drawWithoutTool()
+    try {
+      return await this.stream(images)
+    } catch (err) {
+      if (!forced || !refusesImageTool(err)) throw err
+      await markImageToolUnsupported(s)
+      return this.drawWithoutTool()
+    }
+  }
+
+  /** One line says there is no preview, then the picture comes from the images endpoint. */
+  private async drawWithoutTool(): Promise<AnswerState> {
+    const { s, inv, ask } = this
+    await inv.notify(s.t('image.no_preview'))
+    this.usageModel = s.config.imageModel
+    try {
+      return await drawWithEndpoint(
+        s,
+        ask.prompt,
+        ask.draw ?? { forced: true },
+        ask.running.controller.signal,
+      )
+    } catch (err) {
+      if (!(err instanceof UpstreamError && isSafetyRefusal(err.code))) throw err
+      const error = { code: err.code ?? 'moderation_blocked', message: s.t('image.refused') }
+      return { ...initialState(), status: 'failed', error }
+    }
+  }
+
   /** Opens the stream; in `auto` mode, a rejected `previous_response_id` switches to local history for good. */
   private async stream(images: InputImage[]): Promise<AnswerState> {
     const { s, inv, ask } = this
@@ -161,6 +239,7 @@ class AnswerRun {
         s.metrics.timeToFirstTokenSeconds.observe({ platform: inv.chat.platform }, seconds)
       }
       this.live.update(next)
+      this.pictures?.update(next.images)
     }
     for (let attempt = 0; ; attempt++) {
       const request = await this.request(images)
@@ -197,8 +276,12 @@ class AnswerRun {
       instructions: s.config.instructions,
       input: resolved.mode === 'local' ? [...resolved.history, user] : [user],
       store: resolved.mode === 'server',
-      tools: ask.search ? [{ type: 'web_search' }] : [],
+      tools: [
+        ...(ask.search ? [{ type: 'web_search' as const }] : []),
+        ...(ask.draw ? [imageTool(s.config.imageModel, ask.draw)] : []),
+      ],
     }
+    if (ask.draw?.forced) request.tool_choice = { type: 'image_generation' }
     if (resolved.previousResponseId) request.previous_response_id = resolved.previousResponseId
     if (ask.effort) request.reasoning = { effort: ask.effort as ReasoningEffort, summary: 'auto' }
     return request
@@ -212,7 +295,8 @@ class AnswerRun {
     if (!error) return
     // The stream's own failure (an `error` event, `response.failed`): its words are for the operator.
     this.log.warn({ err: error }, 'answer failed')
-    this.state = { ...this.state, error: { code: error.code, message: this.streamFailureLine(error.code) } }
+    const line = isSafetyRefusal(error.code) ? this.s.t('image.refused') : this.streamFailureLine(error.code)
+    this.state = { ...this.state, error: { code: error.code, message: line } }
   }
 
   /** The message ends, then usage and the conversation are recorded. */
@@ -220,9 +304,14 @@ class AnswerRun {
     const { s, inv } = this
     try {
       this.markStopped()
-      const result = await this.live.finish(this.state)
+      const [result, drawn] = await Promise.all([
+        this.live.finish(this.state),
+        this.pictures?.finish(this.state.images),
+      ])
+      if (drawn?.outcome === 'failed') this.log.warn({ err: drawn.error }, 'showing the picture failed')
       s.metrics.answers.inc({ platform: inv.chat.platform, status: this.state.status })
-      const cost = await this.record(result.messages).catch((err: unknown) => {
+      const shown = [...result.messages.map((m) => m.ref.id), ...(drawn?.messages.map((m) => m.id) ?? [])]
+      const cost = await this.record(shown).catch((err: unknown) => {
         if (!isStoreAway(s.store, err)) throw err
         // The text has landed; what the store's absence costs is this answer's usage and conversation link.
         this.log.warn({ err }, 'the store was away: usage and conversation link not recorded')
@@ -237,23 +326,27 @@ class AnswerRun {
   }
 
   /** Usage (its cost is returned) and the conversation link of the finished answer. */
-  private async record(messages: ReadonlyArray<{ ref: { id: string } }>): Promise<number | undefined> {
-    const { s, inv, ask } = this
-    const cost = await this.recordUsage()
-    if (messages.length === 0 || this.state.text === '') return cost
-    const resolved = await s.conversations.resolve(inv.chat.key, inv.replyTo)
-    await s.conversations.linkMessages(
-      inv.chat.key,
-      messages.map((m) => m.ref.id),
-      {
-        responseId: this.state.status === 'completed' ? this.state.responseId : undefined,
-        parentTurnId: resolved.parentTurnId,
-        userText: ask.prompt,
-        imageNote: inv.images.length > 0 ? `[${inv.images.length} image(s)]` : undefined,
-        assistantText: this.state.text,
-        model: ask.model,
-      },
+  /** Usage (the pictures priced apart) and the conversation link of every message the answer shows. */
+  private async record(shown: readonly string[]): Promise<number | undefined> {
+    const { s, inv, ask, state } = this
+    const fromTool = this.usageModel === ask.model
+    // The images endpoint reports the image model's tokens; the image tool's pictures are priced apart.
+    const cost = await this.recordUsage(
+      fromTool || !state.usage ? pictureCharges(s.config.imageModel, state.images) : [],
     )
+    const drew = state.images.filter((image) => image.result !== undefined)
+    if (shown.length === 0 || (state.text === '' && drew.length === 0)) return cost
+    const resolved = await s.conversations.resolve(inv.chat.key, inv.replyTo)
+    await s.conversations.linkMessages(inv.chat.key, shown, {
+      responseId: state.status === 'completed' && fromTool ? state.responseId : undefined,
+      parentTurnId: resolved.parentTurnId,
+      userText: ask.prompt,
+      imageNote: inv.images.length > 0 ? `[${inv.images.length} image(s)]` : undefined,
+      assistantText:
+        state.text || drew.map((image) => `[picture: ${image.revisedPrompt ?? ask.prompt}]`).join('\n'),
+      model: ask.model,
+      pictures: drew.length > 0 ? drew.length : undefined,
+    })
     return cost
   }
 
@@ -294,10 +387,11 @@ class AnswerRun {
     return this.s.t(`errors.${kind}`)
   }
 
-  private async recordUsage(): Promise<number | undefined> {
+  private async recordUsage(pictures: readonly PictureCharge[]): Promise<number | undefined> {
     const { s, inv, state } = this
-    const model = this.ask.model
-    if (!state.usage) return undefined
+    const model = this.usageModel
+    if (!state.usage && pictures.length === 0) return undefined
+    const usage = state.usage ?? NO_TOKENS
     // Names for the admins' top-spenders list, which otherwise shows only platform ids.
     await s.store.kv<string>(USER_NAMES).set(userKey(inv), inv.user.name, USER_NAME_TTL_MS)
     const searches = state.searches.filter((search) => search.status === 'completed').length
@@ -305,11 +399,12 @@ class AnswerRun {
       user: userKey(inv),
       chat: inv.chat.key,
       model,
-      usage: state.usage,
+      usage,
       searches,
+      pictures,
     })
-    s.metrics.tokens.inc({ model, kind: 'input' }, state.usage.input_tokens)
-    s.metrics.tokens.inc({ model, kind: 'output' }, state.usage.output_tokens)
+    s.metrics.tokens.inc({ model, kind: 'input' }, usage.input_tokens)
+    s.metrics.tokens.inc({ model, kind: 'output' }, usage.output_tokens)
     s.metrics.dollars.inc({ model }, cost.usd)
     return cost.usd
   }

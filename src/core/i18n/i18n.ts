@@ -88,6 +88,10 @@ const en = {
   'status.queued': 'Queued…',
   'status.waiting': 'Working…',
   'status.drawing': 'Drawing…',
+  'image.empty': 'Please describe the picture after /image.',
+  'image.no_preview':
+    'This endpoint has no live image tool: drawing without a preview, the picture comes when it is done…',
+  'image.refused': 'The image model’s safety system refused to draw this.',
   'sources.title': 'Sources',
   'reasoning.title': 'Reasoning',
   'discord.moved':
@@ -285,6 +289,9 @@ const zh: Record<MessageKey, string> = {
   'status.queued': '排队中…',
   'status.waiting': '处理中…',
   'status.drawing': '正在画图…',
+  'image.empty': '请在 /image 后描述你想要的图片。',
+  'image.no_preview': '此接口没有实时绘图工具：将不显示预览，画好后直接发送图片…',
+  'image.refused': '图像模型的安全系统拒绝绘制此内容。',
   'sources.title': '来源',
   'reasoning.title': '推理',
   'discord.moved': '此回答改用普通消息继续（Discord 交互 15 分钟后失效）。',

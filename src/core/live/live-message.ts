@@ -42,6 +42,11 @@ export interface LiveOptions {
   finalButtons?: Button[]
   /** Send a placeholder (status and cursor) at once rather than wait for the first text. Default true. */
   placeholder?: boolean
+  /**
+   * Send nothing when the answer ends without text and nothing was sent (the answer is a picture):
+   * no "empty answer" line. A reason line (failed, stopped) is still shown. Default false.
+   */
+  quietWhenEmpty?: boolean
   /** Repeat the typing indicator this often while streaming, where the surface has one; 0 turns it off. */
   typingEveryMs?: number
   /** Shown after the text while it streams. Default ' ▍'. */
@@ -216,6 +221,10 @@ class LiveEngine implements LaneTask {
   private nextCall(): LaneCall | undefined {
     if (this.result) return undefined
     const state = this.final ?? this.latest
+    if (this.final && this.options.quietWhenEmpty && this.nothingToSay(this.final)) {
+      this.settle('delivered')
+      return undefined
+    }
     if (
       !this.final &&
       this.options.placeholder === false &&
@@ -247,6 +256,14 @@ class LiveEngine implements LaneTask {
     }
     if (this.final) this.settle('delivered')
     return undefined
+  }
+
+  private nothingToSay(state: AnswerState): boolean {
+    return (
+      this.slots.every((slot) => !slot.ref) &&
+      state.text.trim() === '' &&
+      reasonLine(state, this.t) === undefined
+    )
   }
 
   private plan(state: AnswerState): Rendered[] {

@@ -68,9 +68,26 @@ export interface WebSearchToolDefinition {
   search_context_size?: 'low' | 'medium' | 'high'
 }
 
-export type ToolDefinition = WebSearchToolDefinition | FunctionToolDefinition
+/** The hosted image tool: the answer's model calls it, the image model draws. */
+export interface ImageGenerationToolDefinition {
+  type: 'image_generation'
+  /** The image model, e.g. `gpt-image-1`. */
+  model?: string
+  /** 0-3 partial images streamed while it draws. */
+  partial_images?: number
+  size?: string
+  quality?: string
+  output_format?: 'png' | 'jpeg' | 'webp'
+}
 
-export type ToolChoice = 'auto' | 'none' | 'required' | { type: 'function'; name: string }
+export type ToolDefinition = WebSearchToolDefinition | FunctionToolDefinition | ImageGenerationToolDefinition
+
+export type ToolChoice =
+  | 'auto'
+  | 'none'
+  | 'required'
+  | { type: 'function'; name: string }
+  | { type: 'image_generation' }
 
 /** The reasoning efforts of the API, least first; the registry says which a model accepts. */
 export const REASONING_EFFORTS = ['minimal', 'low', 'medium', 'high'] as const

@@ -51,6 +51,8 @@ export interface Turn {
   /** The answer's text only: never the reasoning summary. */
   assistantText: string
   model: string
+  /** Pictures the answer drew: a reply to it may ask for them changed. */
+  pictures?: number
   at: number
 }
 
@@ -61,6 +63,7 @@ export interface NewTurn {
   imageNote?: string | undefined
   assistantText: string
   model: string
+  pictures?: number | undefined
   at?: number | undefined
 }
 
@@ -183,6 +186,7 @@ export function createConversations(opts: ConversationsOptions): Conversations {
       if (input.responseId) turn.responseId = input.responseId
       if (input.parentTurnId) turn.parentTurnId = input.parentTurnId
       if (input.imageNote) turn.imageNote = input.imageNote
+      if (input.pictures) turn.pictures = input.pictures
       await kv.set(turnKey(turn.id), turn, ttl)
       await Promise.all(messageIds.map((id) => kv.set(messageKey(chatKey, id), turn.id, ttl)))
       await kv.set(headKey(chatKey), turn.id, ttl)

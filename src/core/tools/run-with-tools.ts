@@ -114,6 +114,7 @@ function combine(before: AnswerState | undefined, current: AnswerState): AnswerS
       ...current.citations.filter((c) => !before.citations.some((b) => b.url === c.url)),
     ],
     functionCalls: [...before.functionCalls, ...current.functionCalls],
+    images: [...before.images, ...current.images],
   }
   const usage = addUsage(before.usage, current.usage)
   if (usage) combined.usage = usage

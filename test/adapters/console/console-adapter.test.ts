@@ -55,6 +55,7 @@ afterEach(async () => {
   input.end()
   await adapter.closed
   await services.client.close()
+  await services.media.close()
   await services.store.close()
   await api.close()
 })

@@ -9,6 +9,7 @@ import { translator } from '../../../src/core/i18n/i18n.ts'
 import { createI18n } from '../../../src/core/i18n/i18n-service.ts'
 import { createLaneRegistry } from '../../../src/core/live/scheduler.ts'
 import type { ResponsesClient, RunOptions } from '../../../src/core/responses/client.ts'
+import { createMediaClient } from '../../../src/core/responses/media-client.ts'
 import type { ResponsesRequest } from '../../../src/core/responses/request.ts'
 import { type AnswerState, initialState } from '../../../src/core/responses/state.ts'
 import { createBudgets } from '../../../src/core/state/budgets.ts'
@@ -95,6 +96,7 @@ async function setUp(scripts: Script[], opts: { maxConcurrentStreams?: number } 
   const deps: AskDeps = {
     config: {
       instructions: 'Be brief.',
+      imageModel: 'gpt-image-1',
       limits: { maxImageBytes: 1_000_000, maxToolRounds: 5 },
       conversation: { mode: 'auto' },
       openai: { baseUrl: 'http://relay.invalid/v1' },
@@ -111,6 +113,7 @@ async function setUp(scripts: Script[], opts: { maxConcurrentStreams?: number } 
     budgets: createBudgets({ ledger, store, clock }),
     limits: createLimits({ store, clock, maxConcurrentStreams: opts.maxConcurrentStreams ?? 0 }),
     client,
+    media: createMediaClient({ baseUrl: 'http://relay.invalid/v1', apiKey: 'sk-test' }),
     tools: createToolRegistry([]),
     lanes: createLaneRegistry({ clock }),
     metrics: createMetrics(),

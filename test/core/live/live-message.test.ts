@@ -359,3 +359,28 @@ describe('what a message shows', () => {
     expect(clock.pending).toBe(0)
   })
 })
+
+describe('an answer that is a picture', () => {
+  test('quietWhenEmpty: no text written and nothing sent means no message at all', async () => {
+    const { clock, finish, surface } = setup({ placeholder: false, quietWhenEmpty: true })
+    const done = finish({ activity: { kind: 'drawing' } })
+    await clock.runAll()
+    expect([(await done).outcome, surface.calls]).toEqual(['delivered', []])
+  })
+
+  test('quietWhenEmpty still says why an answer failed, and shows text the model wrote', async () => {
+    const failed = setup({ placeholder: false, quietWhenEmpty: true })
+    const done = failed.finish({
+      status: 'failed',
+      error: { code: 'moderation_blocked', message: 'Refused.' },
+    })
+    await failed.clock.runAll()
+    await done
+    expect(failed.surface.texts()).toEqual(['<i>The answer failed: Refused.</i>'])
+    const wrote = setup({ placeholder: false, quietWhenEmpty: true })
+    const finished = wrote.finish({ text: 'Here is your fox.' })
+    await wrote.clock.runAll()
+    await finished
+    expect(wrote.surface.texts()).toEqual(['Here is your fox.'])
+  })
+})
