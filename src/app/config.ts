@@ -32,6 +32,8 @@ export interface Config {
   researchModel: string
   /** The image model the image tool draws with (and the images endpoint, where a relay has no tool). */
   imageModel: string
+  /** The model voice notes are transcribed with (`POST /audio/transcriptions`). */
+  transcribeModel: string
   instructions: string
   /** The fallback language: for people and chats whose language is unknown or unsupported. */
   language: Language
@@ -57,6 +59,8 @@ export interface Config {
   limits: {
     maxPromptChars: number
     maxImageBytes: number
+    /** Longest voice note or audio file transcribed. */
+    maxAudioSeconds: number
     maxConcurrentStreams: number
     userRequestsPerMinute: number
     maxToolRounds: number
@@ -303,6 +307,7 @@ export async function loadConfig(env: Env): Promise<Config> {
     defaultModel: r.string('DEFAULT_MODEL', 'gpt-5-mini'),
     researchModel: r.string('RESEARCH_MODEL', 'o3-deep-research'),
     imageModel: r.string('IMAGE_MODEL', 'gpt-image-1'),
+    transcribeModel: r.string('TRANSCRIBE_MODEL', 'gpt-4o-mini-transcribe'),
     instructions: r.string(
       'INSTRUCTIONS',
       'You are Herald, a helpful assistant in a chat app. Answer concisely in the language of the question. Use Markdown sparingly.',
@@ -318,6 +323,7 @@ export async function loadConfig(env: Env): Promise<Config> {
     limits: {
       maxPromptChars: r.number('MAX_PROMPT_CHARS', 8000, { min: 1, integer: true }),
       maxImageBytes: r.number('MAX_IMAGE_BYTES', 10 * 1024 * 1024, { min: 1, integer: true }),
+      maxAudioSeconds: r.number('MAX_AUDIO_SECONDS', 300, { min: 1, max: 1500, integer: true }),
       maxConcurrentStreams: r.number('MAX_CONCURRENT_STREAMS', 20, { min: 1, integer: true }),
       userRequestsPerMinute: r.number('USER_REQUESTS_PER_MINUTE', 10, { min: 0, integer: true }),
       maxToolRounds: r.number('MAX_TOOL_ROUNDS', 5, { min: 0, max: 20, integer: true }),

@@ -82,6 +82,15 @@ export async function createServices(config: Config, options: ServiceOptions): P
         .join(', ')}`,
     )
   }
+  if (!models.transcriptionModels().some((m) => m.id === config.transcribeModel)) {
+    throw new ConfigError(
+      'TRANSCRIBE_MODEL',
+      `"${config.transcribeModel}" is not a transcription model of the registry; expected one of ${models
+        .transcriptionModels()
+        .map((m) => m.id)
+        .join(', ')}`,
+    )
+  }
   const metrics = options.metrics ?? createMetrics()
   const processId = options.processId ?? randomUUID()
   const storeUp = (up: boolean) => metrics.storeUp.set({ process: processId }, up ? 1 : 0)

@@ -1,4 +1,5 @@
 import { type DrawRequest, drawingEstimateUsd } from '../core/answers/drawing.ts'
+import { checkAudio, transcriptionEstimateUsd } from '../core/answers/listening.ts'
 import { checkImage, runAnswer, userKey } from '../core/answers/run-answer.ts'
 import type { Invocation } from '../core/contracts/chat.ts'
 import { REASONING_EFFORTS } from '../core/responses/request.ts'
@@ -63,10 +64,11 @@ export async function admit(s: CommandContext, inv: Invocation, req: AskRequest)
   const { t } = s
   const prompt = req.prompt.trim()
   const refuse = async (line: string) => void (await inv.notify(line))
-  if (prompt === '' && (inv.images.length === 0 || req.draw))
+  if (prompt === '' && !inv.audio && (inv.images.length === 0 || req.draw))
     return refuse(t(req.draw ? 'image.empty' : 'ask.empty'))
   s.limits.checkPromptLength(prompt)
   for (const image of inv.images) checkImage(s.config.limits.maxImageBytes, image.size, image.mime)
+  if (inv.audio) checkAudio(s, inv.audio)
 
   const settings = await s.settings.get(scopeOf(inv))
   const model = req.model ?? settings.model
@@ -81,8 +83,9 @@ export async function admit(s: CommandContext, inv: Invocation, req: AskRequest)
     user: who,
     chat: inv.chat.key,
     isAdmin: inv.user.isAdmin,
-    // What is priced up front: a picture.
-    estimateUsd: draw ? drawingEstimateUsd(s, draw) : 0,
+    // What is priced up front: a picture, and the minutes of a voice note.
+    estimateUsd:
+      (draw ? drawingEstimateUsd(s, draw) : 0) + (inv.audio ? transcriptionEstimateUsd(s, inv.audio) : 0),
   })
   if (!budget.ok) {
     return refuse(t(`budget.refused.${budget.scope}`, { resetsAt: new Date(budget.resetsAt) }))

@@ -56,6 +56,7 @@ export interface FakeAttachment {
   size: number
   url: string
   content_type?: string
+  duration_secs?: number
 }
 
 /** Who a message would ping, after Discord applies `allowed_mentions`. */

@@ -37,6 +37,8 @@ export interface UploadedFile {
   name: string
   type: string
   bytes: Uint8Array
+  /** A voice message's length, which Discord announces as `duration_secs`. */
+  durationSecs?: number
 }
 
 export interface MessageExtras {
@@ -221,6 +223,7 @@ export class FakeWorld {
         size: file.bytes.length,
         url: this.baseUrl + path,
         content_type: file.type,
+        ...(file.durationSecs !== undefined ? { duration_secs: file.durationSecs } : {}),
       }
     })
   }

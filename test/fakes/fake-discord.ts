@@ -62,6 +62,8 @@ export interface SlashAttachment {
   filename: string
   contentType: string
   bytes: Uint8Array
+  /** A voice message: its length in seconds. */
+  durationSecs?: number
 }
 
 export interface SlashOptions {
@@ -343,7 +345,12 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
 
     userMessage({ content, author = alice, channel = general, replyTo, attachments = [] }) {
       const body = replyTo ? { content, message_reference: { message_id: replyTo.id } } : { content }
-      const files = attachments.map((a) => ({ name: a.filename, type: a.contentType, bytes: a.bytes }))
+      const files = attachments.map((a) => ({
+        name: a.filename,
+        type: a.contentType,
+        bytes: a.bytes,
+        ...(a.durationSecs !== undefined ? { durationSecs: a.durationSecs } : {}),
+      }))
       const result = world.createMessage(channel, author, body, { files })
       if ('status' in result) throw new Error(`user message refused: ${JSON.stringify(result.body)}`)
       return result

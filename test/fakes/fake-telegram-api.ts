@@ -49,6 +49,9 @@ const CHAT_ACTIONS = [
   'upload_video_note',
 ]
 
+/** What getFile serves (a larger file is refused). */
+export const TELEGRAM_DOWNLOAD_LIMIT_BYTES = 20 * 1024 * 1024
+
 /** Bot API photo rules: at most 10 MB, width + height at most 10000, sides at most 20:1. */
 export const TELEGRAM_PHOTO_LIMITS = { maxBytes: 10 * 1024 * 1024, maxSidesSum: 10_000, maxRatio: 20 }
 
@@ -473,6 +476,8 @@ export class FakeBotApiState {
   getFile(params: Params): Omit<StoredFile, 'bytes'> {
     const file = this.files.get(String(params.file_id ?? ''))
     if (!file) throw bad('invalid file_id')
+    // The Bot API serves files of at most 20 MB.
+    if (file.file_size > TELEGRAM_DOWNLOAD_LIMIT_BYTES) throw bad('file is too big')
     const { bytes: _, ...info } = file
     return info
   }

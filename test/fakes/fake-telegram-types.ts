@@ -44,6 +44,21 @@ export interface TgMessage {
     mime_type?: string
     file_size: number
   }
+  voice?: {
+    file_id: string
+    file_unique_id: string
+    duration: number
+    mime_type?: string
+    file_size?: number
+  }
+  audio?: {
+    file_id: string
+    file_unique_id: string
+    duration: number
+    mime_type?: string
+    file_name?: string
+    file_size?: number
+  }
   reply_to_message?: TgMessage
   reply_markup?: TgMarkup
   edit_date?: number

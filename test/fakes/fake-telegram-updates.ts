@@ -16,6 +16,10 @@ export interface UserMessage {
   entities?: TgEntity[]
   reply_to_message_id?: number
   photo?: { bytes: Uint8Array; width?: number; height?: number; fileSize?: number }
+  /** A voice note (Telegram records Ogg/Opus); `fileSize` can claim more than the bytes. */
+  voice?: { bytes: Uint8Array; duration: number; fileSize?: number }
+  /** An audio file sent as music. */
+  audio?: { bytes: Uint8Array; duration: number; mimeType: string; fileName: string }
   caption?: string
   message_thread_id?: number
 }
@@ -61,11 +65,32 @@ export function storeUserMessage(state: FakeBotApiState, input: UserMessage): Tg
       height: i === 0 ? 68 : height,
       file_size: f.file_size,
     }))
-    if (input.caption !== undefined) {
-      message.caption = input.caption
-      const entities = input.entities ?? detectEntities(input.caption)
-      if (entities.length > 0) message.caption_entities = entities
+  }
+  if (input.voice) {
+    const file = state.addFile(input.voice.bytes, 'voice', input.voice.fileSize)
+    message.voice = {
+      file_id: file.file_id,
+      file_unique_id: file.file_unique_id,
+      duration: input.voice.duration,
+      mime_type: 'audio/ogg',
+      file_size: file.file_size,
     }
+  }
+  if (input.audio) {
+    const file = state.addFile(input.audio.bytes, 'music')
+    message.audio = {
+      file_id: file.file_id,
+      file_unique_id: file.file_unique_id,
+      duration: input.audio.duration,
+      mime_type: input.audio.mimeType,
+      file_name: input.audio.fileName,
+      file_size: file.file_size,
+    }
+  }
+  if ((input.photo || input.voice || input.audio) && input.caption !== undefined) {
+    message.caption = input.caption
+    const entities = input.entities ?? detectEntities(input.caption)
+    if (entities.length > 0) message.caption_entities = entities
   }
   if (input.reply_to_message_id !== undefined) {
     const target = state.find(chat.id, input.reply_to_message_id)

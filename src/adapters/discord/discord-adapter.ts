@@ -33,6 +33,7 @@ import { toSurfaceError, withRateLimitRetry } from './discord-errors.ts'
 import {
   type AdminPolicy,
   argsOf,
+  audioOf,
   canOpenThread,
   chatRefOf,
   imagesOf,
@@ -293,6 +294,8 @@ export function createDiscordAdapter(options: DiscordAdapterOptions): DiscordAda
         postNotice(new DiscordChannelSurface(client, message.channelId, message.id), text, notify),
     }
     if (prompt.replyTo !== undefined) invocation.replyTo = prompt.replyTo
+    const audio = audioOf(message)
+    if (audio) invocation.audio = audio
     if (canOpenThread(message.channel)) invocation.openThread = threadOpener(message.channelId, message)
     await herald.handle(invocation)
   }

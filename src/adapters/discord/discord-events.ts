@@ -11,7 +11,7 @@ import {
   type User,
 } from 'discord.js'
 import type { OptionDef } from '../../commands/define.ts'
-import type { ChatRef, ImageRef, UserRef } from '../../core/contracts/chat.ts'
+import type { AudioRef, ChatRef, ImageRef, UserRef } from '../../core/contracts/chat.ts'
 import { SurfaceError } from '../../core/contracts/errors.ts'
 import { chatKeyOf } from './discord-surface.ts'
 
@@ -118,6 +118,21 @@ export function imagesOf(message: Message): ImageRef[] {
     .map(imageOf)
 }
 
+/** The first audio attachment (a voice message, an audio file), transcribed only when the request is allowed. */
+export function audioOf(message: Message): AudioRef | undefined {
+  const attachment = [...message.attachments.values()].find((a) => a.contentType?.startsWith('audio/'))
+  if (!attachment) return undefined
+  const image = imageOf(attachment)
+  const audio: AudioRef = {
+    mime: attachment.contentType ?? 'audio/ogg',
+    name: attachment.name,
+    size: attachment.size,
+    fetch: (signal) => image.fetch(signal),
+  }
+  if (attachment.duration !== null) audio.duration = attachment.duration
+  return audio
+}
+
 /**
  * The attachments given to a command's image options. Not filtered by type: a file that is not an
  * image was chosen as the image, and the ask pipeline says so.
@@ -134,7 +149,7 @@ export function slashImagesOf(
     })
 }
 
-/** An attachment as an image: size and type as Discord declares them, downloaded only when asked. */
+/** An attachment as a file: size and type as Discord declares them, downloaded only when asked. */
 function imageOf(attachment: Attachment): ImageRef {
   const declared = attachment.contentType ?? 'application/octet-stream'
   return {

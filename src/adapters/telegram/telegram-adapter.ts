@@ -17,6 +17,7 @@ import type { MessageRef } from '../../core/contracts/surface.ts'
 import { postText } from '../../core/live/live-message.ts'
 import { toTelegramHtml } from '../../core/live/render-telegram-html.ts'
 import type { LaneRegistry } from '../../core/live/scheduler.ts'
+import { audioOf } from './telegram-audio.ts'
 import { registerCommands } from './telegram-commands.ts'
 import { toSurfaceError } from './telegram-errors.ts'
 import { photoImage } from './telegram-photo.ts'
@@ -191,6 +192,7 @@ export function createTelegramAdapter(options: TelegramAdapterOptions): Telegram
       'photo' in message
         ? photoImage({ telegram, sizes: message.photo, maxBytes: maxImageBytes, ...fetchOption })
         : undefined
+    const audio = audioOf(message, telegram, fetchOption.fetch)
     const replied = 'reply_to_message' in message ? message.reply_to_message : undefined
     const invocation: Invocation = {
       eventId: `telegram:update:${updateId}`,
@@ -199,6 +201,7 @@ export function createTelegramAdapter(options: TelegramAdapterOptions): Telegram
       user: userRef(message.from),
       chat,
       images: photo ? [photo] : [],
+      ...(audio ? { audio } : {}),
       surface: surfaceOf(chat, message.message_id, threadId),
       notify,
       ...(replied && replied.from?.id === me.id ? { replyTo: String(replied.message_id) } : {}),

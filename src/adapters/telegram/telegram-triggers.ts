@@ -2,8 +2,8 @@ import type { Message, MessageEntity } from 'telegraf/types'
 import type { CommandDef } from '../../commands/define.ts'
 
 /**
- * Which Telegram messages are for Herald. Private chats: every text and every captioned photo is a
- * prompt. Groups: a mention of the bot (`@HeraldBot …`, removed from the prompt), a reply to one of
+ * Which Telegram messages are for Herald. Private chats: every text, every captioned photo and every
+ * voice note or audio file (its transcript is the prompt) is a prompt. Groups: a mention of the bot (`@HeraldBot …`, removed from the prompt), a reply to one of
  * the bot's messages, or a command (`/ask …`, `/ask@HeraldBot …`; `/ask@OtherBot` is another bot's).
  *
  * @example
@@ -28,12 +28,20 @@ interface Content {
   text: string
   entities: MessageEntity[]
   hasPhoto: boolean
+  /** A voice note or an audio file: a prompt even without words beside it. */
+  hasAudio: boolean
 }
 
 function contentOf(message: Message): Content | undefined {
-  if ('text' in message) return { text: message.text, entities: message.entities ?? [], hasPhoto: false }
+  if ('text' in message)
+    return { text: message.text, entities: message.entities ?? [], hasPhoto: false, hasAudio: false }
   if ('photo' in message) {
-    return { text: message.caption ?? '', entities: message.caption_entities ?? [], hasPhoto: true }
+    const entities = message.caption_entities ?? []
+    return { text: message.caption ?? '', entities, hasPhoto: true, hasAudio: false }
+  }
+  if ('voice' in message || 'audio' in message) {
+    const entities = message.caption_entities ?? []
+    return { text: message.caption ?? '', entities, hasPhoto: false, hasAudio: true }
   }
   return undefined
 }
@@ -77,7 +85,7 @@ export function classifyMessage(
   if (!message.from || message.from.is_bot) return undefined
   const content = contentOf(message)
   if (!content) return undefined
-  const { text, entities, hasPhoto } = content
+  const { text, entities, hasPhoto, hasAudio } = content
   const first = entities[0]
   if (first?.type === 'bot_command' && first.offset === 0) {
     const [name = '', target] = text.slice(1, first.length).split('@')
@@ -87,13 +95,13 @@ export function classifyMessage(
     return { kind: 'command', command, argsText: text.slice(first.length).trim() }
   }
   if (message.chat.type === 'private') {
-    if (text.trim() === '') return undefined
+    if (text.trim() === '' && !hasAudio) return undefined
     return { kind: 'prompt', text: text.trim() }
   }
   const mentions = entities.filter((e) => isMentionOfBot(e, text, me))
   const repliesToBot = 'reply_to_message' in message && message.reply_to_message?.from?.id === me.id
   if (mentions.length === 0 && !repliesToBot) return undefined
   const prompt = withoutMentions(text, mentions)
-  if (prompt === '' && !hasPhoto) return undefined
+  if (prompt === '' && !hasPhoto && !hasAudio) return undefined
   return { kind: 'prompt', text: prompt }
 }

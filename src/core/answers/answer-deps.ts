@@ -23,7 +23,8 @@ export interface AnswerDeps {
   config: {
     instructions: string
     imageModel: string
-    limits: { maxImageBytes: number; maxToolRounds: number }
+    transcribeModel: string
+    limits: { maxImageBytes: number; maxToolRounds: number; maxAudioSeconds: number }
     conversation: { mode: ConversationMode }
     openai: { baseUrl: string }
     telegram?: { drafts: boolean } | undefined

@@ -23,6 +23,7 @@ import {
   pictureCharges,
   refusesImageTool,
 } from './drawing.ts'
+import { type Heard, quoteHeard, transcribe } from './listening.ts'
 import { meteredSurface } from './metered-surface.ts'
 
 /**
@@ -102,6 +103,10 @@ class AnswerRun {
   private state: AnswerState = initialState()
   /** The model the usage is priced by: the images endpoint's usage is the image model's. */
   private usageModel: string
+  /** A voice note's transcript, once heard. */
+  private heard: Heard | undefined
+  /** What is asked upstream: the prompt, or a voice note's transcript with the prompt beside it. */
+  private question: string
 
   constructor(s: AskDeps, inv: Invocation, ask: AdmittedAsk) {
     this.s = s
@@ -112,6 +117,7 @@ class AnswerRun {
     this.ticket = s.limits.enqueue()
     this.startedAt = s.clock.now()
     this.usageModel = ask.model
+    this.question = ask.prompt
     const surface = ask.running.wrap(meteredSurface(inv.surface, s.metrics, inv.chat.platform))
     const onGone = () => controller.abort(new HeraldError('gone', 'message deleted'))
     this.live = createLiveMessage({
@@ -155,6 +161,7 @@ class AnswerRun {
     try {
       release = await this.waitForStream()
       this.s.metrics.activeStreams.inc()
+      await this.listen()
       const images = await this.fetchImages()
       this.state = await this.drawOrStream(images)
       this.countProblem()
@@ -189,6 +196,20 @@ class AnswerRun {
     }
   }
 
+  /** A voice note is transcribed; its transcript is the question, and heads the message. */
+  private async listen(): Promise<void> {
+    const { s, inv, ask } = this
+    if (!inv.audio) return
+    this.heard = await transcribe(s, inv.audio, ask.running.controller.signal)
+    this.question = [this.heard.text, ask.prompt].filter((part) => part !== '').join('\n\n')
+    this.live.update(this.shown(this.state))
+  }
+
+  /** What the message shows: the transcript of a voice note, quoted, above the answer. */
+  private shown(state: AnswerState): AnswerState {
+    return this.heard ? { ...state, text: `${quoteHeard(this.heard)}\n\n${state.text}` } : state
+  }
+
   /**
    * `/image` on an endpoint without the hosted image tool (known, or learnt from its refusal now)
    * draws through the images endpoint; everything else streams.
@@ -215,7 +236,7 @@ class AnswerRun {
     try {
       return await drawWithEndpoint(
         s,
-        ask.prompt,
+        this.question,
         ask.draw ?? { forced: true },
         ask.running.controller.signal,
       )
@@ -238,7 +259,7 @@ class AnswerRun {
         const seconds = (s.clock.now() - this.startedAt) / 1000
         s.metrics.timeToFirstTokenSeconds.observe({ platform: inv.chat.platform }, seconds)
       }
-      this.live.update(next)
+      this.live.update(this.shown(next))
       this.pictures?.update(next.images)
     }
     for (let attempt = 0; ; attempt++) {
@@ -267,7 +288,7 @@ class AnswerRun {
     const { s, inv, ask } = this
     const resolved = await s.conversations.resolve(inv.chat.key, inv.replyTo)
     const content = [
-      ...(ask.prompt === '' ? [] : [{ type: 'input_text' as const, text: ask.prompt }]),
+      ...(this.question === '' ? [] : [{ type: 'input_text' as const, text: this.question }]),
       ...images,
     ]
     const user: InputItem = { role: 'user', content }
@@ -305,7 +326,7 @@ class AnswerRun {
     try {
       this.markStopped()
       const [result, drawn] = await Promise.all([
-        this.live.finish(this.state),
+        this.live.finish(this.shown(this.state)),
         this.pictures?.finish(this.state.images),
       ])
       if (drawn?.outcome === 'failed') this.log.warn({ err: drawn.error }, 'showing the picture failed')
@@ -340,7 +361,7 @@ class AnswerRun {
     await s.conversations.linkMessages(inv.chat.key, shown, {
       responseId: state.status === 'completed' && fromTool ? state.responseId : undefined,
       parentTurnId: resolved.parentTurnId,
-      userText: ask.prompt,
+      userText: this.question,
       imageNote: inv.images.length > 0 ? `[${inv.images.length} image(s)]` : undefined,
       assistantText:
         state.text || drew.map((image) => `[picture: ${image.revisedPrompt ?? ask.prompt}]`).join('\n'),
@@ -388,9 +409,10 @@ class AnswerRun {
   }
 
   private async recordUsage(pictures: readonly PictureCharge[]): Promise<number | undefined> {
-    const { s, inv, state } = this
+    const { s, inv, state, heard } = this
     const model = this.usageModel
-    if (!state.usage && pictures.length === 0) return undefined
+    const transcription = heard ? { model: s.config.transcribeModel, seconds: heard.seconds } : undefined
+    if (!state.usage && pictures.length === 0 && !transcription) return undefined
     const usage = state.usage ?? NO_TOKENS
     // Names for the admins' top-spenders list, which otherwise shows only platform ids.
     await s.store.kv<string>(USER_NAMES).set(userKey(inv), inv.user.name, USER_NAME_TTL_MS)
@@ -402,6 +424,7 @@ class AnswerRun {
       usage,
       searches,
       pictures,
+      ...(transcription ? { transcription } : {}),
     })
     s.metrics.tokens.inc({ model, kind: 'input' }, usage.input_tokens)
     s.metrics.tokens.inc({ model, kind: 'output' }, usage.output_tokens)

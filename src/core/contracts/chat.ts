@@ -43,6 +43,18 @@ export interface ImageRef {
   fetch(signal?: AbortSignal): Promise<{ mime: string; bytes: Uint8Array }>
 }
 
+/** A voice note or an audio file said instead of a prompt; transcribed only when the request is allowed. */
+export interface AudioRef {
+  /** Seconds, when the platform tells it up front (Telegram, Discord voice messages). */
+  duration?: number
+  /** Bytes, when the platform tells it up front. */
+  size?: number
+  mime: string
+  /** The file name the transcription endpoint sees (its extension names the format). */
+  name: string
+  fetch(signal?: AbortSignal): Promise<{ mime: string; bytes: Uint8Array }>
+}
+
 export interface NotifyOptions {
   /** Only the invoking user sees it (Discord ephemeral); elsewhere an ordinary reply. */
   ephemeral?: boolean
@@ -69,6 +81,8 @@ export interface Invocation {
   user: UserRef
   chat: ChatRef
   images: ImageRef[]
+  /** A voice note or audio file: its transcript is the prompt (with any text given beside it). */
+  audio?: AudioRef
   /** The bot message this one replies to, if any (continues that branch of the conversation). */
   replyTo?: string
   /** Where answers to this invocation go (Discord: the interaction's response, then channel messages). */

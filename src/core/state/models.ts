@@ -23,10 +23,12 @@ export interface ModelPrice {
   output: number
   webSearchPer1k: number
   perImage?: Readonly<Record<string, Readonly<Record<string, number>>>>
+  /** Transcription models: USD per minute of audio. */
+  perMinute?: number
 }
 
-/** What a model is for: answering (`chat`, research included) or drawing (`image`). */
-export type ModelKind = 'chat' | 'image'
+/** What a model is for: answering (`chat`, research included), drawing (`image`) or listening (`transcription`). */
+export type ModelKind = 'chat' | 'image' | 'transcription'
 
 export interface ModelInfo {
   id: string
@@ -63,6 +65,7 @@ export interface ModelRegistry {
   chatModels(): ModelInfo[]
   researchModels(): ModelInfo[]
   imageModels(): ModelInfo[]
+  transcriptionModels(): ModelInfo[]
   /**
    * Refuses what the model cannot serve, with an InputError (`models.unknown`,
    * `models.effort_unsupported`, `models.search_unsupported`, `models.search_needs_effort`,
@@ -168,12 +171,20 @@ export function parseModels(data: unknown, source: string): ModelRegistry {
     const price = entry.price
     if (!isObject(price)) return fail(`${at}.price`, `an object with ${PRICE_FIELDS.join(', ')}`, price)
     for (const key of Object.keys(price)) {
-      if (!(PRICE_FIELDS as readonly string[]).includes(key) && key !== 'perImage') {
-        fail(`${at}.price.${key}`, `no such field (${PRICE_FIELDS.join(', ')}, perImage)`, key)
+      if (!(PRICE_FIELDS as readonly string[]).includes(key) && key !== 'perImage' && key !== 'perMinute') {
+        fail(`${at}.price.${key}`, `no such field (${PRICE_FIELDS.join(', ')}, perImage, perMinute)`, key)
       }
     }
     const kind = entry.kind ?? 'chat'
-    if (kind !== 'chat' && kind !== 'image') fail(`${at}.kind`, 'chat or image', kind)
+    if (kind !== 'chat' && kind !== 'image' && kind !== 'transcription')
+      fail(`${at}.kind`, 'chat, image or transcription', kind)
+    let perMinute: number | undefined
+    if (kind === 'transcription') {
+      const value = price.perMinute
+      if (typeof value !== 'number' || !Number.isFinite(value) || value < 0)
+        fail(`${at}.price.perMinute`, 'a number of USD per minute >= 0', value)
+      perMinute = value as number
+    }
     const amount = (name: (typeof PRICE_FIELDS)[number]): number => {
       const value = price[name]
       if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
@@ -199,6 +210,7 @@ export function parseModels(data: unknown, source: string): ModelRegistry {
         output: amount('output'),
         webSearchPer1k: amount('webSearchPer1k'),
         ...(perImage ? { perImage } : {}),
+        ...(perMinute !== undefined ? { perMinute } : {}),
       },
     })
   }
@@ -257,6 +269,7 @@ function createRegistry(models: ModelInfo[]): ModelRegistry {
     chatModels: () => models.filter((m) => m.kind === 'chat' && !m.research),
     researchModels: () => models.filter((m) => m.kind === 'chat' && m.research),
     imageModels: () => models.filter((m) => m.kind === 'image'),
+    transcriptionModels: () => models.filter((m) => m.kind === 'transcription'),
     checkRequest(id, request) {
       const model = get(id)
       // An image model draws for the image tool; it does not answer.

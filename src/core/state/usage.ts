@@ -59,6 +59,12 @@ export function picturesMicroUsd(models: ModelRegistry, pictures: readonly Pictu
   return Math.round(micro)
 }
 
+/** Micro-dollars for transcribing `seconds` of audio with a transcription model (0 for one it does not know). */
+export function transcriptionMicroUsd(models: ModelRegistry, model: string, seconds: number): number {
+  const perMinute = models.get(model)?.price.perMinute ?? 0
+  return Math.round((Math.max(0, seconds) / 60) * perMinute * MICRO_USD_PER_USD)
+}
+
 /** `2025-03-09` for a time in ms, in UTC. */
 export function utcDay(ms: number): string {
   return new Date(ms).toISOString().slice(0, 10)
@@ -102,6 +108,8 @@ export interface UsageRecord {
   searches?: number
   /** Pictures the image tool drew for the answer (priced apart from the tokens). */
   pictures?: readonly PictureCharge[]
+  /** A voice note transcribed for the answer: priced per minute of audio. */
+  transcription?: { model: string; seconds: number }
   /** When it happened (ms); defaults to now. */
   at?: number
   /** A deep-research run: also counted against the research budget. */
@@ -195,7 +203,10 @@ export function createUsageLedger(opts: UsageLedgerOptions): UsageLedger {
       const searches = entry.searches ?? 0
       const microUsd =
         (info ? costMicroUsd(info.price, entry.usage, searches) : 0) +
-        picturesMicroUsd(models, entry.pictures ?? [])
+        picturesMicroUsd(models, entry.pictures ?? []) +
+        (entry.transcription
+          ? transcriptionMicroUsd(models, entry.transcription.model, entry.transcription.seconds)
+          : 0)
       const amounts: Record<Field, number> = {
         usd: microUsd,
         req: 1,

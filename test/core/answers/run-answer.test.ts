@@ -97,7 +97,8 @@ async function setUp(scripts: Script[], opts: { maxConcurrentStreams?: number } 
     config: {
       instructions: 'Be brief.',
       imageModel: 'gpt-image-1',
-      limits: { maxImageBytes: 1_000_000, maxToolRounds: 5 },
+      transcribeModel: 'gpt-4o-mini-transcribe',
+      limits: { maxImageBytes: 1_000_000, maxToolRounds: 5, maxAudioSeconds: 300 },
       conversation: { mode: 'auto' },
       openai: { baseUrl: 'http://relay.invalid/v1' },
     },

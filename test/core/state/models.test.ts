@@ -32,6 +32,11 @@ describe('the default registry', () => {
     ])
     expect(models.researchModels().map((m) => m.id)).toEqual(['o3-deep-research', 'o4-mini-deep-research'])
     expect(models.imageModels().map((m) => m.id)).toEqual(['gpt-image-1', 'gpt-image-1.5'])
+    expect(models.transcriptionModels().map((m) => [m.id, m.price.perMinute])).toEqual([
+      ['gpt-4o-mini-transcribe', 0.003],
+      ['gpt-4o-transcribe', 0.006],
+      ['whisper-1', 0.006],
+    ])
   })
 
   test('prices a picture by quality and size, and "auto" as the dearest', () => {
@@ -213,7 +218,7 @@ describe('an operator file', () => {
       ],
       [
         { models: [{ id: 'a', kind: 'audio', reasoningEfforts: [], price }] },
-        'models[0].kind: expected chat or image',
+        'models[0].kind: expected chat, image or transcription',
       ],
     ]
     for (const [content, message] of cases) {

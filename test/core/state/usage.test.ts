@@ -6,6 +6,7 @@ import {
   createUsageLedger,
   nextUtcMidnight,
   picturesMicroUsd,
+  transcriptionMicroUsd,
   utcDay,
   utcMonth,
 } from '../../../src/core/state/usage.ts'
@@ -53,6 +54,13 @@ describe('prices', () => {
         { model: 'dall-e-9', size: '1024x1024', quality: 'low' },
       ]),
     ).toBe(13_000)
+  })
+
+  test('a voice note: seconds of audio at the transcription model’s price per minute', () => {
+    // 90 s × $0.003 per minute = $0.0045
+    expect(transcriptionMicroUsd(models, 'gpt-4o-mini-transcribe', 90)).toBe(4500)
+    expect(transcriptionMicroUsd(models, 'whisper-1', 30)).toBe(3000)
+    expect(transcriptionMicroUsd(models, 'unknown-transcribe', 30)).toBe(0)
   })
 
   test('more cached than input never bills negative input', () => {
