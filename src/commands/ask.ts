@@ -1,3 +1,4 @@
+import { checkDocument } from '../core/answers/documents.ts'
 import { type DrawRequest, drawingEstimateUsd } from '../core/answers/drawing.ts'
 import { checkAudio, transcriptionEstimateUsd } from '../core/answers/listening.ts'
 import { checkImage, runAnswer, userKey } from '../core/answers/run-answer.ts'
@@ -64,7 +65,8 @@ export async function admit(s: CommandContext, inv: Invocation, req: AskRequest)
   const { t } = s
   const prompt = req.prompt.trim()
   const refuse = async (line: string) => void (await inv.notify(line))
-  if (prompt === '' && !inv.audio && (inv.images.length === 0 || req.draw))
+  const attached = inv.images.length > 0 || (inv.documents ?? []).length > 0
+  if (prompt === '' && !inv.audio && (!attached || req.draw))
     return refuse(t(req.draw ? 'image.empty' : 'ask.empty'))
   s.limits.checkPromptLength(prompt)
   for (const image of inv.images) checkImage(s.config.limits.maxImageBytes, image.size, image.mime)
@@ -75,6 +77,7 @@ export async function admit(s: CommandContext, inv: Invocation, req: AskRequest)
   const effort = req.effort ?? (req.model ? s.models.get(model)?.defaultEffort : settings.effort)
   const search = req.search ?? settings.webSearch
   const info = s.models.checkRequest(model, { effort, webSearch: search, images: inv.images.length })
+  for (const doc of inv.documents ?? []) checkDocument(s.config.limits.maxFileBytes, info, doc)
   // A reply to one of Herald's pictures may change it ("make it blue"): the image tool is offered.
   const draw = req.draw ?? (info.imageTool ? await drawsAgain(s, inv) : undefined)
 

@@ -18,6 +18,8 @@ export interface UserMessage {
   photo?: { bytes: Uint8Array; width?: number; height?: number; fileSize?: number }
   /** A voice note (Telegram records Ogg/Opus); `fileSize` can claim more than the bytes. */
   voice?: { bytes: Uint8Array; duration: number; fileSize?: number }
+  /** A file sent as a document; `fileSize` can claim more than the bytes. */
+  document?: { bytes: Uint8Array; fileName: string; mimeType: string; fileSize?: number }
   /** An audio file sent as music. */
   audio?: { bytes: Uint8Array; duration: number; mimeType: string; fileName: string }
   caption?: string
@@ -87,7 +89,17 @@ export function storeUserMessage(state: FakeBotApiState, input: UserMessage): Tg
       file_size: file.file_size,
     }
   }
-  if ((input.photo || input.voice || input.audio) && input.caption !== undefined) {
+  if (input.document) {
+    const file = state.addFile(input.document.bytes, 'documents', input.document.fileSize)
+    message.document = {
+      file_id: file.file_id,
+      file_unique_id: file.file_unique_id,
+      file_name: input.document.fileName,
+      mime_type: input.document.mimeType,
+      file_size: file.file_size,
+    }
+  }
+  if ((input.photo || input.voice || input.audio || input.document) && input.caption !== undefined) {
     message.caption = input.caption
     const entities = input.entities ?? detectEntities(input.caption)
     if (entities.length > 0) message.caption_entities = entities

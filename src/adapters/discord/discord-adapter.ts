@@ -36,6 +36,7 @@ import {
   audioOf,
   canOpenThread,
   chatRefOf,
+  documentsOf,
   imagesOf,
   promptOf,
   slashImagesOf,
@@ -296,6 +297,8 @@ export function createDiscordAdapter(options: DiscordAdapterOptions): DiscordAda
     if (prompt.replyTo !== undefined) invocation.replyTo = prompt.replyTo
     const audio = audioOf(message)
     if (audio) invocation.audio = audio
+    const documents = documentsOf(message)
+    if (documents.length > 0) invocation.documents = documents
     if (canOpenThread(message.channel)) invocation.openThread = threadOpener(message.channelId, message)
     await herald.handle(invocation)
   }

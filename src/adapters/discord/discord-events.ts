@@ -11,7 +11,7 @@ import {
   type User,
 } from 'discord.js'
 import type { OptionDef } from '../../commands/define.ts'
-import type { AudioRef, ChatRef, ImageRef, UserRef } from '../../core/contracts/chat.ts'
+import type { AudioRef, ChatRef, DocumentRef, ImageRef, UserRef } from '../../core/contracts/chat.ts'
 import { SurfaceError } from '../../core/contracts/errors.ts'
 import { chatKeyOf } from './discord-surface.ts'
 
@@ -131,6 +131,22 @@ export function audioOf(message: Message): AudioRef | undefined {
   }
   if (attachment.duration !== null) audio.duration = attachment.duration
   return audio
+}
+
+/** Attachments that are neither images nor audio: documents to read (the ask refuses what it cannot read). */
+export function documentsOf(message: Message): DocumentRef[] {
+  return [...message.attachments.values()]
+    .filter((a) => !a.contentType?.startsWith('image/') && !a.contentType?.startsWith('audio/'))
+    .map((attachment) => {
+      const file = imageOf(attachment)
+      const doc: DocumentRef = {
+        name: attachment.name,
+        mime: attachment.contentType ?? 'application/octet-stream',
+        size: attachment.size,
+        fetch: (signal) => file.fetch(signal),
+      }
+      return doc
+    })
 }
 
 /**

@@ -19,6 +19,7 @@ import { toTelegramHtml } from '../../core/live/render-telegram-html.ts'
 import type { LaneRegistry } from '../../core/live/scheduler.ts'
 import { audioOf } from './telegram-audio.ts'
 import { registerCommands } from './telegram-commands.ts'
+import { documentOf } from './telegram-document.ts'
 import { toSurfaceError } from './telegram-errors.ts'
 import { photoImage } from './telegram-photo.ts'
 import { createSurfaceShared, createTelegramSurface } from './telegram-surface.ts'
@@ -193,6 +194,7 @@ export function createTelegramAdapter(options: TelegramAdapterOptions): Telegram
         ? photoImage({ telegram, sizes: message.photo, maxBytes: maxImageBytes, ...fetchOption })
         : undefined
     const audio = audioOf(message, telegram, fetchOption.fetch)
+    const document = documentOf(message, telegram, fetchOption.fetch)
     const replied = 'reply_to_message' in message ? message.reply_to_message : undefined
     const invocation: Invocation = {
       eventId: `telegram:update:${updateId}`,
@@ -202,6 +204,7 @@ export function createTelegramAdapter(options: TelegramAdapterOptions): Telegram
       chat,
       images: photo ? [photo] : [],
       ...(audio ? { audio } : {}),
+      ...(document ? { documents: [document] } : {}),
       surface: surfaceOf(chat, message.message_id, threadId),
       notify,
       ...(replied && replied.from?.id === me.id ? { replyTo: String(replied.message_id) } : {}),

@@ -3,7 +3,7 @@ import type { CommandDef } from '../../commands/define.ts'
 
 /**
  * Which Telegram messages are for Herald. Private chats: every text, every captioned photo and every
- * voice note or audio file (its transcript is the prompt) is a prompt. Groups: a mention of the bot (`@HeraldBot …`, removed from the prompt), a reply to one of
+ * voice note or audio file (its transcript is the prompt) and every document is a prompt. Groups: a mention of the bot (`@HeraldBot …`, removed from the prompt), a reply to one of
  * the bot's messages, or a command (`/ask …`, `/ask@HeraldBot …`; `/ask@OtherBot` is another bot's).
  *
  * @example
@@ -28,7 +28,7 @@ interface Content {
   text: string
   entities: MessageEntity[]
   hasPhoto: boolean
-  /** A voice note or an audio file: a prompt even without words beside it. */
+  /** A voice note, an audio file or a document: a prompt even without words beside it. */
   hasAudio: boolean
 }
 
@@ -39,7 +39,7 @@ function contentOf(message: Message): Content | undefined {
     const entities = message.caption_entities ?? []
     return { text: message.caption ?? '', entities, hasPhoto: true, hasAudio: false }
   }
-  if ('voice' in message || 'audio' in message) {
+  if ('voice' in message || 'audio' in message || 'document' in message) {
     const entities = message.caption_entities ?? []
     return { text: message.caption ?? '', entities, hasPhoto: false, hasAudio: true }
   }

@@ -24,7 +24,7 @@ export interface AnswerDeps {
     instructions: string
     imageModel: string
     transcribeModel: string
-    limits: { maxImageBytes: number; maxToolRounds: number; maxAudioSeconds: number }
+    limits: { maxImageBytes: number; maxToolRounds: number; maxAudioSeconds: number; maxFileBytes: number }
     conversation: { mode: ConversationMode }
     openai: { baseUrl: string }
     telegram?: { drafts: boolean } | undefined

@@ -5,7 +5,14 @@ import type { LiveTranslate } from '../live/compose.ts'
 import { createLiveMessage, type LiveMessage } from '../live/live-message.ts'
 import { createLivePictures, type LivePictures } from '../live/live-pictures.ts'
 import { UpstreamError } from '../responses/errors.ts'
-import type { InputImage, InputItem, ReasoningEffort, ResponsesRequest } from '../responses/request.ts'
+import type {
+  InputFile,
+  InputImage,
+  InputItem,
+  InputText,
+  ReasoningEffort,
+  ResponsesRequest,
+} from '../responses/request.ts'
 import { type AnswerState, initialState, type Usage } from '../responses/state.ts'
 import type { StreamTicket } from '../state/limits.ts'
 import type { PictureCharge } from '../state/usage.ts'
@@ -13,6 +20,7 @@ import { isStoreAway } from '../store/store.ts'
 import { runWithTools } from '../tools/run-with-tools.ts'
 import type { AnswerDeps } from './answer-deps.ts'
 import type { RunningAnswer } from './answer-records.ts'
+import { readDocuments } from './documents.ts'
 import {
   type DrawRequest,
   drawWithEndpoint,
@@ -73,6 +81,18 @@ export function stopButtonData(answerId: string): string {
 }
 
 const INTERRUPTED = 'interrupted'
+
+/** What goes with the prompt in the user's message: images, PDFs, text files. */
+type Attached = InputImage | InputFile | InputText
+
+/** What stands for the attachments in local history (their bytes are not kept). */
+function attachedNote(inv: Invocation): string | undefined {
+  const notes = [
+    ...(inv.images.length > 0 ? [`${inv.images.length} image(s)`] : []),
+    ...(inv.documents ?? []).map((doc) => `file: ${doc.name}`),
+  ]
+  return notes.length > 0 ? `[${notes.join(', ')}]` : undefined
+}
 
 const NO_TOKENS: Usage = {
   input_tokens: 0,
@@ -162,7 +182,12 @@ class AnswerRun {
       release = await this.waitForStream()
       this.s.metrics.activeStreams.inc()
       await this.listen()
-      const images = await this.fetchImages()
+      const signal = this.ask.running.controller.signal
+      const maxFileBytes = this.s.config.limits.maxFileBytes
+      const images = [
+        ...(await this.fetchImages()),
+        ...(await readDocuments(this.inv.documents ?? [], maxFileBytes, signal)),
+      ]
       this.state = await this.drawOrStream(images)
       this.countProblem()
     } catch (err) {
@@ -214,7 +239,7 @@ class AnswerRun {
    * `/image` on an endpoint without the hosted image tool (known, or learnt from its refusal now)
    * draws through the images endpoint; everything else streams.
    */
-  private async drawOrStream(images: InputImage[]): Promise<AnswerState> {
+  private async drawOrStream(images: Attached[]): Promise<AnswerState> {
     const { s, ask } = this
     const forced = ask.draw?.forced === true
     if (forced && (s.models.get(ask.model)?.imageTool !== true || (await imageToolUnsupported(s))))
@@ -248,7 +273,7 @@ class AnswerRun {
   }
 
   /** Opens the stream; in `auto` mode, a rejected `previous_response_id` switches to local history for good. */
-  private async stream(images: InputImage[]): Promise<AnswerState> {
+  private async stream(images: Attached[]): Promise<AnswerState> {
     const { s, inv, ask } = this
     const signal = ask.running.controller.signal
     let firstText = false
@@ -284,7 +309,7 @@ class AnswerRun {
   }
 
   /** The request for this turn: the conversation (by server state or local history) and the settings. */
-  private async request(images: InputImage[]): Promise<ResponsesRequest> {
+  private async request(images: Attached[]): Promise<ResponsesRequest> {
     const { s, inv, ask } = this
     const resolved = await s.conversations.resolve(inv.chat.key, inv.replyTo)
     const content = [
@@ -362,7 +387,7 @@ class AnswerRun {
       responseId: state.status === 'completed' && fromTool ? state.responseId : undefined,
       parentTurnId: resolved.parentTurnId,
       userText: this.question,
-      imageNote: inv.images.length > 0 ? `[${inv.images.length} image(s)]` : undefined,
+      imageNote: attachedNote(inv),
       assistantText:
         state.text || drew.map((image) => `[picture: ${image.revisedPrompt ?? ask.prompt}]`).join('\n'),
       model: ask.model,

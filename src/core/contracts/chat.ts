@@ -55,6 +55,15 @@ export interface AudioRef {
   fetch(signal?: AbortSignal): Promise<{ mime: string; bytes: Uint8Array }>
 }
 
+/** A document sent with a prompt (a PDF, a text file); fetched only when the request is allowed. */
+export interface DocumentRef {
+  name: string
+  mime: string
+  /** Bytes, when the platform tells it up front. */
+  size?: number
+  fetch(signal?: AbortSignal): Promise<{ mime: string; bytes: Uint8Array }>
+}
+
 export interface NotifyOptions {
   /** Only the invoking user sees it (Discord ephemeral); elsewhere an ordinary reply. */
   ephemeral?: boolean
@@ -83,6 +92,8 @@ export interface Invocation {
   images: ImageRef[]
   /** A voice note or audio file: its transcript is the prompt (with any text given beside it). */
   audio?: AudioRef
+  /** Documents to read with the prompt (Telegram documents, Discord attachments). */
+  documents?: DocumentRef[]
   /** The bot message this one replies to, if any (continues that branch of the conversation). */
   replyTo?: string
   /** Where answers to this invocation go (Discord: the interaction's response, then channel messages). */

@@ -24,6 +24,13 @@ export interface InputImage {
   detail?: 'low' | 'high' | 'auto'
 }
 
+/** A file the model reads: a PDF, as a `data:application/pdf;base64,` URL. */
+export interface InputFile {
+  type: 'input_file'
+  filename: string
+  file_data: string
+}
+
 /** Earlier assistant text sent back as history. */
 export interface OutputTextInput {
   type: 'output_text'
@@ -33,7 +40,7 @@ export interface OutputTextInput {
 export interface InputMessage {
   type?: 'message'
   role: 'user' | 'assistant' | 'system' | 'developer'
-  content: string | (InputText | InputImage | OutputTextInput)[]
+  content: string | (InputText | InputImage | InputFile | OutputTextInput)[]
 }
 
 /** A function call the model made, sent back with local history. */

@@ -45,6 +45,8 @@ export interface ModelInfo {
   research: boolean
   /** Can call the hosted `image_generation` tool (the image drawn by the image model). */
   imageTool: boolean
+  /** Reads PDFs given as `input_file`. */
+  files: boolean
   price: ModelPrice
 }
 
@@ -105,6 +107,7 @@ const MODEL_FIELDS = new Set([
   'background',
   'research',
   'imageTool',
+  'files',
   'price',
 ])
 const PRICE_FIELDS = ['input', 'cachedInput', 'output', 'webSearchPer1k'] as const
@@ -204,6 +207,7 @@ export function parseModels(data: unknown, source: string): ModelRegistry {
       background: flag('background'),
       research: flag('research'),
       imageTool: flag('imageTool'),
+      files: flag('files'),
       price: {
         input: amount('input'),
         cachedInput: amount('cachedInput'),

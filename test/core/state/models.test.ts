@@ -61,6 +61,7 @@ describe('the default registry', () => {
       background: true,
       research: false,
       imageTool: true,
+      files: true,
       price: { input: 0.25, cachedInput: 0.025, output: 2, webSearchPer1k: 10 },
     })
     expect(models.get('o3-deep-research')?.price).toEqual({

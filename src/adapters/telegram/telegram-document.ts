@@ -1,0 +1,47 @@
+import type { Telegram } from 'telegraf'
+import type { Message } from 'telegraf/types'
+import type { DocumentRef } from '../../core/contracts/chat.ts'
+import { InputError } from '../../core/contracts/errors.ts'
+import { TELEGRAM_DOWNLOAD_LIMIT_BYTES } from './telegram-audio.ts'
+import { downloadTelegramFile } from './telegram-photo.ts'
+
+/**
+ * A Telegram document (a PDF, a text file) as a DocumentRef: name, type and size as Telegram
+ * announces them, downloaded only when the request is allowed, never past the Bot API's 20 MB.
+ *
+ * @example
+ *   const doc = documentOf(message, telegram)   // undefined for a message without a document
+ */
+export function documentOf(
+  message: Message,
+  telegram: Telegram,
+  fetchImpl: typeof globalThis.fetch = globalThis.fetch,
+): DocumentRef | undefined {
+  if (!('document' in message)) return undefined
+  const file = message.document
+  const name = file.file_name ?? 'document'
+  const mime = file.mime_type ?? 'application/octet-stream'
+  const tooLarge = () =>
+    new InputError('file.too_large', {
+      size: ((file.file_size ?? 0) / 1048576).toFixed(1),
+      max: (TELEGRAM_DOWNLOAD_LIMIT_BYTES / 1048576).toFixed(1),
+    })
+  const doc: DocumentRef = {
+    name,
+    mime,
+    async fetch(signal) {
+      if ((file.file_size ?? 0) > TELEGRAM_DOWNLOAD_LIMIT_BYTES) throw tooLarge()
+      const bytes = await downloadTelegramFile({
+        telegram,
+        fileId: file.file_id,
+        maxBytes: TELEGRAM_DOWNLOAD_LIMIT_BYTES,
+        fetch: fetchImpl,
+        tooLarge,
+        ...(signal ? { signal } : {}),
+      })
+      return { mime, bytes }
+    },
+  }
+  if (file.file_size !== undefined) doc.size = file.file_size
+  return doc
+}
