@@ -72,6 +72,24 @@ export interface FakeResponsesApiOptions {
   noCancel?: boolean
   /** Answer 400 to a request with the hosted `image_generation` tool, as relays without it do. */
   rejectImageTool?: boolean
+  /** Answer 400 to `store: true`. */
+  rejectStore?: boolean
+  /** Answer 400 to `reasoning.summary`. */
+  rejectReasoningSummary?: boolean
+  /** Answer 400 to any `input_image` content. */
+  rejectImageInput?: boolean
+  /** The hosted tool types accepted (others get 400); default: every type. */
+  toolTypes?: readonly string[]
+  /** Default `eventLines` of `sse` scripts: false sends `data:` lines only. */
+  eventLines?: boolean
+  /** Default `done` of `sse` scripts: a `data: [DONE]` trailer. */
+  done?: boolean
+  /** An SSE comment written first in every stream (e.g. `OPENROUTER PROCESSING`). */
+  comment?: string
+  /** Extra headers on every answer to `POST /responses` (e.g. `x-ratelimit-*`). */
+  headers?: Record<string, string>
+  /** When set, any other bearer token is answered 401. */
+  apiKey?: string
 }
 
 export interface BackgroundRun {
@@ -305,9 +323,27 @@ export async function startFakeResponsesApi(
       },
     })
 
+  /** The first relay limit this request runs into, as the param it names. */
+  const refusedParam = (body: Record<string, unknown> | undefined): string | undefined => {
+    const o = fake.options
+    if (!body) return undefined
+    if (o.rejectPreviousResponseId && body.previous_response_id !== undefined) return 'previous_response_id'
+    if (o.rejectBackground && body.background === true) return 'background'
+    if (o.rejectStore && body.store === true) return 'store'
+    const reasoning = body.reasoning as { summary?: unknown } | undefined
+    if (o.rejectReasoningSummary && reasoning?.summary !== undefined) return 'reasoning.summary'
+    if (o.rejectImageInput && JSON.stringify(body.input ?? '').includes('"input_image"')) return 'input_image'
+    const tools = Array.isArray(body.tools) ? (body.tools as { type?: string }[]) : []
+    const accepted = (type: string) =>
+      type === 'function' || o.toolTypes === undefined || o.toolTypes.includes(type)
+    const refusedTool = tools.find((t) => !accepted(String(t.type)))
+    return refusedTool ? `tools.${String(refusedTool.type)}` : undefined
+  }
+
   const startStream = (res: ServerResponse) => {
     res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache' })
     res.flushHeaders()
+    if (fake.options.comment !== undefined) res.write(`: ${fake.options.comment}\n\n`)
   }
 
   async function play(res: ServerResponse, script: Script): Promise<void> {
@@ -329,8 +365,8 @@ export async function startFakeResponsesApi(
       case 'sse': {
         startStream(res)
         const frames = toSseFrames(script.events, {
-          eventLines: script.eventLines ?? true,
-          done: script.done ?? false,
+          eventLines: script.eventLines ?? fake.options.eventLines ?? true,
+          done: script.done ?? fake.options.done ?? false,
         })
         for (const [i, frame] of frames.entries()) {
           if (i === script.stallAfter) return
@@ -482,10 +518,21 @@ export async function startFakeResponsesApi(
       res.writeHead(404, { 'content-type': 'text/html' })
       return void res.end('<html><body><h1>404 Not Found</h1></body></html>')
     }
+    const key = fake.options.apiKey
+    if (key !== undefined && recorded.headers.authorization !== `Bearer ${key}`) {
+      return sendJson(res, 401, {
+        error: {
+          message: 'Incorrect API key provided.',
+          type: 'invalid_request_error',
+          code: 'invalid_api_key',
+        },
+      })
+    }
     if (method === 'POST' && MEDIA_PATHS.includes(pathname as MediaPath)) {
       return media(res, recorded, pathname as MediaPath)
     }
     if (method === 'POST' && pathname === '/v1/responses') {
+      for (const [name, value] of Object.entries(fake.options.headers ?? {})) res.setHeader(name, value)
       const tools = Array.isArray(body?.tools) ? (body.tools as { type?: unknown }[]) : []
       if (fake.options.rejectImageTool && tools.some((tool) => tool.type === 'image_generation')) {
         return badRequest(
@@ -494,14 +541,10 @@ export async function startFakeResponsesApi(
           'tools[0].type',
         )
       }
-      if (fake.options.rejectPreviousResponseId && body?.previous_response_id !== undefined) {
-        return badRequest(
-          res,
-          'previous_response_id is not supported by this endpoint',
-          'previous_response_id',
-        )
-      }
-      if (fake.options.rejectBackground && body?.background === true) return unsupported(res, 'background')
+      const refused = refusedParam(body)
+      if (refused === 'previous_response_id')
+        return badRequest(res, 'previous_response_id is not supported by this endpoint', refused)
+      if (refused !== undefined) return unsupported(res, refused)
       const script = fake.route?.(recorded) ?? queue.shift()
       if (!script)
         return sendJson(res, 500, { error: { message: 'fake: no script queued', type: 'server_error' } })
