@@ -14,7 +14,7 @@ import { createResponsesClient } from '../core/responses/client.ts'
 import { createMediaClient } from '../core/responses/media-client.ts'
 import { createBudgets } from '../core/state/budgets.ts'
 import { createConversations } from '../core/state/conversations.ts'
-import { createEndpointFlags, type EndpointFlags } from '../core/state/endpoint-flags.ts'
+import { createEndpointProfile } from '../core/state/endpoint-profile.ts'
 import { createLimits } from '../core/state/limits.ts'
 import { loadModels } from '../core/state/models.ts'
 import { createPolicy } from '../core/state/policy.ts'
@@ -36,8 +36,6 @@ import { createMetrics, type Metrics } from './metrics.ts'
 export interface Services extends Omit<CommandContext, 't'> {
   config: Config
   metrics: Metrics
-  /** What the configured endpoint is known to refuse. */
-  endpoint: EndpointFlags
 }
 
 export interface ServiceOptions {
@@ -112,6 +110,7 @@ export async function createServices(config: Config, options: ServiceOptions): P
   )
   const usage = createUsageLedger({ store, models, clock })
   const settings = createSettings({ store, models, defaults: { model: config.defaultModel } })
+  const endpoint = createEndpointProfile({ store, endpointKey: config.openai.baseUrl })
   const base = {
     config,
     i18n: createI18n({ rule: { fallback: config.language, force: config.languageForce }, settings, store }),
@@ -125,8 +124,9 @@ export async function createServices(config: Config, options: ServiceOptions): P
       clock,
       mode: config.conversation.mode,
       historyTokenBudget: config.conversation.historyTokenBudget,
-      endpointKey: config.openai.baseUrl,
+      profile: endpoint,
     }),
+    endpoint,
     usage,
     budgets: createBudgets({
       ledger: usage,
@@ -182,7 +182,6 @@ export async function createServices(config: Config, options: ServiceOptions): P
     metrics,
     answers: createAnswerRecords({ store, clock, log, processId }),
     adapters: new Map<Platform, Adapter>(),
-    endpoint: createEndpointFlags({ store, endpointKey: config.openai.baseUrl }),
     startedAt: clock.now(),
     commands,
     processId,

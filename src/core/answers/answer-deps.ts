@@ -7,6 +7,7 @@ import type { ResponsesClient } from '../responses/client.ts'
 import type { MediaClient } from '../responses/media-client.ts'
 import type { Budgets } from '../state/budgets.ts'
 import type { ConversationMode, Conversations } from '../state/conversations.ts'
+import type { EndpointProfile } from '../state/endpoint-profile.ts'
 import type { Limits } from '../state/limits.ts'
 import type { ModelRegistry } from '../state/models.ts'
 import type { Settings } from '../state/settings.ts'
@@ -37,6 +38,8 @@ export interface AnswerDeps {
   models: ModelRegistry
   settings: Settings
   conversations: Conversations
+  /** What the configured endpoint is known not to support (learnt by answers and `npm run doctor`). */
+  endpoint: EndpointProfile
   usage: UsageLedger
   budgets: Budgets
   limits: Limits

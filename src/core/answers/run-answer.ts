@@ -323,13 +323,17 @@ class AnswerRun {
       input: resolved.mode === 'local' ? [...resolved.history, user] : [user],
       store: resolved.mode === 'server',
       tools: [
-        ...(ask.search ? [{ type: 'web_search' as const }] : []),
+        ...(ask.search ? [{ type: await s.endpoint.webSearchTool() }] : []),
         ...(ask.draw ? [imageTool(s.config.imageModel, ask.draw)] : []),
       ],
     }
     if (ask.draw?.forced) request.tool_choice = { type: 'image_generation' }
     if (resolved.previousResponseId) request.previous_response_id = resolved.previousResponseId
-    if (ask.effort) request.reasoning = { effort: ask.effort as ReasoningEffort, summary: 'auto' }
+    if (ask.effort) {
+      // A relay that refuses reasoning summaries still takes the effort.
+      const summary = !(await s.endpoint.isUnsupported('reasoning-summary'))
+      request.reasoning = { effort: ask.effort as ReasoningEffort, ...(summary ? { summary: 'auto' } : {}) }
+    }
     return request
   }
 

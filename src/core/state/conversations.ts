@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import { type Clock, systemClock } from '../contracts/clock.ts'
 import type { Store } from '../store/store.ts'
+import { createEndpointProfile, type EndpointProfile } from './endpoint-profile.ts'
 
 /**
  * Conversations are a tree of turns. Every bot message is linked to the turn (and so the response)
@@ -13,8 +14,9 @@ import type { Store } from '../store/store.ts'
  * - `local`: the input is rebuilt from the stored turns along the branch (answer text only, never
  *   reasoning), trimmed to `historyTokenBudget`, oldest turns dropped first, whole turns at a time.
  * - `auto`: server state until the endpoint rejects `previous_response_id`; the caller then calls
- *   `markServerStateUnsupported()` and resolves again, and local history is used FOR GOOD (a flag
- *   in the store, shared by every process, per `endpointKey`).
+ *   `markServerStateUnsupported()` and resolves again, and local history is used FOR GOOD (the
+ *   endpoint profile's `server-state` flag, shared by every process, per `endpointKey`; `npm run
+ *   doctor` sets or clears it too).
  * A parent turn without a response id (made in local mode) is always continued with local history.
  *
  * Token estimate (no tokenizer): one token per CJK character (Han, kana, Hangul, full-width forms)
@@ -90,6 +92,8 @@ export interface ConversationsOptions {
   maxDepth?: number
   /** Names the endpoint the `auto` fallback flag belongs to (e.g. the base URL). Default `default`. */
   endpointKey?: string
+  /** Where that flag lives; made from `store` and `endpointKey` when not given. */
+  profile?: EndpointProfile
 }
 
 export interface Conversations {
@@ -138,11 +142,15 @@ export function createConversations(opts: ConversationsOptions): Conversations {
   const ttl = opts.turnTtlMs ?? 30 * 86_400_000
   const maxDepth = opts.maxDepth ?? 50
   const kv = store.kv<unknown>('conv')
-  const flagKey = `flag:server-state-unsupported:${opts.endpointKey ?? 'default'}`
+  const profile =
+    opts.profile ??
+    createEndpointProfile({
+      store,
+      ...(opts.endpointKey === undefined ? {} : { endpointKey: opts.endpointKey }),
+    })
   const turnKey = (id: string) => `turn:${id}`
   const messageKey = (chatKey: string, messageId: string) => `msg:${chatKey}:${messageId}`
   const headKey = (chatKey: string) => `head:${chatKey}`
-  let serverUnsupported = false
 
   const getTurn = async (id: string) => (await kv.get(turnKey(id))) as Turn | undefined
   const getString = async (key: string) => {
@@ -152,8 +160,7 @@ export function createConversations(opts: ConversationsOptions): Conversations {
 
   const effectiveMode = async (): Promise<'server' | 'local'> => {
     if (mode !== 'auto') return mode
-    if (!serverUnsupported) serverUnsupported = (await kv.get(flagKey)) === true
-    return serverUnsupported ? 'local' : 'server'
+    return (await profile.isUnsupported('server-state')) ? 'local' : 'server'
   }
 
   /** The branch ending at `parent`, oldest first, trimmed to the budget from the oldest end. */
@@ -219,8 +226,7 @@ export function createConversations(opts: ConversationsOptions): Conversations {
     },
 
     async markServerStateUnsupported() {
-      serverUnsupported = true
-      await kv.set(flagKey, true)
+      await profile.markUnsupported('server-state')
     },
 
     effectiveMode,

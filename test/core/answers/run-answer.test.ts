@@ -14,6 +14,7 @@ import type { ResponsesRequest } from '../../../src/core/responses/request.ts'
 import { type AnswerState, initialState } from '../../../src/core/responses/state.ts'
 import { createBudgets } from '../../../src/core/state/budgets.ts'
 import { createConversations } from '../../../src/core/state/conversations.ts'
+import { createEndpointProfile } from '../../../src/core/state/endpoint-profile.ts'
 import { createLimits } from '../../../src/core/state/limits.ts'
 import { loadModels } from '../../../src/core/state/models.ts'
 import { createSettings } from '../../../src/core/state/settings.ts'
@@ -110,6 +111,7 @@ async function setUp(scripts: Script[], opts: { maxConcurrentStreams?: number } 
     models,
     settings,
     conversations: createConversations({ store, clock, mode: 'auto' }),
+    endpoint: createEndpointProfile({ store }),
     usage: ledger,
     budgets: createBudgets({ ledger, store, clock }),
     limits: createLimits({ store, clock, maxConcurrentStreams: opts.maxConcurrentStreams ?? 0 }),
