@@ -40,6 +40,12 @@ export interface Refusal {
 
 export type ContentPart = OutputText | Refusal
 
+/** Raw reasoning (DeepSeek, OpenRouter's open models): a content part of a reasoning item. */
+export interface ReasoningText {
+  type: 'reasoning_text'
+  text: string
+}
+
 export type ItemStatus = 'in_progress' | 'completed' | 'incomplete'
 
 export interface MessageItem {
@@ -59,6 +65,8 @@ export interface ReasoningItem {
   type: 'reasoning'
   id: string
   summary: SummaryText[]
+  /** Raw reasoning, where the endpoint sends it instead of (or besides) a summary. */
+  content?: ReasoningText[] | null
   encrypted_content?: string | null
 }
 
@@ -150,7 +158,7 @@ export interface ContentPartEvent extends Sequenced {
   item_id: string
   output_index: number
   content_index: number
-  part: ContentPart
+  part: ContentPart | ReasoningText
 }
 
 export interface OutputTextDeltaEvent extends Sequenced {
@@ -215,6 +223,23 @@ export interface ReasoningSummaryTextDoneEvent extends Sequenced {
   item_id: string
   output_index: number
   summary_index: number
+  text: string
+}
+
+/** Raw reasoning text, streamed like output text (DeepSeek, OpenRouter). */
+export interface ReasoningTextDeltaEvent extends Sequenced {
+  type: 'response.reasoning_text.delta'
+  item_id: string
+  output_index: number
+  content_index: number
+  delta: string
+}
+
+export interface ReasoningTextDoneEvent extends Sequenced {
+  type: 'response.reasoning_text.done'
+  item_id: string
+  output_index: number
+  content_index: number
   text: string
 }
 
@@ -283,6 +308,8 @@ export type StreamEvent =
   | ReasoningSummaryPartEvent
   | ReasoningSummaryTextDeltaEvent
   | ReasoningSummaryTextDoneEvent
+  | ReasoningTextDeltaEvent
+  | ReasoningTextDoneEvent
   | FunctionCallArgumentsDeltaEvent
   | FunctionCallArgumentsDoneEvent
   | WebSearchCallEvent

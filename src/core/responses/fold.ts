@@ -3,6 +3,7 @@ import type {
   ContentPart,
   ImageGenerationCallItem,
   OutputItem,
+  ReasoningItem,
   ResponseObject,
   ResponseUsage,
   StreamEvent,
@@ -51,7 +52,10 @@ export function fold(state: AnswerState, event: StreamEvent): AnswerState {
     case 'response.output_item.done':
       return itemDone(s, event.item)
     case 'response.content_part.added':
-      return { ...s, text: separated(s.text), activity: writing(s.activity) }
+      // Raw reasoning arrives as content parts of the reasoning item: it is reasoning, not the answer.
+      return event.part.type === 'reasoning_text'
+        ? { ...s, reasoning: separated(s.reasoning), activity: { kind: 'thinking' } }
+        : { ...s, text: separated(s.text), activity: writing(s.activity) }
     case 'response.output_text.delta':
     case 'response.refusal.delta':
       return { ...s, text: s.text + event.delta, activity: writing(s.activity) }
@@ -62,6 +66,7 @@ export function fold(state: AnswerState, event: StreamEvent): AnswerState {
     case 'response.reasoning_summary_part.added':
       return { ...s, reasoning: separated(s.reasoning), activity: { kind: 'thinking' } }
     case 'response.reasoning_summary_text.delta':
+    case 'response.reasoning_text.delta':
       return { ...s, reasoning: s.reasoning + event.delta, activity: { kind: 'thinking' } }
     case 'response.function_call_arguments.delta':
       return updateCall(s, event.item_id, (call) => ({ ...call, arguments: call.arguments + event.delta }))
@@ -108,6 +113,7 @@ export function fold(state: AnswerState, event: StreamEvent): AnswerState {
     case 'response.refusal.done':
     case 'response.reasoning_summary_part.done':
     case 'response.reasoning_summary_text.done':
+    case 'response.reasoning_text.done':
       return s
     default:
       return assertNever(event)
@@ -185,9 +191,7 @@ function mergeResponse(s: AnswerState, response: ResponseObject): AnswerState {
   if (response.usage) next.usage = toUsage(response.usage)
   if (next.text === '') next.text = joinParts(output.flatMap(contentOf).map(partText))
   if (next.reasoning === '')
-    next.reasoning = joinParts(
-      output.flatMap((i) => (i.type === 'reasoning' ? i.summary.map((p) => p.text) : [])),
-    )
+    next.reasoning = joinParts(output.flatMap((i) => (i.type === 'reasoning' ? reasoningTexts(i) : [])))
   next.citations = addCitations(next.citations, output.flatMap(contentOf).flatMap(citationsOf))
   for (const item of output) {
     if (item.type === 'web_search_call') next = { ...next, searches: searchFrom(next.searches, item) }
@@ -196,6 +200,13 @@ function mergeResponse(s: AnswerState, response: ResponseObject): AnswerState {
     if (item.type === 'image_generation_call') next = { ...next, images: imageFrom(next.images, item) }
   }
   return next
+}
+
+/** A reasoning item's summary, else its raw reasoning text. */
+function reasoningTexts(item: ReasoningItem): string[] {
+  const summary = Array.isArray(item.summary) ? item.summary.map((p) => p.text) : []
+  if (summary.some((t) => t !== '')) return summary
+  return Array.isArray(item.content) ? item.content.map((p) => p.text) : []
 }
 
 function itemAdded(s: AnswerState, item: OutputItem): AnswerState {

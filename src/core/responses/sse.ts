@@ -60,6 +60,8 @@ const REQUIRED: Record<StreamEventType, readonly (readonly [string, FieldKind])[
   'response.reasoning_summary_part.done': [],
   'response.reasoning_summary_text.delta': [['delta', 'string']],
   'response.reasoning_summary_text.done': [['text', 'string']],
+  'response.reasoning_text.delta': [['delta', 'string']],
+  'response.reasoning_text.done': [['text', 'string']],
   'response.function_call_arguments.delta': [
     ['item_id', 'string'],
     ['delta', 'string'],
