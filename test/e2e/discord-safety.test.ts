@@ -90,8 +90,9 @@ describe('secrets', () => {
     await e2e.restart()
 
     // A failure is one clear line in the chat, without the upstream's words; partial text is kept.
+    // Discord Markdown: the underscores of OPENAI_API_KEY go out escaped.
     expect(fake.message(failing.originalId!)!.content).toBe(
-      `-# ${t('reason.failed', { message: t('errors.auth') })}`,
+      `-# ${t('reason.failed', { message: t('errors.auth') }).replace(/_/g, '\\_')}`,
     )
     const partial = botMessages(fake).find((m) => m.reference?.message_id === cut.id)!
     expect(partial.content).toBe(

@@ -116,7 +116,7 @@ describe('Telegram failures, end to end', () => {
     const { answer } = await askAndWait(e2e, { chat: CHAT, from: ADA, text: 'hi' })
 
     expect(answer.text).toBe(
-      'The answer failed: The AI service rejected the bot’s credentials. Please tell the bot’s operator.',
+      'The answer failed: The AI service rejected the bot’s credentials. Please tell the bot’s operator to check OPENAI_API_KEY.',
     )
     expect(responses.requests).toHaveLength(1)
     const calls = chatCalls(tg, CHAT.id)

@@ -111,7 +111,8 @@ describe('secrets', () => {
     expect(stack.herald.logs.lines.filter((line) => line.includes('[redacted]')).length).toBeGreaterThan(0)
     expect(telegramTexts(telegram, 1210)[1]).toBe(
       t('reason.failed', {
-        message: 'The AI service rejected the bot’s credentials. Please tell the bot’s operator.',
+        message:
+          'The AI service rejected the bot’s credentials. Please tell the bot’s operator to check OPENAI_API_KEY.',
       }),
     )
   })

@@ -12,6 +12,8 @@ export type ErrorKind =
   | 'quota'
   | 'server'
   | 'overloaded'
+  | 'unavailable'
+  | 'gateway'
   | 'timeout'
   | 'network'
   | 'stream'

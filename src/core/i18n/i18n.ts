@@ -202,13 +202,20 @@ const en = {
   'language.name.en': 'English',
   'language.name.zh': 'Chinese (简体中文)',
   'errors.bad_request': 'The AI service could not accept this request.',
-  'errors.auth': 'The AI service rejected the bot’s credentials. Please tell the bot’s operator.',
-  'errors.permission': 'The bot is not allowed to use this model.',
+  'errors.auth':
+    'The AI service rejected the bot’s credentials. Please tell the bot’s operator to check OPENAI_API_KEY.',
+  'errors.permission':
+    'The bot’s key may not use this model. Please tell the bot’s operator to allow it for the key or choose another model.',
   'errors.not_found': 'The AI service does not know this model or conversation.',
   'errors.not_found_base_url':
     'The bot is misconfigured (AI service address). Please tell the bot’s operator.',
   'errors.rate_limited': 'The AI service is busy right now. Please try again in a minute.',
-  'errors.quota': 'The AI service’s usage limit has been reached. Please tell the bot’s operator.',
+  'errors.quota':
+    'The AI service’s usage limit has been reached. Please tell the bot’s operator to top up the account or raise the key’s quota.',
+  'errors.unavailable':
+    'The AI service has no channel serving this model right now. Please tell the bot’s operator to enable one on the relay or choose another model.',
+  'errors.gateway':
+    'A proxy in front of the AI service gave up waiting. Please try again; if it keeps happening, tell the bot’s operator to raise the proxy’s timeout.',
   'errors.server': 'The AI service had an internal error. Please try again.',
   'errors.overloaded': 'The AI service is overloaded. Please try again in a minute.',
   'errors.timeout': 'The AI service took too long to answer. Please try again.',
@@ -405,12 +412,15 @@ const zh: Record<MessageKey, string> = {
   'language.name.en': '英语（English）',
   'language.name.zh': '简体中文',
   'errors.bad_request': 'AI 服务无法处理这个请求。',
-  'errors.auth': 'AI 服务拒绝了机器人的凭据，请联系机器人管理员。',
-  'errors.permission': '机器人无权使用这个模型。',
+  'errors.auth': 'AI 服务拒绝了机器人的凭据，请联系机器人管理员检查 OPENAI_API_KEY。',
+  'errors.permission': '机器人的密钥无权使用这个模型，请联系机器人管理员为该密钥开通此模型或换用其他模型。',
   'errors.not_found': 'AI 服务找不到这个模型或对话。',
   'errors.not_found_base_url': '机器人配置有误（AI 服务地址），请联系机器人管理员。',
   'errors.rate_limited': 'AI 服务现在很忙，请一分钟后再试。',
-  'errors.quota': 'AI 服务的用量已达上限，请联系机器人管理员。',
+  'errors.quota': 'AI 服务的用量已达上限，请联系机器人管理员充值或提高密钥额度。',
+  'errors.unavailable':
+    'AI 服务当前没有可用于这个模型的渠道，请联系机器人管理员在中转站启用渠道或换用其他模型。',
+  'errors.gateway': 'AI 服务前面的代理等待超时，请重试；如果反复出现，请联系机器人管理员调高代理的超时时间。',
   'errors.server': 'AI 服务内部出错，请重试。',
   'errors.overloaded': 'AI 服务负载过高，请一分钟后再试。',
   'errors.timeout': 'AI 服务响应超时，请重试。',

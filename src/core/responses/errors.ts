@@ -24,6 +24,7 @@ interface UpstreamFields {
   param?: string
   retryAfterMs?: number
   requestId?: string
+  htmlPage?: boolean
 }
 
 const MAX_MESSAGE_CHARS = 300
@@ -36,6 +37,8 @@ export class UpstreamError extends HeraldError {
   /** From `retry-after-ms` or `retry-after` (seconds or an HTTP date), when the API sent one. */
   readonly retryAfterMs?: number
   readonly requestId?: string
+  /** The body was an HTML page (a proxy or a web server answered, not the API): never shown. */
+  readonly htmlPage?: boolean
 
   constructor(kind: ErrorKind, status: number, message: string, fields: UpstreamFields = {}) {
     super(kind, message)
@@ -45,10 +48,18 @@ export class UpstreamError extends HeraldError {
     if (fields.param !== undefined) this.param = fields.param
     if (fields.retryAfterMs !== undefined) this.retryAfterMs = fields.retryAfterMs
     if (fields.requestId !== undefined) this.requestId = fields.requestId
+    if (fields.htmlPage) this.htmlPage = true
   }
 
   /**
-   * Reads an error answer: `{error: {message, code, type, param}}`, a JSON text of it, or plain text.
+   * Reads an error answer: `{error: {message, code, type, param}}`, a JSON text of it, an HTML page
+   * (only its title is kept, as "an HTML page"), or plain text.
+   *
+   * Kinds by status, with what relays mean by them: 401 `auth`; 403 `quota` when the body speaks of
+   * quota or balance, else `permission` (the key's group may not use the model); 429 `quota` for
+   * `insufficient_quota`, else `rate_limited` (OpenAI's limits or the relay's own concurrency
+   * limit); 503 `unavailable` when a relay says no upstream channel serves the model, else
+   * `overloaded`; 502, 504 and Cloudflare's 520-524 `gateway` (a proxy gave up waiting).
    *
    * @example
    *   throw UpstreamError.from(429, '{"error":{"code":"insufficient_quota"}}', headers) // kind 'quota'
@@ -75,6 +86,7 @@ export class UpstreamError extends HeraldError {
     if (retryAfter !== undefined) fields.retryAfterMs = retryAfter
     const requestId = header(headers, 'x-request-id')
     if (requestId !== undefined) fields.requestId = requestId
+    if (parsed.htmlPage) fields.htmlPage = true
     return new UpstreamError(kind, status, message, fields)
   }
 }
@@ -103,7 +115,10 @@ export class UpstreamTimeoutError extends HeraldError {
 const HINTS: Partial<Record<ErrorKind, string>> = {
   auth: 'check OPENAI_API_KEY',
   not_found_base_url: 'OPENAI_BASE_URL should end in /v1',
-  quota: 'the account is out of credit or over its spending limit',
+  quota: 'the account or key is out of credit or over its limit: top it up or raise the limit',
+  permission: 'the key may not use this model: allow it for the key (its group on a relay) or pick another',
+  unavailable: 'the relay has no upstream channel for this model: enable one or pick another model',
+  gateway: 'a proxy in front of the API gave up waiting (Cloudflare: about 100 s without a byte)',
 }
 
 /** Milliseconds from `retry-after-ms`, else `retry-after` in seconds or as an HTTP date. */
@@ -130,11 +145,22 @@ interface ParsedBody {
   param?: string
   /** True when the body is the API's JSON error shape (not an HTML or proxy page). */
   isApiError: boolean
+  htmlPage?: boolean
+}
+
+const HTML_PAGE = /^\s*(<!doctype html|<html[\s>]|<head[\s>]|<body[\s>]|<\?xml)/i
+
+/** An HTML page is named by its title or first heading, never quoted whole (it may echo the request). */
+function htmlSummary(page: string): string {
+  const title = /<title[^>]*>([^<]*)<\/title>/i.exec(page)?.[1] ?? /<h1[^>]*>([^<]*)<\/h1>/i.exec(page)?.[1]
+  const text = title?.replace(/\s+/g, ' ').trim()
+  return `an HTML page${text ? ` "${text.slice(0, 80)}"` : ''} instead of the API's JSON`
 }
 
 function parseBody(body: unknown): ParsedBody {
   let value = body
   if (typeof body === 'string') {
+    if (HTML_PAGE.test(body)) return { message: htmlSummary(body), isApiError: false, htmlPage: true }
     try {
       value = JSON.parse(body)
     } catch {
@@ -156,6 +182,11 @@ function parseBody(body: unknown): ParsedBody {
   return parsed
 }
 
+/** How relays word a used-up quota or balance (one-api / new-api style, in English or Chinese). */
+const QUOTA_WORDS = /quota|balance|credit|余额|额度/i
+/** How relays say no upstream channel serves the model. */
+const NO_CHANNEL_WORDS = /channel|渠道|distributor|no available|无可用/i
+
 function kindFor(status: number, body: ParsedBody, baseUrl: string | undefined): ErrorKind {
   switch (status) {
     case 400:
@@ -163,19 +194,27 @@ function kindFor(status: number, body: ParsedBody, baseUrl: string | undefined):
     case 401:
       return 'auth'
     case 403:
-      return 'permission'
+      return QUOTA_WORDS.test(`${body.code ?? ''} ${body.type ?? ''} ${body.message}`)
+        ? 'quota'
+        : 'permission'
     case 404:
       return isBaseUrlProblem(body, baseUrl) ? 'not_found_base_url' : 'not_found'
     case 408:
-    case 504:
       return 'timeout'
+    case 502:
+    case 504:
+    case 520:
+    case 521:
+    case 522:
+    case 523:
+    case 524:
+      return 'gateway'
     case 429:
       return body.code === 'insufficient_quota' || body.type === 'insufficient_quota'
         ? 'quota'
         : 'rate_limited'
-    case 502:
     case 503:
-      return 'overloaded'
+      return NO_CHANNEL_WORDS.test(`${body.code ?? ''} ${body.message}`) ? 'unavailable' : 'overloaded'
     default:
       return status >= 500 ? 'server' : 'bad_request'
   }

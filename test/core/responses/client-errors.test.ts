@@ -60,7 +60,7 @@ describe('retries before the first byte', () => {
     expect(error).toBeInstanceOf(UpstreamError)
     expect(error).toMatchObject({ kind: 'server', status: 500 })
     expect(retries()).toEqual([
-      ['overloaded', 1, 250],
+      ['gateway', 1, 250],
       ['overloaded', 2, 500],
     ])
     expect(h.fake.requests).toHaveLength(3)

@@ -15,10 +15,12 @@ describe('UpstreamError.from', () => {
     [404, 'not_found'],
     [429, 'rate_limited'],
     [500, 'server'],
-    [502, 'overloaded'],
+    [502, 'gateway'],
     [503, 'overloaded'],
-    [504, 'timeout'],
-    [520, 'server'],
+    [504, 'gateway'],
+    [520, 'gateway'],
+    [524, 'gateway'],
+    [530, 'server'],
     [418, 'bad_request'],
   ])('status %i is kind %s', (status, kind) => {
     expect(UpstreamError.from(status, apiBody({}), {}, v1).kind).toBe(kind)
@@ -56,15 +58,22 @@ describe('UpstreamError.from', () => {
   })
 
   test('a plain text body becomes the message', () => {
-    const error = UpstreamError.from(502, '<html>\n  Bad   Gateway\n</html>', {})
-    expect(error.message).toBe('OpenAI API 502: <html> Bad Gateway </html>')
+    const error = UpstreamError.from(500, 'upstream\n  connect   error', {})
+    expect(error.message).toBe('OpenAI API 500: upstream connect error')
     expect(error.code).toBeUndefined()
   })
 
   test('a 404 under a base URL without /v1 is a base URL problem', () => {
-    const error = UpstreamError.from(404, '<h1>Not Found</h1>', {}, { baseUrl: 'https://relay.example/' })
+    const error = UpstreamError.from(
+      404,
+      '<html><h1>Not Found</h1></html>',
+      {},
+      { baseUrl: 'https://relay.example/' },
+    )
     expect(error.kind).toBe('not_found_base_url')
-    expect(error.message).toBe('OpenAI API 404: <h1>Not Found</h1> (OPENAI_BASE_URL should end in /v1)')
+    expect(error.message).toBe(
+      'OpenAI API 404: an HTML page "Not Found" instead of the API\'s JSON (OPENAI_BASE_URL should end in /v1)',
+    )
   })
 
   test('a 404 about a model is not_found even under a base URL without /v1', () => {
@@ -147,7 +156,7 @@ describe('error lines', () => {
     )
     expect(t('zh', 'errors.rate_limited')).toBe('AI 服务现在很忙，请一分钟后再试。')
     expect(t('en', 'errors.quota')).toBe(
-      'The AI service’s usage limit has been reached. Please tell the bot’s operator.',
+      'The AI service’s usage limit has been reached. Please tell the bot’s operator to top up the account or raise the key’s quota.',
     )
   })
 })
