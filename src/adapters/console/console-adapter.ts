@@ -9,6 +9,10 @@ import { type ConsoleOutput, createConsoleSurface } from './console-surface.ts'
 /**
  * The terminal as a chat: every line is a prompt, `/command args` runs a command, Ctrl-C stops a
  * running answer (and quits at an empty prompt), Ctrl-D quits. It proves the core is platform-neutral.
+ *
+ * In a script: with input from a pipe there is no banner and no prompt, every line is answered in
+ * turn and the adapter closes after the last answer; `ask(line)` answers one line without reading
+ * the input at all (`npm run chat -- --once "question"`).
  */
 export interface ConsoleAdapterOptions {
   herald: Herald
@@ -28,6 +32,8 @@ export interface ConsoleAdapter extends Adapter {
   readonly closed: Promise<void>
   /** What Ctrl-C does: stops the running answer, or quits at an empty prompt. */
   interrupt(): void
+  /** Handles one line (a question or a command) and resolves when its answer is final. */
+  ask(line: string): Promise<void>
 }
 
 export function createConsoleAdapter(options: ConsoleAdapterOptions): ConsoleAdapter {
@@ -37,7 +43,6 @@ export function createConsoleAdapter(options: ConsoleAdapterOptions): ConsoleAda
   const surface = createConsoleSurface(output)
   const byName = new Map(options.commands.map((c) => [c.name, c]))
   let rl: Interface | undefined
-  let ended = false
   let running: Promise<void> | undefined
   let seq = 0
   let resolveClosed!: () => void
@@ -77,6 +82,15 @@ export function createConsoleAdapter(options: ConsoleAdapterOptions): ConsoleAda
     await options.herald.handle(invocation(def.name, parsed.args))
   }
 
+  /** Marks `answer` as the running one (for Ctrl-C) until it settles. */
+  const track = (answer: Promise<void>): Promise<void> => {
+    const current = answer.finally(() => {
+      if (running === current) running = undefined
+    })
+    running = current
+    return current
+  }
+
   const interrupt = () => {
     if (running) {
       // The answer's own message ends with "Stopped."; a second line would land mid-redraw.
@@ -90,36 +104,41 @@ export function createConsoleAdapter(options: ConsoleAdapterOptions): ConsoleAda
     platform: 'console',
     closed,
     interrupt,
+    ask: (line) => track(handleLine(line)),
     async start() {
-      rl = createInterface({ input: options.input ?? process.stdin, output, terminal: Boolean(output.isTTY) })
-      rl.setPrompt('› ')
+      const input = options.input ?? process.stdin
+      const interactive = (input as { isTTY?: boolean }).isTTY === true
+      const reader = createInterface({ input, output, terminal: Boolean(output.isTTY) })
+      rl = reader
+      reader.setPrompt('› ')
+      let inputEnded = false
+      const prompt = () => {
+        if (interactive && !inputEnded) reader.prompt()
+      }
       // Lines typed while an answer streams wait their turn; Ctrl-C still reaches the answer.
       let queue = Promise.resolve()
-      rl.on('line', (line) => {
-        queue = queue.then(() => {
-          const current = handleLine(line).finally(() => {
-            running = undefined
-            output.write('\n')
-            // The input may have ended while the answer ran: a closed readline cannot prompt.
-            if (!ended) rl?.prompt()
-          })
-          running = current
-          return current
+      reader.on('line', (line) => {
+        queue = queue
+          .then(() =>
+            track(handleLine(line)).finally(() => {
+              output.write('\n')
+              prompt()
+            }),
+          )
+          // However an answer ended, the next line and the close still come.
+          .catch(() => undefined)
+      })
+      reader.on('SIGINT', interrupt)
+      reader.on('close', () => {
+        // The end of piped input comes before the answers to its last lines: they finish first.
+        inputEnded = true
+        void queue.then(() => {
+          resolveClosed()
+          options.onExit?.()
         })
       })
-      rl.on('SIGINT', interrupt)
-      rl.on('close', () => {
-        ended = true
-        // Closed once the last answer is over, however it ended.
-        void (running ?? Promise.resolve())
-          .catch(() => undefined)
-          .then(() => {
-            resolveClosed()
-            options.onExit?.()
-          })
-      })
-      output.write('Herald: type a question (/help for commands, Ctrl-D to quit).\n')
-      rl.prompt()
+      if (interactive) output.write('Herald: type a question (/help for commands, Ctrl-D to quit).\n')
+      prompt()
     },
     async stop() {
       rl?.close()

@@ -2,8 +2,9 @@ import type { MessageRef, Rendered, Surface } from '../../core/contracts/surface
 
 /**
  * A terminal as a Surface: each message is printed once and then redrawn in place as it grows.
- * On a TTY the current message's rows are cleared and reprinted; elsewhere (a pipe) only text that
- * extends what is already printed is written, so a transcript has no repeats.
+ * On a TTY the current message's rows are cleared and reprinted. In a pipe nothing can be taken
+ * back, and streamed Markdown is rewritten as it grows (a `**` closed later), so a streaming answer
+ * is printed once, when it is final; a later edit writes only what extends it.
  */
 export interface ConsoleOutput {
   write(text: string): void
@@ -25,7 +26,8 @@ export function createConsoleSurface(out: ConsoleOutput): Surface {
   const redraw = (content: Rendered): void => {
     if (!current) return
     current.buttons = content.buttons?.length ?? current.buttons
-    const text = out.isTTY ? content.text : pipeText(content.text, current.buttons > 0)
+    if (!out.isTTY && isStreaming(content.text, current.buttons > 0)) return
+    const text = content.text
     if (text.startsWith(current.printed)) {
       out.write(text.slice(current.printed.length))
     } else if (out.isTTY) {
@@ -47,7 +49,7 @@ export function createConsoleSurface(out: ConsoleOutput): Surface {
     pace: CONSOLE_PACE,
     format: 'plain',
     async send(content: Rendered): Promise<MessageRef> {
-      if (current) out.write('\n')
+      if (current && current.printed !== '') out.write('\n')
       current = { id: String(nextId++), printed: '', buttons: 0 }
       redraw(content)
       return { id: current.id, chatId: 'console' }
@@ -59,14 +61,9 @@ export function createConsoleSurface(out: ConsoleOutput): Surface {
   }
 }
 
-/**
- * In a pipe, a streaming message (it still has its Stop button) shows only the answer text before
- * the cursor: the cursor and the status line below it would otherwise be printed at every step.
- */
-function pipeText(text: string, streaming: boolean): string {
-  if (!streaming) return text
-  const cursor = text.indexOf('▍')
-  return cursor < 0 ? '' : text.slice(0, cursor).trimEnd()
+/** A message still streaming: it shows the cursor and keeps its buttons (Stop). */
+function isStreaming(text: string, hasButtons: boolean): boolean {
+  return hasButtons && text.includes('▍')
 }
 
 function commonPrefixLength(a: string, b: string): number {

@@ -101,7 +101,7 @@ test('Ctrl-C stops a running answer without leaving the program', async () => {
     sse(textAnswer('This answer is far too long to wait for.', 20, { id: 'resp_long' }), { delayMs: 100 }),
   )
   input.write('tell me a story\n')
-  await waitFor(() => printed.includes('This'), 'the first text')
+  await api.waitForRequests(1)
   adapter.interrupt()
   await waitFor(() => printed.includes('Stopped.'), 'the stop line')
   expect(printed).not.toContain('wait for.')
@@ -113,8 +113,33 @@ test('Ctrl-C stops a running answer without leaving the program', async () => {
 test('input that ends while an answer streams closes the program once the answer is over', async () => {
   api.enqueue(sse(textAnswer('An answer still streaming when the input ends.', 6), { delayMs: 50 }))
   input.write('slowly\n')
-  await waitFor(() => printed.includes('An answer'), 'the answer under way')
+  // In a pipe nothing shows until the answer is final: the request tells it is under way.
+  await api.waitForRequests(1)
   input.end()
   await adapter.closed
   expect(printed).toContain('An answer still streaming when the input ends.')
+})
+
+test('in a pipe, Markdown rewritten as it grows is printed once, when the answer is final', async () => {
+  api.enqueue(
+    sse(textAnswer('There are **3** r’s in **“strawberry.”**', 6, { id: 'resp_md' }), { delayMs: 100 }),
+  )
+  input.write('how many r in strawberry?\n')
+  await waitFor(() => printed.includes('strawberry'), 'the answer')
+  await waitFor(() => printed.endsWith('\n'), 'the end of the answer')
+  expect(printed).toBe('There are 3 r’s in “strawberry.”\n')
+})
+
+test('the end of piped input waits for the answers to its last lines, with no banner or prompt', async () => {
+  api.enqueue(sse(textAnswer('First answer.', 2, { id: 'resp_a' })), sse(textAnswer('Second answer.', 2)))
+  input.end('one\ntwo\n')
+  await adapter.closed
+  expect(printed).toBe('First answer.\n\nSecond answer.\n')
+  expect(api.requests[1]!.body?.previous_response_id).toBe('resp_a')
+})
+
+test('ask answers one question without reading the input', async () => {
+  api.enqueue(sse(textAnswer('Just this once.', 2)))
+  await adapter.ask('once?')
+  expect(printed).toBe('Just this once.')
 })
