@@ -3,6 +3,7 @@ import { type DrawRequest, drawingEstimateUsd } from '../core/answers/drawing.ts
 import { checkAudio, transcriptionEstimateUsd } from '../core/answers/listening.ts'
 import { checkImage, runAnswer, userKey } from '../core/answers/run-answer.ts'
 import type { Invocation } from '../core/contracts/chat.ts'
+import { InputError } from '../core/contracts/errors.ts'
 import { REASONING_EFFORTS } from '../core/responses/request.ts'
 import { scopeOf } from '../core/state/settings.ts'
 import type { CommandContext } from './context.ts'
@@ -80,6 +81,8 @@ export async function admit(s: CommandContext, inv: Invocation, req: AskRequest)
   for (const doc of inv.documents ?? []) checkDocument(s.config.limits.maxFileBytes, info, doc)
   // A reply to one of Herald's pictures may change it ("make it blue"): the image tool is offered.
   const draw = req.draw ?? (info.imageTool ? await drawsAgain(s, inv) : undefined)
+  if (inv.images.length > 0 && (await s.endpoint.isUnsupported('image-input')))
+    throw new InputError('endpoint.images_unsupported')
 
   const who = userKey(inv)
   const budget = await s.budgets.check({

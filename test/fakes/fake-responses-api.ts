@@ -284,6 +284,8 @@ export async function startFakeResponsesApi(
     string,
     BackgroundRun & { listeners: Set<ServerResponse>; timer?: NodeJS.Timeout; foreground: boolean }
   >()
+  /** Finished foreground responses sent with `store` not false: `GET /responses/{id}` answers them. */
+  const stored = new Map<string, ResponseObject>()
   const waiters: (() => void)[] = []
   const mediaQueues = new Map<MediaPath, Script[]>()
 
@@ -381,6 +383,12 @@ export async function startFakeResponsesApi(
       case 'background':
         throw new Error('a background script answers only a request with background: true')
     }
+  }
+
+  function remember(events: readonly object[]) {
+    const last = events.findLast((e) => TERMINAL.has((e as { type?: string }).type ?? ''))
+    const response = (last as { response?: ResponseObject } | undefined)?.response
+    if (response?.id) stored.set(response.id, structuredClone(response))
   }
 
   // Background runs.
@@ -553,12 +561,19 @@ export async function startFakeResponsesApi(
         return createRun(script, res, streaming)
       }
       if (script.kind === 'background') return createRun(script, res, true, true)
+      if (script.kind === 'sse' && body?.store !== false) remember(script.events)
       return play(res, script)
     }
     const match = /^\/v1\/responses\/([^/]+)(\/cancel)?$/.exec(pathname)
     if (match && (match[2] ? fake.options.noCancel : fake.options.noRetrieve))
       return invalidUrl(res, recorded)
     const run = match ? runs.get(decodeURIComponent(match[1]!)) : undefined
+    const kept = match && !run ? stored.get(decodeURIComponent(match[1]!)) : undefined
+    if (match && kept) {
+      if (method === 'POST')
+        return badRequest(res, 'Only responses created with background mode can be cancelled.')
+      return sendJson(res, 200, kept)
+    }
     // A foreground run lives on its own stream only: nothing to look up or cancel by id.
     if (!match || !run || run.foreground) {
       const id = match?.[1] ?? pathname

@@ -12,6 +12,7 @@ import type {
   InputText,
   ReasoningEffort,
   ResponsesRequest,
+  ToolDefinition,
 } from '../responses/request.ts'
 import { type AnswerState, initialState, type Usage } from '../responses/state.ts'
 import type { StreamTicket } from '../state/limits.ts'
@@ -323,7 +324,7 @@ class AnswerRun {
       input: resolved.mode === 'local' ? [...resolved.history, user] : [user],
       store: resolved.mode === 'server',
       tools: [
-        ...(ask.search ? [{ type: await s.endpoint.webSearchTool() }] : []),
+        ...((await searchTool(s, ask.search)) ?? []),
         ...(ask.draw ? [imageTool(s.config.imageModel, ask.draw)] : []),
       ],
     }
@@ -514,4 +515,10 @@ function upstreamProblem(state: AnswerState): string | undefined {
   if (state.incompleteReason === 'stream_ended') return 'stream'
   if (state.incompleteReason === 'timeout') return 'timeout'
   return undefined
+}
+
+/** The web search tool this endpoint takes, or none where it has none (`npm run doctor` found out). */
+async function searchTool(s: AnswerDeps, search: boolean): Promise<ToolDefinition[] | undefined> {
+  if (!search || (await s.endpoint.isUnsupported('web-search'))) return undefined
+  return [{ type: await s.endpoint.webSearchTool() }]
 }

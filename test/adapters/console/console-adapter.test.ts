@@ -143,3 +143,16 @@ test('ask answers one question without reading the input', async () => {
   await adapter.ask('once?')
   expect(printed).toBe('Just this once.')
 })
+
+test('what the endpoint profile learnt shapes the next request', async () => {
+  await services.endpoint.setWebSearchTool('web_search_preview')
+  await services.endpoint.markUnsupported('reasoning-summary')
+  input.write('/effort high\n/search on\n')
+  await waitFor(() => printed.includes('Web search is now'), 'the settings')
+  api.enqueue(sse(textAnswer('Shaped.', 1)))
+  input.write('question\n')
+  await waitFor(() => printed.includes('Shaped.'), 'the answer')
+  expect(api.requests[0]!.body?.tools).toContainEqual({ type: 'web_search_preview' })
+  expect(api.requests[0]!.body?.tools).not.toContainEqual({ type: 'web_search' })
+  expect(api.requests[0]!.body?.reasoning).toEqual({ effort: 'high' })
+})

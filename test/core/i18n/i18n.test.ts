@@ -45,6 +45,11 @@ const ERROR_KINDS: ErrorKind[] = [
 function samples(t: Translate): Params {
   return {
     model: 'gpt-5',
+    base: 'https://relay.example/v1',
+    usd: usd(0.0105),
+    tokens: 16,
+    tool: 'web_search_preview',
+    detail: 'ECONNREFUSED',
     effort: 'high',
     search: t('settings.on'),
     reasoning: t('settings.off'),
