@@ -33,8 +33,8 @@ export type Script =
       /** Sends this many frames, then destroys the socket. */
       cutAfter?: number
     }
-  /** Raw text chunks written as an event stream, one by one (malformed lines, odd framing). */
-  | { kind: 'raw'; chunks: readonly string[]; delayMs?: number }
+  /** Raw chunks written as an event stream, one by one (malformed lines, odd framing, recorded bytes). */
+  | { kind: 'raw'; chunks: readonly (string | Uint8Array)[]; delayMs?: number }
   | { kind: 'json'; status?: number; body: unknown; headers?: Record<string, string> }
   | { kind: 'text'; status: number; body: string; contentType?: string; headers?: Record<string, string> }
   /** Never answers. */
@@ -289,7 +289,7 @@ export async function startFakeResponsesApi(
   const waiters: (() => void)[] = []
   const mediaQueues = new Map<MediaPath, Script[]>()
 
-  const write = (res: ServerResponse, text: string) =>
+  const write = (res: ServerResponse, text: string | Uint8Array) =>
     new Promise<void>((resolve) => {
       if (res.destroyed) return resolve()
       res.write(text, () => resolve())
