@@ -179,6 +179,8 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
       guildId: guild.id,
     }
     world.channels.set(channel.id, channel)
+    // As Discord does, connected clients learn of the new channel (none are connected yet for #general).
+    world.dispatch({ t: 'CHANNEL_CREATE', d: channelJson(channel) })
     return channel
   }
   const general = addChannel('general')

@@ -21,6 +21,7 @@ export type LiveLabelKey =
   | 'reason.stream_ended'
   | 'reason.timeout'
   | 'reason.aborted'
+  | 'reason.max_tool_rounds'
   | 'reason.cancelled'
   | 'reason.failed'
   | 'reason.incomplete'
@@ -52,7 +53,14 @@ export function statusLabel(activity: Activity, t: LiveTranslate): string | unde
   }
 }
 
-const INCOMPLETE_KEYS = new Set(['max_output_tokens', 'content_filter', 'stream_ended', 'timeout', 'aborted'])
+const INCOMPLETE_KEYS = new Set([
+  'max_output_tokens',
+  'content_filter',
+  'stream_ended',
+  'timeout',
+  'aborted',
+  'max_tool_rounds',
+])
 
 /** The one line an answer that did not complete ends with; undefined for a completed one. */
 export function reasonLine(state: AnswerState, t: LiveTranslate): string | undefined {
