@@ -23,7 +23,7 @@ import { documentOf } from './telegram-document.ts'
 import { toSurfaceError } from './telegram-errors.ts'
 import { photoImage } from './telegram-photo.ts'
 import { createSurfaceShared, createTelegramSurface } from './telegram-surface.ts'
-import { type BotIdentity, classifyMessage } from './telegram-triggers.ts'
+import { type BotIdentity, classifyMessage, isAnonymousAdmin } from './telegram-triggers.ts'
 import { createWebhookHandler, type HttpHandler, type HttpRoutes } from './telegram-webhook.ts'
 
 /**
@@ -129,6 +129,19 @@ export function createTelegramAdapter(options: TelegramAdapterOptions): Telegram
     return ref
   }
 
+  /** The person behind a message; an anonymous admin is the group itself, never an admin of Herald. */
+  const senderOf = (message: Message): UserRef => {
+    if (!isAnonymousAdmin(message) || !message.sender_chat) return userRef(message.from!)
+    const group = message.sender_chat
+    const signature = 'author_signature' in message ? message.author_signature : undefined
+    return {
+      platform: 'telegram',
+      id: String(group.id),
+      name: signature ?? ('title' in group ? group.title : String(group.id)),
+      isAdmin: false,
+    }
+  }
+
   const surfaceOf = (chat: ChatRef, replyTo?: number, threadId?: number) =>
     createTelegramSurface({
       telegram,
@@ -200,7 +213,7 @@ export function createTelegramAdapter(options: TelegramAdapterOptions): Telegram
       eventId: `telegram:update:${updateId}`,
       command,
       args,
-      user: userRef(message.from),
+      user: senderOf(message),
       chat,
       images: photo ? [photo] : [],
       ...(audio ? { audio } : {}),
@@ -224,7 +237,14 @@ export function createTelegramAdapter(options: TelegramAdapterOptions): Telegram
         })
         .then(
           () => undefined,
-          (err: unknown) => Promise.reject(toSurfaceError(err)),
+          (err: unknown) => {
+            // A press older than Telegram keeps queries for (a restart, a slow answer) can no longer be answered.
+            if (err instanceof TelegramError && /query is too old/i.test(err.description)) {
+              log.debug({ updateId }, 'telegram: callback query expired')
+              return undefined
+            }
+            return Promise.reject(toSurfaceError(err))
+          },
         )
     const message = query.message
     const context = { updateId }

@@ -6,6 +6,13 @@ import type { CommandDef } from '../../commands/define.ts'
  * voice note or audio file (its transcript is the prompt) and every document is a prompt. Groups: a mention of the bot (`@HeraldBot …`, removed from the prompt), a reply to one of
  * the bot's messages, or a command (`/ask …`, `/ask@HeraldBot …`; `/ask@OtherBot` is another bot's).
  *
+ * Who may speak: people, and a group's anonymous admins (their messages come from
+ * `GroupAnonymousBot` with `sender_chat` = the group itself; see `isAnonymousAdmin`). Other bots,
+ * messages sent on behalf of a channel (`sender_chat` is another chat) and a channel's posts
+ * copied into its discussion group (`is_automatic_forward`) are never answered. Channel posts are
+ * not even received (`channel_post` is not among the updates Herald asks for): a channel has no
+ * one to answer, and an answer there would go to every subscriber.
+ *
  * @example
  *   classifyMessage(message, { id: 1, username: 'HeraldBot' }, commands)
  *   // → { kind: 'command', command: ask, argsText: 'why is the sky blue' }
@@ -77,12 +84,23 @@ function withoutMentions(text: string, mentions: readonly MessageEntity[]): stri
   return result.trim()
 }
 
+/**
+ * An anonymous group admin: Telegram hides who it is and shows the group as the sender. Herald
+ * answers them like any member, never with admin rights (it cannot tell which admin spoke), and
+ * counts them as one person per group for limits and budgets.
+ */
+export function isAnonymousAdmin(message: Message): boolean {
+  return message.sender_chat !== undefined && message.sender_chat.id === message.chat.id
+}
+
 export function classifyMessage(
   message: Message,
   me: BotIdentity,
   commands: readonly CommandDef<unknown>[],
 ): Trigger | undefined {
-  if (!message.from || message.from.is_bot) return undefined
+  if (!message.from) return undefined
+  if (message.from.is_bot && !isAnonymousAdmin(message)) return undefined
+  if ('is_automatic_forward' in message && message.is_automatic_forward) return undefined
   const content = contentOf(message)
   if (!content) return undefined
   const { text, entities, hasPhoto, hasAudio } = content

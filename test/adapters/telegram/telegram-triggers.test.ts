@@ -69,4 +69,25 @@ describe('which Telegram messages are for Herald', () => {
     ])
     expect(classifyMessage(groupMessage('/unknown hi'), ME, testCommands)).toBe(undefined)
   })
+
+  test('an anonymous admin (the group as sender) is heard; other bots and channels are not', () => {
+    const anonymous = { id: 1087968824, is_bot: true, first_name: 'Group', username: 'GroupAnonymousBot' }
+    const group = { id: -1, type: 'supergroup', title: 'G' }
+    const channel = { id: -100777, type: 'channel', title: 'News' }
+    const channelBot = { id: 136817688, is_bot: true, first_name: 'Channel', username: 'Channel_Bot' }
+    const otherBot = { id: 9, is_bot: true, first_name: 'Other' }
+    expect(
+      [
+        groupMessage('@HeraldBot status?', { from: anonymous, sender_chat: group, author_signature: 'Ann' }),
+        groupMessage('@HeraldBot status?', { from: channelBot, sender_chat: channel }),
+        groupMessage('@HeraldBot status?', {
+          from: channelBot,
+          sender_chat: channel,
+          is_automatic_forward: true,
+        }),
+        groupMessage('@HeraldBot status?', { from: otherBot }),
+        groupMessage('@HeraldBot status?', { from: BOB, is_automatic_forward: true }),
+      ].map(promptOf),
+    ).toEqual(['status?', undefined, undefined, undefined, undefined])
+  })
 })
