@@ -50,8 +50,20 @@ export interface GatewayStats {
   heartbeats: number
 }
 
+/**
+ * Recorded handshake payloads to send as HELLO and READY (replays of real frames): their fields go
+ * out as recorded, under the fake's own identity (heartbeat interval, bot user, session, guilds,
+ * application id), so the client still talks to this fake.
+ */
+export interface Handshake {
+  hello?: Record<string, unknown>
+  ready?: Record<string, unknown>
+}
+
 export class FakeGateway {
   readonly stats: GatewayStats = { identifies: 0, resumes: 0, heartbeats: 0 }
+  /** Used by every connection from now on. */
+  handshake: Handshake = {}
   readonly #world: FakeWorld
   readonly #options: GatewayOptions
   readonly #server = new WebSocketServer({ noServer: true, perMessageDeflate: false })
@@ -111,7 +123,8 @@ export class FakeGateway {
 
   #connected(ws: WebSocket): void {
     let session: Session | undefined
-    ws.send(JSON.stringify({ op: 10, d: { heartbeat_interval: this.#options.heartbeatIntervalMs } }))
+    const hello = { ...this.handshake.hello, heartbeat_interval: this.#options.heartbeatIntervalMs }
+    ws.send(JSON.stringify({ op: 10, d: hello }))
     ws.on('message', (raw) => {
       const packet = JSON.parse(String(raw)) as { op: number; d: Record<string, unknown> | number | null }
       switch (packet.op) {
@@ -163,14 +176,16 @@ export class FakeGateway {
     this.#sessions.set(session.id, session)
     const w = this.#world
     const guilds = [...w.guilds.values()].filter((g) => this.#owns(session, g.id))
+    const recorded = this.handshake.ready ?? {}
     this.#send(session, 'READY', {
+      ...recorded,
       v: 10,
       user: { ...userJson(w.bot), verified: true, mfa_enabled: false, flags: 0 },
       guilds: guilds.map((g) => ({ id: g.id, unavailable: true })),
       session_id: session.id,
       resume_gateway_url: this.url,
       shard: session.shard,
-      application: { id: w.applicationId, flags: 0 },
+      application: { flags: 0, ...(recorded.application as object | undefined), id: w.applicationId },
       private_channels: [],
       relationships: [],
       presences: [],
