@@ -1,35 +1,19 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { type DiscordE2E, mention, startDiscordE2E } from '../e2e/discord-harness.ts'
-import { type E2eStack, finishedAnswers, promptOf, startE2e, telegramPlatform } from '../e2e/harness.ts'
-import type { RecordedRequest, Script } from '../fakes/fake-responses-api.ts'
+import { type E2eStack, finishedAnswers, startE2e, telegramPlatform } from '../e2e/harness.ts'
 import type { FakeTelegram } from '../fakes/fake-telegram.ts'
-import { hasRealTraffic, payloadsOf, type StreamRecording, streamRecordings } from './real-traffic.ts'
+import { hasRealTraffic, streamRecordings } from './real-traffic.ts'
+import { replayRoute } from './replay-route.ts'
 import { expectNothingRaw, expectShown } from './shown-text.ts'
 
 /**
  * Every recorded Responses stream, served byte for byte, answering a question asked of the whole
  * bot (the real Herald with telegraf or discord.js) on the fake Telegram and the fake Discord.
- * The question names the recording; a later tool round (previous_response_id) gets the same one,
- * as a model that keeps calling tools would.
  */
 const recordings = streamRecordings()
 
 /** The failure and incomplete lines people read, in English. */
 const ENDING = /^(?:_|-# )?(The answer failed: |Stopped: |The connection ended|The answer is incomplete)/
-
-function replayRoute(req: RecordedRequest): Script {
-  const previous = req.body?.previous_response_id
-  const found =
-    recordings.find((r) => r.name === promptOf(req.body)) ??
-    recordings.find((r) => previous !== undefined && responseIdOf(r) === previous) ??
-    recordings.find((r) => JSON.stringify(req.body?.input ?? '').includes(r.name))
-  return { kind: 'raw', chunks: [found?.body ?? ''] }
-}
-
-function responseIdOf(recording: StreamRecording): string | undefined {
-  const withResponse = payloadsOf(recording.body).find((e) => typeof e.response === 'object')
-  return (withResponse?.response as { id?: string } | undefined)?.id
-}
 
 describe.skipIf(!hasRealTraffic)('recorded streams through the whole bot on Telegram', () => {
   let e2e: E2eStack<FakeTelegram>

@@ -37,6 +37,8 @@ describe.skipIf(!hasRealTraffic)('recorded Responses streams through the client 
   test.each(streamRecordings())('$name', async ({ body, expected }) => {
     h.fake.enqueue({ kind: 'raw', chunks: [body] })
     expect(summary(await h.client.run(req))).toEqual(expected)
+    // Event families Herald does not show (mcp_call.*, code_interpreter_call.*) pass without noise.
+    expect(h.logs.filter((line) => line.level >= 40)).toEqual([])
   })
 
   test.each(streamRecordings())('$name, cut into 7-byte chunks', async ({ body, expected }) => {
