@@ -5,7 +5,8 @@ import { ConnectionError, UpstreamError, UpstreamTimeoutError } from './errors.t
  * Bounded retries for the part of a call before any answer arrived. Retried: a 429 that is a rate
  * limit (never `insufficient_quota`), a 5xx, a connection that could not be made, and no first byte
  * within the deadline (a hung relay). The wait is
- * the API's `Retry-After` (capped at `maxRetryAfterMs`), else exponential backoff with full jitter.
+ * the API's `Retry-After` (capped at `maxRetryAfterMs`) plus a jitter of up to a quarter of it (at
+ * least `baseDelayMs`), never less; else exponential backoff with full jitter.
  * The caller decides what is retryable in time: it wraps only the opening of a call, never the
  * reading of a stream, and passes `maxRetries: 0` for background requests.
  *
@@ -42,10 +43,12 @@ export function retryDelayMs(
   options: Pick<RetryOptions, 'random' | 'baseDelayMs' | 'maxDelayMs' | 'maxRetryAfterMs'>,
 ): number {
   const maxRetryAfterMs = options.maxRetryAfterMs ?? retryDefaults.maxRetryAfterMs
-  if (error instanceof UpstreamError && error.retryAfterMs !== undefined) {
-    return Math.min(error.retryAfterMs, maxRetryAfterMs)
-  }
   const base = options.baseDelayMs ?? retryDefaults.baseDelayMs
+  if (error instanceof UpstreamError && error.retryAfterMs !== undefined) {
+    const wait = Math.min(error.retryAfterMs, maxRetryAfterMs)
+    // Requests told the same delay would all come back at once: spread them over a quarter of it more.
+    return wait + Math.floor(options.random() * Math.max(base, wait / 4))
+  }
   const ceiling = Math.min(options.maxDelayMs ?? retryDefaults.maxDelayMs, base * 2 ** (attempt - 1))
   return Math.floor(options.random() * ceiling)
 }

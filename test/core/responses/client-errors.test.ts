@@ -18,12 +18,13 @@ const retries = () =>
   h.logs.filter((l) => l.msg === 'retrying OpenAI call').map((l) => [l.kind, l.attempt, l.delayMs])
 
 describe('retries before the first byte', () => {
-  test('a 429 with Retry-After waits exactly that long on the clock, then succeeds', async () => {
+  test('a 429 with Retry-After waits that long plus its jitter on the clock, then succeeds', async () => {
     h.fake.enqueue(rateLimited({ retryAfter: '3' }), sse(textAnswer('Hello world', 3)))
     const result = h.client.run(req)
     await until(() => retries().length === 1, 'the retry')
-    expect(retries()).toEqual([['rate_limited', 1, 3000]])
-    await h.clock.advance(2999)
+    // 3000 + 0.5 × 750 (random is 0.5 in these tests)
+    expect(retries()).toEqual([['rate_limited', 1, 3375]])
+    await h.clock.advance(3374)
     expect(h.fake.requests).toHaveLength(1)
     await h.clock.advance(1)
     const final = await result
@@ -35,8 +36,8 @@ describe('retries before the first byte', () => {
     h.fake.enqueue(rateLimited({ retryAfterMs: '1200', retryAfter: '9' }), sse(textAnswer('ok', 1)))
     const result = h.client.run(req)
     await until(() => retries().length === 1, 'the retry')
-    expect(retries()).toEqual([['rate_limited', 1, 1200]])
-    await h.clock.advance(1200)
+    expect(retries()).toEqual([['rate_limited', 1, 1450]])
+    await h.clock.advance(1450)
     expect((await result).text).toBe('ok')
   })
 

@@ -24,13 +24,33 @@ describe('retry policy', () => {
     expect(isRetryable(new UpstreamTimeoutError('idle', 5000))).toBe(false)
   })
 
-  test('Retry-After is honoured up to the cap', () => {
-    const random = () => 0.5
-    expect(retryDelayMs(upstream(429, { 'retry-after': '3' }), 1, { random })).toBe(3000)
-    expect(retryDelayMs(upstream(429, { 'retry-after': '300' }), 1, { random })).toBe(30_000)
-    expect(retryDelayMs(upstream(429, { 'retry-after': '300' }), 1, { random, maxRetryAfterMs: 5000 })).toBe(
-      5000,
-    )
+  test('Retry-After is honoured up to the cap, never less, with up to a quarter of it more as jitter', () => {
+    const at = (random: number, headers: Record<string, string>, maxRetryAfterMs?: number) =>
+      retryDelayMs(upstream(429, headers), 1, {
+        random: () => random,
+        ...(maxRetryAfterMs === undefined ? {} : { maxRetryAfterMs }),
+      })
+    expect(at(0, { 'retry-after': '3' })).toBe(3000)
+    expect(at(0.5, { 'retry-after': '3' })).toBe(3375)
+    expect(at(0.999, { 'retry-after': '3' })).toBe(3749)
+    expect(at(0, { 'retry-after': '300' })).toBe(30_000)
+    expect(at(0.5, { 'retry-after': '300' })).toBe(33_750)
+    expect(at(0, { 'retry-after': '300' }, 5000)).toBe(5000)
+    // A short delay still spreads over at least the base backoff (500 ms).
+    expect(at(0.5, { 'retry-after-ms': '100' })).toBe(350)
+  })
+
+  test('a hundred requests told the same Retry-After come back spread out, none early', () => {
+    let seed = 1
+    const random = () => {
+      seed = (seed * 48271) % 2147483647
+      return seed / 2147483647
+    }
+    const error = upstream(429, { 'retry-after': '2' })
+    const delays = Array.from({ length: 100 }, () => retryDelayMs(error, 1, { random }))
+    expect(Math.min(...delays)).toBeGreaterThanOrEqual(2000)
+    expect(Math.max(...delays)).toBeLessThan(2500)
+    expect(new Set(delays).size).toBeGreaterThan(90)
   })
 
   test('without Retry-After the backoff is exponential with full jitter', () => {
