@@ -327,7 +327,7 @@ export async function loadConfig(env: Env): Promise<Config> {
       maxImageBytes: r.number('MAX_IMAGE_BYTES', 10 * 1024 * 1024, { min: 1, integer: true }),
       maxAudioSeconds: r.number('MAX_AUDIO_SECONDS', 300, { min: 1, max: 1500, integer: true }),
       maxFileBytes: r.number('MAX_FILE_BYTES', 10 * 1024 * 1024, { min: 1, integer: true }),
-      maxConcurrentStreams: r.number('MAX_CONCURRENT_STREAMS', 20, { min: 1, integer: true }),
+      maxConcurrentStreams: r.number('MAX_CONCURRENT_STREAMS', 200, { min: 1, integer: true }),
       userRequestsPerMinute: r.number('USER_REQUESTS_PER_MINUTE', 10, { min: 0, integer: true }),
       maxToolRounds: r.number('MAX_TOOL_ROUNDS', 5, { min: 0, max: 20, integer: true }),
     },

@@ -102,6 +102,7 @@ export class Histogram {
 export interface Metrics extends CoreMetrics {
   activeStreams: Gauge
   queuedStreams: Gauge
+  streamLimit: Gauge
   timeToFirstTokenSeconds: Histogram
   edits: Counter
   rateLimitAnswers: Counter
@@ -119,6 +120,10 @@ export function createMetrics(): Metrics {
   const m = {
     activeStreams: new Gauge('herald_active_streams', 'Upstream answer streams open now'),
     queuedStreams: new Gauge('herald_queued_streams', 'Asks waiting for a free upstream stream slot'),
+    streamLimit: new Gauge(
+      'herald_stream_limit',
+      "Upstream streams allowed at once now (adapts to the endpoint's push-back, up to MAX_CONCURRENT_STREAMS)",
+    ),
     timeToFirstTokenSeconds: new Histogram(
       'herald_time_to_first_token_seconds',
       'Time from the request to the first answer text',

@@ -11,6 +11,7 @@ import { createLaneRegistry } from '../core/live/scheduler.ts'
 import { storePace } from '../core/live/shared-pace.ts'
 import { createResearch } from '../core/research/research-service.ts'
 import { createResponsesClient } from '../core/responses/client.ts'
+import { createAdaptiveLimit } from '../core/responses/concurrency.ts'
 import { createMediaClient } from '../core/responses/media-client.ts'
 import { createBudgets } from '../core/state/budgets.ts'
 import { createConversations } from '../core/state/conversations.ts'
@@ -111,6 +112,9 @@ export async function createServices(config: Config, options: ServiceOptions): P
   const usage = createUsageLedger({ store, models, clock })
   const settings = createSettings({ store, models, defaults: { model: config.defaultModel } })
   const endpoint = createEndpointProfile({ store, endpointKey: config.openai.baseUrl })
+  const streamLimit = createAdaptiveLimit({ ceiling: config.limits.maxConcurrentStreams, clock })
+  metrics.streamLimit.set({}, streamLimit.limit)
+  streamLimit.onChange(() => metrics.streamLimit.set({}, streamLimit.limit))
   const base = {
     config,
     i18n: createI18n({ rule: { fallback: config.language, force: config.languageForce }, settings, store }),
@@ -144,7 +148,7 @@ export async function createServices(config: Config, options: ServiceOptions): P
     limits: createLimits({
       store,
       clock,
-      maxConcurrentStreams: config.limits.maxConcurrentStreams,
+      maxConcurrentStreams: streamLimit,
       userRequestsPerMinute: config.limits.userRequestsPerMinute,
       maxPromptChars: config.limits.maxPromptChars,
     }),
@@ -165,6 +169,7 @@ export async function createServices(config: Config, options: ServiceOptions): P
       log,
       onMalformedEvent: () => metrics.malformedSseLines.inc(),
       onRetry: (kind) => metrics.upstreamErrors.inc({ kind }),
+      onUpstreamSignal: (signal) => streamLimit.observe(signal),
     }),
     media: createMediaClient({
       baseUrl: config.openai.baseUrl,

@@ -32,6 +32,8 @@ export type Script =
       stallAfter?: number
       /** Sends this many frames, then destroys the socket. */
       cutAfter?: number
+      /** More response headers (e.g. `x-ratelimit-remaining-requests`). */
+      headers?: Record<string, string>
     }
   /** Raw chunks written as an event stream, one by one (malformed lines, odd framing, recorded bytes). */
   | { kind: 'raw'; chunks: readonly (string | Uint8Array)[]; delayMs?: number }
@@ -342,8 +344,12 @@ export async function startFakeResponsesApi(
     return refusedTool ? `tools.${String(refusedTool.type)}` : undefined
   }
 
-  const startStream = (res: ServerResponse) => {
-    res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache' })
+  const startStream = (res: ServerResponse, headers: Record<string, string> = {}) => {
+    res.writeHead(200, {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-cache',
+      ...headers,
+    })
     res.flushHeaders()
     if (fake.options.comment !== undefined) res.write(`: ${fake.options.comment}\n\n`)
   }
@@ -365,7 +371,7 @@ export async function startFakeResponsesApi(
         }
         return void res.end()
       case 'sse': {
-        startStream(res)
+        startStream(res, script.headers)
         const frames = toSseFrames(script.events, {
           eventLines: script.eventLines ?? fake.options.eventLines ?? true,
           done: script.done ?? fake.options.done ?? false,

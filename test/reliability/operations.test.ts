@@ -18,6 +18,7 @@ afterEach(async () => {
 const SERIES = [
   'herald_active_streams',
   'herald_queued_streams',
+  'herald_stream_limit',
   'herald_time_to_first_token_seconds',
   'herald_edits_total',
   'herald_rate_limit_answers_total',
@@ -53,6 +54,7 @@ describe('/metrics', () => {
       expect(body).toContain(`# HELP ${name} `)
     }
     expect(metric(body, 'herald_active_streams')).toBe(0)
+    expect(metric(body, 'herald_stream_limit')).toBe(200)
     for (const platform of ['telegram', 'discord']) {
       expect(metric(body, 'herald_time_to_first_token_seconds_count', { platform })).toBe(1)
       expect(metric(body, 'herald_answers_total', { platform, status: 'completed' })).toBe(1)

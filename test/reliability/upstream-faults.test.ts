@@ -53,6 +53,8 @@ describe('before the first byte', () => {
     expect(metric(text, 'herald_upstream_errors_total', { kind: 'rate_limited' })).toBe(1)
     expect(metric(text, 'herald_upstream_errors_total', { kind: 'overloaded' })).toBe(1)
     expect(metric(text, 'herald_answers_total', { platform: 'telegram', status: 'completed' })).toBe(1)
+    // The 429 halved the stream limit (ceiling 200); the answer that then opened raised it by one.
+    expect(metric(text, 'herald_stream_limit')).toBe(101)
   })
 
   test('5xx on every attempt ends in one clear line, without the upstream words', async () => {

@@ -2,6 +2,7 @@ import { Agent, type Dispatcher, request } from 'undici'
 import { type Clock, systemClock } from '../contracts/clock.ts'
 import { type ErrorKind, HeraldError } from '../contracts/errors.ts'
 import { type Logger, silentLogger } from '../contracts/log.ts'
+import { isPushBack, rateLimitHeaders, type UpstreamSignal } from './concurrency.ts'
 import { ConnectionError, header, UpstreamError, UpstreamTimeoutError } from './errors.ts'
 import type { ResponseObject, StreamEvent } from './events.ts'
 import { finishUnterminated, fold, stateFromResponse } from './fold.ts'
@@ -47,6 +48,8 @@ export interface ResponsesClientOptions {
   onMalformedEvent?: () => void
   /** Called for every error that is retried, with its kind (for metrics). */
   onRetry?: (kind: ErrorKind) => void
+  /** How the endpoint took each request: answered, or pushed back (the adaptive concurrency limit). */
+  onUpstreamSignal?: (signal: UpstreamSignal) => void
 }
 
 export interface Timeouts {
@@ -160,6 +163,7 @@ export function createResponsesClient(options: ResponsesClientOptions): Response
       timedOut = undefined
       if (call.signal?.aborted) throw translate(call.signal.reason)
       watchdog.arm(firstByteMs)
+      const sentAt = clock.now()
       try {
         const response = await request(`${baseUrl}${call.path}`, {
           method: call.method,
@@ -175,7 +179,10 @@ export function createResponsesClient(options: ResponsesClientOptions): Response
           headersTimeout: 0,
           bodyTimeout: 0,
         })
-        if (response.statusCode < 400) return response
+        if (response.statusCode < 400) {
+          options.onUpstreamSignal?.({ kind: 'ok', sentAt, ...rateLimitHeaders(response.headers) })
+          return response
+        }
         const text = await response.body.text()
         throw UpstreamError.from(response.statusCode, text, response.headers, {
           ...context,
@@ -183,6 +190,14 @@ export function createResponsesClient(options: ResponsesClientOptions): Response
         })
       } catch (error) {
         watchdog.disarm()
+        if (isPushBack(error)) {
+          const retryAfterMs = error.retryAfterMs
+          options.onUpstreamSignal?.({
+            kind: 'push_back',
+            sentAt,
+            ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
+          })
+        }
         throw translate(error)
       }
     }

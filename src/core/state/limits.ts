@@ -1,13 +1,15 @@
 import { type Clock, systemClock } from '../contracts/clock.ts'
 import { HeraldError, InputError } from '../contracts/errors.ts'
+import type { AdaptiveLimit } from '../responses/concurrency.ts'
 import type { Store } from '../store/store.ts'
 
 /**
  * Limits on load, checked before a request is sent:
  * - a per-user request rate, in fixed one-minute windows counted in the store (shared by all
  *   processes; a burst of up to twice the rate can straddle a window boundary);
- * - a cap on concurrent upstream streams with a FIFO queue whose position people can see. This cap
- *   is per process: each process protects its own sockets and memory.
+ * - a limit on concurrent upstream streams with a FIFO queue whose position people can see: fixed,
+ *   or adapting to the endpoint's push-back under a ceiling (responses/concurrency.ts). It is per
+ *   process: each process protects its own sockets and memory.
  * - a maximum prompt length, in Unicode code points.
  *
  * @example
@@ -41,8 +43,8 @@ export interface StreamGate {
 export interface LimitsOptions {
   store: Store
   clock?: Clock
-  /** Concurrent upstream streams in this process; 0 = no cap. */
-  maxConcurrentStreams?: number
+  /** Concurrent upstream streams in this process: a fixed cap (0 = none) or an adaptive limit. */
+  maxConcurrentStreams?: number | AdaptiveLimit
   /** Requests per user per minute; 0 = no cap. */
   userRequestsPerMinute?: number
   /** Prompt length in code points; 0 = no cap. */
@@ -59,7 +61,7 @@ export interface Limits {
 
 export function createLimits(opts: LimitsOptions): Limits {
   const clock = opts.clock ?? systemClock
-  const streams = createStreamGate(opts.maxConcurrentStreams ?? 0)
+  const streams = createStreamGate(opts.maxConcurrentStreams ?? 0, clock)
   const rate = createRateLimiter(opts.store, clock, opts.userRequestsPerMinute ?? 0)
   const maxChars = opts.maxPromptChars ?? 0
   return {
@@ -102,18 +104,35 @@ interface Waiter {
   reject: (error: Error) => void
 }
 
-/** A FIFO gate of `max` concurrent streams in this process (0 = no cap). */
-export function createStreamGate(max: number): StreamGate {
+/**
+ * A FIFO gate of concurrent streams in this process: at most `max` (0 = no cap), or as many as an
+ * adaptive limit allows now; while the limit holds new streams (a running retry-after) none starts.
+ */
+export function createStreamGate(max: number | AdaptiveLimit, clock: Clock = systemClock): StreamGate {
   let active = 0
   const queue: Waiter[] = []
+  const allowed = () => (typeof max === 'number' ? (max <= 0 ? Number.POSITIVE_INFINITY : max) : max.limit)
+  let wakeAt = 0
 
   const announce = (waiter: Waiter, position: number) => {
     if (waiter.position === position) return
     waiter.position = position
     for (const listener of [...waiter.listeners]) listener(position)
   }
+  /** One timer for the end of a hold, so the queue moves on when it passes. */
+  const wakeAfterHold = (until: number) => {
+    if (wakeAt >= until) return
+    wakeAt = until
+    clock.sleep(until - clock.now()).then(() => {
+      if (wakeAt === until) wakeAt = 0
+      pump()
+    })
+  }
   const pump = () => {
-    while (queue.length > 0 && (max <= 0 || active < max)) {
+    const holdUntil = typeof max === 'number' ? 0 : max.holdUntil
+    const held = queue.length > 0 && holdUntil > clock.now()
+    if (held) wakeAfterHold(holdUntil)
+    while (!held && queue.length > 0 && active < allowed()) {
       const next = queue.shift()!
       active++
       announce(next, 0)
@@ -121,6 +140,7 @@ export function createStreamGate(max: number): StreamGate {
     }
     for (const [i, waiter] of queue.entries()) announce(waiter, i + 1)
   }
+  if (typeof max !== 'number') max.onChange(pump)
 
   return {
     get active() {
