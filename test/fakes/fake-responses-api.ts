@@ -55,6 +55,8 @@ export interface RecordedRequest {
   body: Record<string, unknown> | undefined
   /** A multipart body's files. */
   files: { field: string; name: string; type: string; bytes: Uint8Array }[]
+  /** When the answer was fully written (real ms); unset while it runs or if it was cut. */
+  endedAt?: number
 }
 
 /**
@@ -622,6 +624,9 @@ export async function startFakeResponsesApi(
         files,
       }
       requests.push(recorded)
+      res.on('finish', () => {
+        recorded.endedAt = Date.now()
+      })
       for (const wake of waiters.splice(0)) wake()
       handle(res, recorded).catch((error: unknown) => {
         if (!res.headersSent)
