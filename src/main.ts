@@ -1,7 +1,5 @@
-import { createDiscordAdapter } from './adapters/discord/discord-adapter.ts'
-import { createTelegramAdapter } from './adapters/telegram/telegram-adapter.ts'
 import { type Config, loadConfig, readEnvironment, secretsOf } from './app/config.ts'
-import { type DiscordShards, startDiscordShards } from './app/discord-shards.ts'
+import type { DiscordShards } from './app/discord-shards.ts'
 import { createHerald } from './app/dispatcher.ts'
 import { createHttpServer, type HttpServer } from './app/http-server.ts'
 import type { Services } from './app/services.ts'
@@ -87,6 +85,8 @@ export async function startHerald(
               server.route('POST', path, handler),
           }
         : undefined
+      // Each platform's library is loaded only when it is configured (discord.js alone is ~55 MB).
+      const { createTelegramAdapter } = await import('./adapters/telegram/telegram-adapter.ts')
       adapters.push(
         createTelegramAdapter({
           config: config.telegram,
@@ -100,6 +100,7 @@ export async function startHerald(
       )
     }
     if (config.discord && !sharding) {
+      const { createDiscordAdapter } = await import('./adapters/discord/discord-adapter.ts')
       adapters.push(
         createDiscordAdapter({
           config: config.discord,
@@ -130,6 +131,7 @@ export async function startHerald(
       )
     }
     if (config.discord && config.discordShards) {
+      const { startDiscordShards } = await import('./app/discord-shards.ts')
       shards = await startDiscordShards({
         discord: config.discord,
         count: config.discordShards.count,

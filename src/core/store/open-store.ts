@@ -1,5 +1,4 @@
 import { ConfigError } from '../contracts/errors.ts'
-import { createRedisStore } from './redis-store.ts'
 import { createSqliteStore } from './sqlite-store.ts'
 import type { Store, StoreOptions } from './store.ts'
 
@@ -28,7 +27,8 @@ export function parseStoreUrl(url: string): StoreLocation {
 /** Opens the store at `url` (see {@link parseStoreUrl}); a Redis that does not answer rejects. */
 export async function createStore(url: string, opts: StoreOptions = {}): Promise<Store> {
   const location = parseStoreUrl(url)
-  return location.backend === 'sqlite'
-    ? createSqliteStore(location.path, opts)
-    : createRedisStore(location.url, opts)
+  if (location.backend === 'sqlite') return createSqliteStore(location.path, opts)
+  // The Redis client (~25 MB) is loaded only by the deployments that use it.
+  const { createRedisStore } = await import('./redis-store.ts')
+  return createRedisStore(location.url, opts)
 }
