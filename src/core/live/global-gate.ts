@@ -2,18 +2,24 @@ import type { Clock } from '../contracts/clock.ts'
 
 /**
  * The budget one platform gives a bot across all its chats (Telegram about 30 calls a second,
- * Discord 50): at most one call every `gapMs`, final renders first, and nothing while a global
- * 429 runs.
+ * Discord 50): at most one call every `gapMs`, and nothing while a global 429 runs. Under a burst
+ * the waiting calls go by priority: final renders (an answer lands), then first messages (an
+ * answer shows it has started), then intermediate edits; in order of arrival within each. Among
+ * final renders, one in a new message goes first: that person sees nothing of the answer yet, and
+ * either way one call lands one answer.
  *
  * @example
  *   const gate = new GlobalGate(clock, 34)
- *   await gate.acquire(false)  // then make one call
+ *   await gate.acquire('edit')  // then make one call
  */
+export type GatePriority = 'final-new' | 'final' | 'first' | 'edit'
+
+const RANK: Record<GatePriority, number> = { 'final-new': 0, final: 1, first: 2, edit: 3 }
 export class GlobalGate {
   private readonly clock: Clock
   private readonly gapMs: number
   private nextAt = 0
-  private waiters: Array<{ final: boolean; resolve: () => void }> = []
+  private waiters: Array<{ rank: number; resolve: () => void }> = []
   private pumping = false
   pausedUntil = 0
 
@@ -22,15 +28,15 @@ export class GlobalGate {
     this.gapMs = gapMs
   }
 
-  /** Resolves when one call may go; `final` ones are let through before the others. */
-  acquire(final: boolean): Promise<void> {
+  /** Resolves when one call may go; the waiting ones go by priority, then in order. */
+  acquire(priority: GatePriority): Promise<void> {
     const now = this.clock.now()
     if (!this.pumping && now >= this.nextAt && now >= this.pausedUntil) {
       this.nextAt = now + this.gapMs
       return Promise.resolve()
     }
     return new Promise((resolve) => {
-      this.waiters.push({ final, resolve })
+      this.waiters.push({ rank: RANK[priority], resolve })
       if (!this.pumping) void this.pump()
     })
   }
@@ -48,8 +54,11 @@ export class GlobalGate {
           await this.clock.sleep(wait)
           continue
         }
-        const finalAt = this.waiters.findIndex((w) => w.final)
-        const [waiter] = this.waiters.splice(Math.max(finalAt, 0), 1)
+        let best = 0
+        for (let i = 1; i < this.waiters.length; i++) {
+          if (this.waiters[i]!.rank < this.waiters[best]!.rank) best = i
+        }
+        const [waiter] = this.waiters.splice(best, 1)
         this.nextAt = this.clock.now() + this.gapMs
         waiter?.resolve()
       }

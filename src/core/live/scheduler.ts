@@ -1,14 +1,15 @@
 import { type Clock, systemClock } from '../contracts/clock.ts'
 import { RateLimited } from '../contracts/errors.ts'
 import type { Pace, Surface } from '../contracts/surface.ts'
-import { GlobalGate } from './global-gate.ts'
+import { type GatePriority, GlobalGate } from './global-gate.ts'
 import { defaultGlobalGapMs } from './platform-defaults.ts'
 import type { SharedPace } from './shared-pace.ts'
 
 /**
  * One lane per chat, shared by every answer in it: calls go one at a time, `perChatMs` apart (and
  * `perMessageMs` between edits of one message); a 429 pauses the whole lane until `retryAfterMs`
- * has passed; final renders go before intermediate edits of other answers.
+ * has passed; final renders go before intermediate edits of other answers, and across chats the
+ * platform's budget goes to final renders, then first messages, then intermediate edits.
  *
  * A task is asked for its next call only when the lane can make one, so the newest content wins
  * and a stream reader never waits: it offers, and the lane pulls. With a SharedPace, the lanes of
@@ -115,7 +116,7 @@ export class Lane {
           await this.sleep(pick.at - this.clock.now())
           continue
         }
-        await this.gate.acquire(pick.call.final)
+        await this.gate.acquire(gatePriority(pick.call))
         if (!(await this.sharedTurn())) continue
         // The newest call, after any wait for the global gate; it may have changed or become due later.
         const call = this.ask(pick.task)
@@ -263,4 +264,10 @@ export function createLaneRegistry(options: LaneRegistryOptions = {}): LaneRegis
       return lane
     },
   }
+}
+
+/** A final render lands an answer; a new message shows one has started; the rest are edits. */
+function gatePriority(call: LaneCall): GatePriority {
+  if (call.final) return call.messageId === undefined ? 'final-new' : 'final'
+  return call.messageId === undefined ? 'first' : 'edit'
 }

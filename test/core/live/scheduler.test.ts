@@ -196,6 +196,32 @@ describe('a lane', () => {
     ])
   })
 
+  test('across chats, first messages go before intermediate edits, and final renders before both', async () => {
+    const clock = fakeClock()
+    const lanes = createLaneRegistry({ clock, globalGapMs: { telegram: 100 } })
+    const log: Array<[number, string, string]> = []
+    const offer = (chat: string, messageId: string | undefined, final = false) => {
+      const task = valueTask(clock, chat, log, messageId)
+      task.set(final ? 'final' : messageId ? 'edit' : 'first', final)
+      lanes.lane({ chatKey: `telegram:${chat}`, pace }).offer(task, final)
+    }
+    offer('1', 'm1')
+    offer('2', 'm2')
+    offer('3', undefined)
+    offer('4', 'm4', true)
+    offer('5', undefined)
+    offer('6', undefined, true)
+    await clock.runAll()
+    expect(log).toEqual([
+      [0, '1', 'edit'],
+      [100, '6', 'final'],
+      [200, '4', 'final'],
+      [300, '3', 'first'],
+      [400, '5', 'first'],
+      [500, '2', 'edit'],
+    ])
+  })
+
   test('one lane per chat key, shared by every surface of that chat', () => {
     const lanes = createLaneRegistry({ clock: fakeClock() })
     expect(lanes.lane({ chatKey: 'telegram:1', pace })).toBe(lanes.lane({ chatKey: 'telegram:1', pace }))
@@ -204,19 +230,25 @@ describe('a lane', () => {
 })
 
 describe('the global gate', () => {
-  test('lets a final call through before the others waiting', async () => {
+  test('lets final calls through first (in a new message before an edit), then first messages, then edits', async () => {
     const clock = fakeClock()
     const gate = new GlobalGate(clock, 100)
     const order: string[] = []
-    await gate.acquire(false)
-    const waits = [
-      gate.acquire(false).then(() => order.push(`a@${clock.now()}`)),
-      gate.acquire(false).then(() => order.push(`b@${clock.now()}`)),
-      gate.acquire(true).then(() => order.push(`final@${clock.now()}`)),
-    ]
+    await gate.acquire('edit')
+    const waits = (
+      [
+        ['edit', 'e1'],
+        ['first', 'f1'],
+        ['edit', 'e2'],
+        ['final', 'x1'],
+        ['first', 'f2'],
+        ['final', 'x2'],
+        ['final-new', 'n1'],
+      ] as const
+    ).map(([priority, name]) => gate.acquire(priority).then(() => order.push(`${name}@${clock.now()}`)))
     await clock.runAll()
     await Promise.all(waits)
-    expect(order).toEqual(['final@100', 'a@200', 'b@300'])
+    expect(order).toEqual(['n1@100', 'x1@200', 'x2@300', 'f1@400', 'f2@500', 'e1@600', 'e2@700'])
   })
 
   test('waits out a global pause', async () => {
@@ -224,7 +256,7 @@ describe('the global gate', () => {
     const gate = new GlobalGate(clock, 0)
     gate.pause(2500)
     let at = -1
-    const wait = gate.acquire(false).then(() => {
+    const wait = gate.acquire('edit').then(() => {
       at = clock.now()
     })
     await clock.runAll()
