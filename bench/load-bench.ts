@@ -5,7 +5,7 @@
  * 300-character answer at 50 tokens/s. In the same run, the same load goes through a minimal
  * baseline bot (bench/baseline-bot.ts). Writes bench/results/load.json; see bench/README.md.
  *
- * Usage: npm run bench:load [-- 100 1000]
+ * Usage: npm run bench:load [-- 100 1000] [-- --cpu-prof=DIR] (a CPU profile of each Herald run in DIR)
  */
 import { type ChildProcess, spawn } from 'node:child_process'
 import { once } from 'node:events'
@@ -13,23 +13,15 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { cpus, tmpdir, totalmem } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { type FakeResponsesApi, sse, startFakeResponsesApi } from '../test/fakes/fake-responses-api.ts'
-import { textAnswer } from '../test/fakes/fake-responses-transcripts.ts'
+import { type FakeResponsesApi, startFakeResponsesApi } from '../test/fakes/fake-responses-api.ts'
 import { type FakeTelegram, startFakeTelegram } from '../test/fakes/fake-telegram.ts'
+import { ANSWER, answerScript } from './answer-fixture.ts'
 import type { ProbeReport } from './probe.ts'
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..')
 const TOKEN = '5550001:AALoadBench_Telegram0123456789abcdef'
-/** ~300 characters of plain prose (no Markdown, so every renderer shows it as is). */
-const ANSWER =
-  'Tides come from the pull of the Moon and the Sun on the oceans. The Moon is closer, so its pull ' +
-  'matters more: water bulges toward it on the near side and away from it on the far side, and the ' +
-  'Earth turns under both bulges. That is why most coasts see two high tides a day, about twelve ' +
-  'hours and twenty five minutes apart.'
-/** 50 tokens per second: one delta of about two characters every 20 ms, about 3 s per answer. */
-const DELTAS = 150
-const DELTA_MS = 20
 const TELEGRAM_CALLS_PER_SECOND = 30
+const PROFILE_DIR = process.argv.find((arg) => arg.startsWith('--cpu-prof='))?.slice('--cpu-prof='.length)
 
 type Bot = 'herald' | 'baseline'
 
@@ -89,7 +81,8 @@ async function startBot(bot: Bot, telegram: FakeTelegram, responses: FakeRespons
   }
   const entry = bot === 'herald' ? 'src/main.ts' : 'bench/baseline-bot.ts'
   const startedAt = performance.now()
-  const child = spawn(process.execPath, ['--import', './bench/probe.ts', entry], {
+  const profile = bot === 'herald' && PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : []
+  const child = spawn(process.execPath, [...profile, '--import', './bench/probe.ts', entry], {
     cwd: ROOT,
     env,
     stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
@@ -108,7 +101,7 @@ async function run(bot: Bot, n: number): Promise<Outcome> {
   const dir = mkdtempSync(join(tmpdir(), 'herald-load-'))
   const telegram = await startFakeTelegram({ token: TOKEN })
   const responses = await startFakeResponsesApi()
-  responses.route = () => sse(textAnswer(ANSWER, DELTAS), { delayMs: DELTA_MS })
+  responses.route = answerScript
   const { child, readyMs } = await startBot(bot, telegram, responses, dir)
   try {
     await new Promise((resolve) => setTimeout(resolve, 2000))
