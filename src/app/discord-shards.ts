@@ -45,7 +45,10 @@ export interface DiscordShardsOptions {
 /** Discord's rule: `max_concurrency` shards may identify every 5 s; discord.js waits 5.5 s between shards. */
 const IDENTIFY_SPACING_MS = 5500
 
-const ENTRY = fileURLToPath(new URL('../main.ts', import.meta.url))
+/** The shards run what this process runs: src/main.ts, or dist/src/main.js as `npm start` builds it. */
+const ENTRY = fileURLToPath(
+  new URL(import.meta.url.endsWith('.js') ? '../main.js' : '../main.ts', import.meta.url),
+)
 
 export async function startDiscordShards(options: DiscordShardsOptions): Promise<DiscordShards> {
   const { discord, log } = options

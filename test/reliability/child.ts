@@ -7,9 +7,10 @@ import type { Env } from '../../src/app/config.ts'
 import { until } from './stack.ts'
 
 /**
- * Herald as operators run it: `node src/main.ts` in a child process (what `npm start` runs), with
- * only the environment given here, started in an empty folder (so no `.env` is read). Its output
- * is kept line by line: the `herald: …` lines people read and pino's JSON lines.
+ * Herald as operators run it: `node src/main.ts` in a child process (`npm start` runs the same
+ * code built to JavaScript, see scripts/build.ts), with only the environment given here, started
+ * in an empty folder (so no `.env` is read). Its output is kept line by line: the `herald: …` lines
+ * people read and pino's JSON lines.
  *
  * @example
  *   const child = spawnHerald({ OPENAI_API_KEY: 'sk-…', TELEGRAM_BOT_TOKEN: fake.token, … })
