@@ -3,22 +3,26 @@
  * the real Herald in its own process (`src/main.ts`, SQLite store) against the fake Bot API with
  * Telegram's flood limits (1 call/s per chat, 30/s per bot) and the fake Responses API streaming a
  * 300-character answer at 50 tokens/s. In the same run, the same load goes through a minimal
- * baseline bot (bench/baseline-bot.ts). Writes bench/results/load.json; see bench/README.md.
+ * baseline bot (bench/baseline-bot.ts). Both run as JavaScript, as `npm start` runs Herald.
+ * Writes bench/results/load.json; see bench/README.md.
  *
  * Usage: npm run bench:load [-- 100 1000] [-- --cpu-prof=DIR] (a CPU profile of each Herald run in DIR)
  */
 import { type ChildProcess, spawn } from 'node:child_process'
 import { once } from 'node:events'
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { cpus, tmpdir, totalmem } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { build, toJavaScript } from '../scripts/build.ts'
 import { type FakeResponsesApi, startFakeResponsesApi } from '../test/fakes/fake-responses-api.ts'
 import { type FakeTelegram, startFakeTelegram } from '../test/fakes/fake-telegram.ts'
 import { ANSWER, answerScript } from './answer-fixture.ts'
 import type { ProbeReport } from './probe.ts'
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..')
+/** Both bots run as JavaScript, the way `npm start` runs Herald (scripts/build.ts). */
+const BUILT = mkdtempSync(join(tmpdir(), 'herald-load-built-'))
 const TOKEN = '5550001:AALoadBench_Telegram0123456789abcdef'
 const TELEGRAM_CALLS_PER_SECOND = 30
 const PROFILE_DIR = process.argv.find((arg) => arg.startsWith('--cpu-prof='))?.slice('--cpu-prof='.length)
@@ -79,11 +83,11 @@ async function startBot(bot: Bot, telegram: FakeTelegram, responses: FakeRespons
         }
       : { BOT_TOKEN: telegram.token, API_ROOT: telegram.url, OPENAI_BASE_URL: responses.url }),
   }
-  const entry = bot === 'herald' ? 'src/main.ts' : 'bench/baseline-bot.ts'
+  const entry = join(BUILT, bot === 'herald' ? 'src/main.js' : 'bench/baseline-bot.js')
   const startedAt = performance.now()
   const profile = bot === 'herald' && PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : []
-  const child = spawn(process.execPath, [...profile, '--import', './bench/probe.ts', entry], {
-    cwd: ROOT,
+  const child = spawn(process.execPath, [...profile, '--import', join(BUILT, 'bench/probe.js'), entry], {
+    cwd: dir,
     env,
     stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
   })
@@ -153,7 +157,19 @@ async function run(bot: Bot, n: number): Promise<Outcome> {
 
 const round = (value: number, digits = 1) => Number(value.toFixed(digits))
 
+function buildBots(): void {
+  build(join(ROOT, 'src'), join(BUILT, 'src'))
+  mkdirSync(join(BUILT, 'bench'))
+  for (const file of ['probe', 'baseline-bot']) {
+    const source = readFileSync(join(ROOT, `bench/${file}.ts`), 'utf8')
+    writeFileSync(join(BUILT, `bench/${file}.js`), toJavaScript(source))
+  }
+  writeFileSync(join(BUILT, 'package.json'), '{ "type": "module" }\n')
+  symlinkSync(join(ROOT, 'node_modules'), join(BUILT, 'node_modules'))
+}
+
 async function main() {
+  buildBots()
   const sizes = process.argv.slice(2).map(Number).filter(Number.isFinite)
   const results = []
   for (const n of sizes.length > 0 ? sizes : [100, 1000]) {
@@ -194,4 +210,8 @@ async function main() {
   console.log(`wrote ${out}`)
 }
 
-await main()
+try {
+  await main()
+} finally {
+  rmSync(BUILT, { recursive: true, force: true })
+}
