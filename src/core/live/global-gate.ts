@@ -15,6 +15,9 @@ import type { Clock } from '../contracts/clock.ts'
 export type GatePriority = 'final-new' | 'final' | 'first' | 'edit'
 
 const RANK: Record<GatePriority, number> = { 'final-new': 0, final: 1, first: 2, edit: 3 }
+
+/** A wait for the gate; `raise` moves it up when what waits became more urgent meanwhile. */
+export type GateTurn = Promise<void> & { raise(priority: GatePriority): void }
 export class GlobalGate {
   private readonly clock: Clock
   private readonly gapMs: number
@@ -29,15 +32,22 @@ export class GlobalGate {
   }
 
   /** Resolves when one call may go; the waiting ones go by priority, then in order. */
-  acquire(priority: GatePriority): Promise<void> {
+  acquire(priority: GatePriority): GateTurn {
     const now = this.clock.now()
     if (!this.pumping && now >= this.nextAt && now >= this.pausedUntil) {
       this.nextAt = now + this.gapMs
-      return Promise.resolve()
+      return Object.assign(Promise.resolve(), { raise: () => {} })
     }
-    return new Promise((resolve) => {
-      this.waiters.push({ rank: RANK[priority], resolve })
+    const waiter = { rank: RANK[priority], resolve: () => {} }
+    const turn = new Promise<void>((resolve) => {
+      waiter.resolve = resolve
+      this.waiters.push(waiter)
       if (!this.pumping) void this.pump()
+    })
+    return Object.assign(turn, {
+      raise: (to: GatePriority) => {
+        waiter.rank = Math.min(waiter.rank, RANK[to])
+      },
     })
   }
 

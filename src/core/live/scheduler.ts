@@ -1,7 +1,7 @@
 import { type Clock, systemClock } from '../contracts/clock.ts'
 import { RateLimited } from '../contracts/errors.ts'
 import type { Pace, Surface } from '../contracts/surface.ts'
-import { type GatePriority, GlobalGate } from './global-gate.ts'
+import { type GatePriority, type GateTurn, GlobalGate } from './global-gate.ts'
 import { defaultGlobalGapMs } from './platform-defaults.ts'
 import type { SharedPace } from './shared-pace.ts'
 
@@ -62,6 +62,7 @@ export class Lane {
   private pausedUntil = 0
   private running = false
   private waking: AbortController | undefined
+  private waiting: { task: LaneTask; turn: GateTurn; messageId: string | undefined } | undefined
 
   constructor(
     key: string,
@@ -83,6 +84,10 @@ export class Lane {
   offer(task: LaneTask, urgent = false): void {
     const known = this.tasks.has(task)
     this.tasks.add(task)
+    // Waiting at the global gate for this task, whose call just became its final render.
+    if (urgent && this.waiting?.task === task) {
+      this.waiting.turn.raise(this.waiting.messageId === undefined ? 'final-new' : 'final')
+    }
     if (!this.running) void this.loop()
     else if (!known || urgent) this.waking?.abort()
   }
@@ -116,7 +121,13 @@ export class Lane {
           await this.sleep(pick.at - this.clock.now())
           continue
         }
-        await this.gate.acquire(gatePriority(pick.call))
+        const turn = this.gate.acquire(gatePriority(pick.call))
+        this.waiting = { task: pick.task, turn, messageId: pick.call.messageId }
+        try {
+          await turn
+        } finally {
+          this.waiting = undefined
+        }
         if (!(await this.sharedTurn())) continue
         // The newest call, after any wait for the global gate; it may have changed or become due later.
         const call = this.ask(pick.task)

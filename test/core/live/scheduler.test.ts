@@ -222,6 +222,32 @@ describe('a lane', () => {
     ])
   })
 
+  test('a first message that becomes the final render while it waits for the global budget moves up', async () => {
+    const clock = fakeClock()
+    const lanes = createLaneRegistry({ clock, globalGapMs: { telegram: 100 } })
+    const log: Array<[number, string, string]> = []
+    const lane = (chat: string) => lanes.lane({ chatKey: `telegram:${chat}`, pace })
+    const busy = valueTask(clock, '1', log, 'm1')
+    busy.set('edit')
+    lane('1').offer(busy)
+    const fresh = valueTask(clock, '2', log)
+    fresh.set('first')
+    lane('2').offer(fresh)
+    const shown = valueTask(clock, '3', log, 'm3')
+    shown.set('final', true)
+    lane('3').offer(shown, true)
+    await clock.advance(10)
+    // The stream of chat 2 ended before its first message went: that person sees nothing yet.
+    fresh.set('final', true)
+    lane('2').offer(fresh, true)
+    await clock.runAll()
+    expect(log).toEqual([
+      [0, '1', 'edit'],
+      [100, '2', 'final'],
+      [200, '3', 'final'],
+    ])
+  })
+
   test('one lane per chat key, shared by every surface of that chat', () => {
     const lanes = createLaneRegistry({ clock: fakeClock() })
     expect(lanes.lane({ chatKey: 'telegram:1', pace })).toBe(lanes.lane({ chatKey: 'telegram:1', pace }))
