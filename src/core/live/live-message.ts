@@ -315,7 +315,12 @@ class LiveEngine implements LaneTask {
     // What arrived since the message's last edit: about what its next turn would add.
     const growth = state.text.length - shownEnd
     if (growth <= 0) return undefined
-    const used = this.measure(chunk.markdown, { first: index === 0, last: true }, state, false)
+    // What the message shows now, its reasoning as it is: the room `measure` reserves for the
+    // reasoning to grow would predict an overflow for a short answer that ends in this turn.
+    const place = { first: index === 0, last: true }
+    const used = this.format.length(
+      composeMessage(this.format, this.parts(chunk.markdown, place, state, false, this.format)),
+    )
     if (used + growth * 1.25 <= this.surface.limit) return undefined
     return splitNearEnd(state.text, chunk.start, Math.min(200, Math.max(40, Math.ceil(growth / 3))))
   }

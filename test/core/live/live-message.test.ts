@@ -236,6 +236,28 @@ describe('rollover', () => {
     expect(result.messages.map((m) => m.ref)).toEqual(live.refs)
   })
 
+  test('a short answer that arrives in one turn stays one message, with room kept for reasoning', async () => {
+    // With showReasoning the first message keeps room for the reasoning to grow; the early rollover
+    // must not count that room as shown, or this answer (a third of the limit, all of it new since
+    // the placeholder) looks as if the next turn would overflow and loses its last word to a second message.
+    const { clock, update, finish, surface } = setup(
+      { showReasoning: true },
+      { format: 'discord-markdown', limit: 2000 },
+    )
+    const answer = `Answer: ${'bravo charlie mike '.repeat(40).trim()}.`
+    await clock.advance(500)
+    update(writing(answer))
+    await clock.advance(600)
+    const done = finish()
+    await clock.runAll()
+    expect(surface.calls.map((c) => [c.at, c.kind, c.ref?.id, c.text])).toEqual([
+      [0, 'send', '1', '▍\n\n-# Working…'],
+      [1000, 'edit', '1', `${answer} ▍`],
+      [2000, 'edit', '1', answer],
+    ])
+    expect((await done).messages.map((m) => m.text)).toEqual([answer])
+  })
+
   test('a code block cut by the rollover is closed and reopened with its language', async () => {
     const { clock, finish, surface } = setup({}, { format: 'discord-markdown' as TextFormat, limit: 48 })
     const answer = 'Code:\n```ts\nconst one = 1\nconst two = 2\nconst three = 3\n```\nDone.'
