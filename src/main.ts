@@ -1,16 +1,18 @@
 import { type Config, loadConfig, readEnvironment, secretsOf } from './app/config.ts'
 import type { DiscordShards } from './app/discord-shards.ts'
 import { createHerald } from './app/dispatcher.ts'
-import { createHttpServer, type HttpServer } from './app/http-server.ts'
+import { createHttpServer, type HealthState, type HttpServer } from './app/http-server.ts'
+import { createPlatformSupervisor, type PlatformSupervisor } from './app/platform-supervisor.ts'
 import type { Services } from './app/services.ts'
 import { createServices } from './app/services.ts'
 import { commands } from './commands/index.ts'
 import { startHeartbeat } from './core/answers/heartbeat.ts'
 import { finaliseInterrupted, startInterruptedSweeper } from './core/answers/interrupted.ts'
 import { Interrupted } from './core/answers/run-answer.ts'
-import type { Adapter } from './core/contracts/chat.ts'
+import type { Adapter, Platform } from './core/contracts/chat.ts'
 import { ConfigError } from './core/contracts/errors.ts'
 import { createLogger, type Logger, scrubSecrets } from './core/contracts/log.ts'
+import type { SupervisedClient } from './core/contracts/platform.ts'
 import { type Language, languageOf, translator } from './core/i18n/i18n.ts'
 import type { Store } from './core/store/store.ts'
 
@@ -22,6 +24,8 @@ import type { Store } from './core/store/store.ts'
 export interface Running {
   services: Services
   adapters: Adapter[]
+  /** One per adapter, by platform: the state /healthz and herald_platform_up show. */
+  platforms: Map<Platform, PlatformSupervisor>
   http?: HttpServer | undefined
   httpPort?: number | undefined
   stop(): Promise<void>
@@ -50,9 +54,21 @@ export async function startHerald(
 
   let http: HttpServer | undefined
   let shards: DiscordShards | undefined
-  const adapters: Adapter[] = []
+  const adapters: Array<Adapter & SupervisedClient> = []
   // Sharded, this process runs the ShardingManager and each shard's process runs a Discord client.
   const sharding = config.discord && config.discordShards
+  const platforms = new Map<Platform, PlatformSupervisor>()
+  const supervise = (platform: Platform) => {
+    const supervisor = createPlatformSupervisor({
+      platform,
+      log,
+      clock: services.clock,
+      scrub: (text) => scrubSecrets(text, secretsOf(config)),
+      onChange: (status) => services.metrics.platformUp.set({ platform }, status.state === 'up' ? 1 : 0),
+    })
+    platforms.set(platform, supervisor)
+    return supervisor
+  }
   try {
     const heartbeat = await startHeartbeat(services.store, {
       processId,
@@ -66,13 +82,10 @@ export async function startHerald(
         metrics: services.metrics,
         log,
         health: () => [
-          { name: 'store', check: () => services.store.ping().then(() => true) },
+          { name: 'store', check: () => services.store.ping().then(() => ({ state: 'up' })) },
           ...(['telegram', 'discord'] as const)
             .filter((platform) => config[platform] !== undefined && !(platform === 'discord' && sharding))
-            .map((platform) => ({
-              name: platform,
-              check: () => services.adapters.get(platform)?.healthy() ?? false,
-            })),
+            .map((platform) => ({ name: platform, check: () => platformHealth(platforms.get(platform)) })),
           ...(shards?.checks() ?? []),
         ],
       })
@@ -95,6 +108,7 @@ export async function startHerald(
           log: log.child({ platform: 'telegram' }),
           maxImageBytes: config.limits.maxImageBytes,
           lanes: services.lanes,
+          reporter: supervise('telegram'),
           ...(routes ? { httpServer: routes } : {}),
         }),
       )
@@ -110,6 +124,7 @@ export async function startHerald(
           handoverNotice: (locale) =>
             `-# ${translator(languageOf(services.i18n.rule, locale))('discord.moved')}`,
           lanes: services.lanes,
+          reporter: supervise('discord'),
         }),
       )
     }
@@ -124,11 +139,16 @@ export async function startHerald(
     }
 
     for (const adapter of adapters) {
-      cleanups.push(() => adapter.stop())
-      await adapter.start()
-      say(
-        `herald: ${adapter.platform} ready${adapter.platform === 'telegram' && config.telegram?.webhookUrl ? ' (webhook)' : ''}`,
-      )
+      const supervisor = platforms.get(adapter.platform)!
+      cleanups.push(() => supervisor.stop())
+      // A refused token rejects here and stops start-up; trouble that may pass is retried meanwhile.
+      await supervisor.start(adapter)
+      const status = supervisor.status
+      if (status.state === 'retrying') say(`herald: ${adapter.platform} retrying: ${status.reason}`)
+      else
+        say(
+          `herald: ${adapter.platform} ready${adapter.platform === 'telegram' && config.telegram?.webhookUrl ? ' (webhook)' : ''}`,
+        )
     }
     if (config.discord && config.discordShards) {
       const { startDiscordShards } = await import('./app/discord-shards.ts')
@@ -180,7 +200,7 @@ export async function startHerald(
         log.info('stopping: no new work; letting running answers finish')
         // Shard processes drain their own answers on SIGTERM, alongside this one.
         const shardsStopped = shards?.stop()
-        await Promise.allSettled(adapters.map((a) => a.stop()))
+        await Promise.allSettled([...platforms.values()].map((p) => p.stop()))
         await settledWithin(
           services.answers.all().map((a) => a.done),
           config.shutdownGraceMs,
@@ -207,11 +227,18 @@ export async function startHerald(
       })()
       return stopping
     }
-    return { services, adapters, http, httpPort, stop }
+    return { services, adapters, platforms, http, httpPort, stop }
   } catch (err) {
     await cleanUp()
     throw err
   }
+}
+
+/** What /healthz shows of a platform: its supervisor's state, with when it began and why. */
+function platformHealth(supervisor: PlatformSupervisor | undefined): HealthState {
+  if (!supervisor) return { state: 'stopped', reason: 'not started' }
+  const { state, since, ...rest } = supervisor.status
+  return { state, since: new Date(since).toISOString(), ...rest }
 }
 
 /** After the grace period, aborted answers get this long to write their last line. */

@@ -8,9 +8,19 @@ import type { Metrics } from './metrics.ts'
  */
 export type RouteHandler = (req: IncomingMessage, res: ServerResponse) => void | Promise<void>
 
+/** One component's health: `up`, or a state saying why not (a platform's `retrying`, `stopped`, …). */
+export interface HealthState {
+  state: string
+  /** When the state began (ISO 8601). */
+  since?: string
+  reason?: string
+  [detail: string]: unknown
+}
+
 export interface HealthCheck {
   name: string
-  check(): Promise<boolean> | boolean
+  /** The component's state (a boolean is `up` or `down`); a throw counts as `down` with its message. */
+  check(): Promise<HealthState | boolean> | HealthState | boolean
 }
 
 export interface HttpServer {
@@ -26,19 +36,23 @@ export function createHttpServer(options: {
   log: Logger
 }): HttpServer {
   const routes = new Map<string, RouteHandler>()
+  // 503 while any component is not up, naming which; `checks` keeps the plain up/down of each.
   routes.set('GET /healthz', async (_req, res) => {
-    const results: Record<string, boolean> = {}
-    const checks = typeof options.health === 'function' ? options.health() : options.health
-    for (const item of checks) {
+    const states: Record<string, HealthState> = {}
+    const items = typeof options.health === 'function' ? options.health() : options.health
+    for (const item of items) {
       try {
-        results[item.name] = await item.check()
-      } catch {
-        results[item.name] = false
+        const result = await item.check()
+        states[item.name] = typeof result === 'boolean' ? { state: result ? 'up' : 'down' } : result
+      } catch (err) {
+        states[item.name] = { state: 'down', reason: err instanceof Error ? err.message : String(err) }
       }
     }
-    const ok = Object.values(results).every(Boolean)
+    const down = Object.keys(states).filter((name) => states[name]?.state !== 'up')
+    const checks = Object.fromEntries(Object.keys(states).map((name) => [name, !down.includes(name)]))
+    const ok = down.length === 0
     res.writeHead(ok ? 200 : 503, { 'content-type': 'application/json' })
-    res.end(JSON.stringify({ ok, checks: results }))
+    res.end(JSON.stringify({ ok, down, checks, states }))
   })
   routes.set('GET /metrics', (_req, res) => {
     res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' })

@@ -113,6 +113,7 @@ export interface Metrics extends CoreMetrics {
   malformedSseLines: Counter
   processInfo: Gauge
   storeUp: Gauge
+  platformUp: Gauge
   render(): string
 }
 
@@ -143,6 +144,10 @@ export function createMetrics(): Metrics {
       'Always 1: this process (its id in logs and the store), its store backend and role',
     ),
     storeUp: new Gauge('herald_store_up', '1 while the store answers, 0 while it is away (Redis down)'),
+    platformUp: new Gauge(
+      'herald_platform_up',
+      '1 while the platform serves events; 0 while it is starting, retrying or stopped',
+    ),
   }
   return {
     ...m,

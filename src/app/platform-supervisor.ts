@@ -45,6 +45,8 @@ export interface SupervisorOptions {
   backoff?: Partial<Backoff>
   /** Every change of state (metrics). */
   onChange?: (status: PlatformStatus) => void
+  /** Removes secrets from a reason before it is logged or shown (a Bot API URL carries the token). */
+  scrub?: (text: string) => string
 }
 
 export interface Backoff {
@@ -79,6 +81,8 @@ export function createPlatformSupervisor(options: SupervisorOptions): PlatformSu
   const random = options.random ?? Math.random
   const backoff = { ...supervisorDefaults, ...options.backoff }
   const log = options.log.child({ platform })
+  const scrub = options.scrub ?? ((text: string) => text)
+  const reason = (err: unknown) => scrub(reasonOf(err))
   let status: PlatformStatus = { state: 'starting', since: clock.now() }
   let client: SupervisedClient | undefined
   let retrying: AbortController | undefined
@@ -101,8 +105,8 @@ export function createPlatformSupervisor(options: SupervisorOptions): PlatformSu
   async function stopFor(err: unknown): Promise<void> {
     retrying?.abort()
     retrying = undefined
-    enter({ state: 'stopped', since: clock.now(), reason: reasonOf(err) })
-    log.error({ state: 'stopped' }, `${platform} stopped: ${reasonOf(err)}`)
+    enter({ state: 'stopped', since: clock.now(), reason: reason(err) })
+    log.error({ state: 'stopped' }, `${platform} stopped: ${reason(err)}`)
     await client?.stop().catch((stopErr: unknown) => log.warn({ err: stopErr }, `${platform}: stop failed`))
   }
 
@@ -116,12 +120,12 @@ export function createPlatformSupervisor(options: SupervisorOptions): PlatformSu
     for (;;) {
       if (err instanceof ConfigError) return stopFor(err)
       attempts++
-      const reason = reasonOf(err)
+      const why = reason(err)
       const announce = status.state !== 'retrying'
-      enter({ state: 'retrying', since, reason, attempts })
+      enter({ state: 'retrying', since, reason: why, attempts })
       const delayMs = backoffMs(attempts, random, backoff)
-      if (announce) log.warn({ state: 'retrying', retryInMs: delayMs }, `${platform} retrying: ${reason}`)
-      else log.debug({ attempts, retryInMs: delayMs, reason }, `${platform}: retry failed`)
+      if (announce) log.warn({ state: 'retrying', retryInMs: delayMs }, `${platform} retrying: ${why}`)
+      else log.debug({ attempts, retryInMs: delayMs, reason: why }, `${platform}: retry failed`)
       try {
         await clock.sleep(delayMs, controller.signal)
         await client?.restart()
@@ -149,8 +153,9 @@ export function createPlatformSupervisor(options: SupervisorOptions): PlatformSu
       try {
         await supervised.start()
       } catch (err) {
+        failedWhileStarting = undefined
         if (err instanceof ConfigError) {
-          enter({ state: 'stopped', since: clock.now(), reason: reasonOf(err) })
+          enter({ state: 'stopped', since: clock.now(), reason: reason(err) })
           throw err
         }
         void retry(err)
@@ -176,10 +181,11 @@ export function createPlatformSupervisor(options: SupervisorOptions): PlatformSu
       if (status.state !== 'up') markUp()
     },
 
-    trouble(reason) {
+    trouble(what) {
       if (stopping || retrying || status.state !== 'up') return
-      enter({ state: 'retrying', since: clock.now(), reason, attempts: 0 })
-      log.warn({ state: 'retrying' }, `${platform} retrying: ${reason}`)
+      const why = scrub(what)
+      enter({ state: 'retrying', since: clock.now(), reason: why, attempts: 0 })
+      log.warn({ state: 'retrying' }, `${platform} retrying: ${why}`)
     },
 
     failed(err) {

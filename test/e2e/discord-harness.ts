@@ -168,6 +168,7 @@ async function startWithHandover(config: Config, log: Logger, handoverAfterMs: n
   return {
     services,
     adapters: [discord],
+    platforms: new Map(),
     async stop() {
       await discord.stop()
       for (const answer of services.answers.all()) answer.controller.abort()

@@ -57,9 +57,14 @@ describe('Telegram webhook mode and restarts, end to end', () => {
     expect(tg.botMessages(CHAT).map((m) => m.text)).toEqual(['Hooked: over the hook', 'Hooked: second'])
     expect(finishedAnswers(e2e)).toHaveLength(2)
     const health = await fetch(`http://127.0.0.1:${port}/healthz`)
-    expect([health.status, await health.json()]).toEqual([
+    expect([health.status, await health.json()]).toMatchObject([
       200,
-      { ok: true, checks: { store: true, telegram: true } },
+      {
+        ok: true,
+        down: [],
+        checks: { store: true, telegram: true },
+        states: { store: { state: 'up' }, telegram: { state: 'up' } },
+      },
     ])
     expectCleanTelegram(e2e)
   })

@@ -72,14 +72,28 @@ describe('/metrics', () => {
 describe('/healthz', () => {
   test('is 200 with every check up, 503 naming the store when it is down', async () => {
     stack = await startStack({ discord: {} })
-    expect(await httpGet(stack.herald, '/healthz')).toEqual({
+    const health = async () => {
+      const { status, body } = await httpGet(stack!.herald, '/healthz')
+      return { status, body: JSON.parse(body) as Record<string, unknown> }
+    }
+    expect(await health()).toMatchObject({
       status: 200,
-      body: JSON.stringify({ ok: true, checks: { store: true, telegram: true, discord: true } }),
+      body: {
+        ok: true,
+        down: [],
+        checks: { store: true, telegram: true, discord: true },
+        states: { store: { state: 'up' }, telegram: { state: 'up' }, discord: { state: 'up' } },
+      },
     })
     await stack.herald.running.services.store.close()
-    expect(await httpGet(stack.herald, '/healthz')).toEqual({
+    expect(await health()).toMatchObject({
       status: 503,
-      body: JSON.stringify({ ok: false, checks: { store: false, telegram: true, discord: true } }),
+      body: {
+        ok: false,
+        down: ['store'],
+        checks: { store: false, telegram: true, discord: true },
+        states: { store: { state: 'down' }, telegram: { state: 'up' }, discord: { state: 'up' } },
+      },
     })
     expect((await httpGet(stack.herald, '/nothing-here')).status).toBe(404)
   })

@@ -83,16 +83,49 @@ describe('a bad configuration', () => {
     })
   })
 
-  test('an unreachable Bot API is one line, and the token is in no output', async () => {
+  test('a refused Telegram token is one line naming it, and exit 1', async () => {
+    const { code, stderr } = await failedStart({
+      ...base(),
+      TELEGRAM_BOT_TOKEN: '5550001:AARefusedToken_0123456789abcdef',
+    })
+    expect({ code, stderr }).toEqual({
+      code: 1,
+      stderr: ['herald: TELEGRAM_BOT_TOKEN: rejected by the Bot API (401): check the token from @BotFather'],
+    })
+  })
+})
+
+describe('a platform that cannot be reached at start-up', () => {
+  test('is one line saying it retries, /healthz names it, the rest runs, and the token is in no output', async () => {
     const closed = await freePort()
-    const result = await failedStart({ ...base(), TELEGRAM_API_ROOT: `http://127.0.0.1:${closed}` })
-    expect(result.code).toBe(1)
-    expect(result.stderr).toHaveLength(1)
-    expect(result.stderr[0]).toMatch(/^herald: telegram: .*ECONNREFUSED/)
-    const everything = [...result.stderr, ...result.stdout].join('\n')
+    const port = await freePort()
+    const child = spawnHerald(
+      { ...base(), TELEGRAM_API_ROOT: `http://127.0.0.1:${closed}`, HTTP_PORT: String(port) },
+      dir,
+    )
+    try {
+      const line = await child.waitForLine(
+        (l) => l.startsWith('herald: telegram retrying:'),
+        'the retry line',
+      )
+      expect(line).toMatch(/^herald: telegram retrying: telegram: .*getMe failed.*ECONNREFUSED/)
+      const health = await fetch(`http://127.0.0.1:${port}/healthz`)
+      expect([health.status, await health.json()]).toMatchObject([
+        503,
+        {
+          ok: false,
+          down: ['telegram'],
+          states: { store: { state: 'up' }, telegram: { state: 'retrying' } },
+        },
+      ])
+    } finally {
+      child.process.kill('SIGINT')
+    }
+    expect(await child.exited).toBe(0)
     // The Bot API's URLs carry the token: its secret half is in no line.
-    expect(everything).toContain('getMe failed')
+    const everything = [...child.stderr, ...child.stdout].join('\n')
     expect(everything).not.toContain(TELEGRAM_TOKEN.split(':')[1])
+    expect(child.stderr.filter((l) => l !== '')).toEqual([])
   })
 })
 
@@ -118,8 +151,9 @@ describe('a good configuration', () => {
         'herald: discord ready',
       ])
       const health = await fetch(`http://127.0.0.1:${port}/healthz`)
-      expect(await health.json()).toEqual({
+      expect(await health.json()).toMatchObject({
         ok: true,
+        down: [],
         checks: { store: true, telegram: true, discord: true },
       })
       child.process.kill('SIGINT')

@@ -5,6 +5,7 @@ import {
   Client,
   DiscordjsErrorCodes,
   Events,
+  GatewayCloseCodes,
   GatewayIntentBits,
   type Interaction,
   type Message,
@@ -22,8 +23,9 @@ import type {
   NotifyOptions,
 } from '../../core/contracts/chat.ts'
 import { type Clock, systemClock } from '../../core/contracts/clock.ts'
-import { ConfigError } from '../../core/contracts/errors.ts'
+import { ConfigError, SurfaceError } from '../../core/contracts/errors.ts'
 import type { Logger } from '../../core/contracts/log.ts'
+import { type PlatformReporter, type SupervisedClient, unsupervised } from '../../core/contracts/platform.ts'
 import type { MessageRef, Rendered, Surface } from '../../core/contracts/surface.ts'
 import { postText } from '../../core/live/live-message.ts'
 import type { LaneRegistry } from '../../core/live/scheduler.ts'
@@ -82,11 +84,13 @@ export interface DiscordAdapterOptions {
    * limited per interaction token rather than per channel: they go straight out.
    */
   lanes?: LaneRegistry
+  /** Where gateway trouble and failures go (the platform's supervisor); the adapter keeps no retry loop. */
+  reporter?: PlatformReporter
 }
 
-export interface DiscordAdapter extends Adapter {
+export interface DiscordAdapter extends Adapter, SupervisedClient {
   readonly platform: 'discord'
-  /** The discord.js client (for sharding, diagnostics and tests). */
+  /** The current discord.js client (for sharding, diagnostics and tests); `restart()` builds a new one. */
   readonly client: Client
 }
 
@@ -104,51 +108,78 @@ const MARKDOWN = 'discord-markdown' as const
 export function createDiscordAdapter(options: DiscordAdapterOptions): DiscordAdapter {
   const { config, herald, log } = options
   const clock = options.clock ?? systemClock
+  const reporter = options.reporter ?? unsupervised
   const admins: AdminPolicy = { adminIds: config.adminIds, adminRoleIds: config.adminRoleIds }
   const askOption = options.commands.find((c) => c.name === 'ask')?.textOption ?? 'prompt'
   const answerIds = new AnswerMessageIds()
   let stopped = false
+  let registration: Awaited<ReturnType<typeof registerCommands>> | 'left to shard 0' | undefined
+  /** Rejects the connection under way (login until ready) when its client fails first. */
+  let connecting: ((err: unknown) => void) | undefined
+  let client = buildClient()
 
-  const client = new Client({
-    intents: [
-      GatewayIntentBits.Guilds,
-      GatewayIntentBits.GuildMessages,
-      GatewayIntentBits.MessageContent,
-      GatewayIntentBits.DirectMessages,
-    ],
-    // Discord sends no CHANNEL_CREATE for DMs: without this, DM messages never reach messageCreate.
-    partials: [Partials.Channel],
-    allowedMentions: noPings,
-    // Rate limits come back to us as RateLimitError so the live engine paces, not the client's queue.
-    rest: {
-      api: config.apiRoot,
-      rejectOnRateLimit: () => true,
-      offset: discordDefaults.rateLimitMarginMs,
-      makeRequest: discordRequest,
-    },
-  })
-  // Without an `error` listener, an error event (a throwing listener included) kills the process.
-  client.on(Events.Error, (err) => log.error({ err }, 'discord client error'))
-  client.on(Events.Warn, (message) => log.warn({ message }, 'discord client warning'))
-  client.on(Events.ShardDisconnect, (event) =>
-    log.warn({ code: event.code }, 'discord gateway closed for good'),
-  )
-  client.on(Events.InteractionCreate, (interaction) =>
-    detached(() => onInteraction(interaction), 'interaction'),
-  )
-  client.on(Events.MessageCreate, (message) => detached(() => onMessage(message), 'message'))
-  // Raw dispatches: discord.js emits messageDelete only for messages in its cache (or as partials).
-  client.on(Events.Raw, (packet: { t?: unknown; d?: unknown }) => {
-    for (const { channelId, messageId } of deletedMessages(packet)) {
-      const answerId = answerIds.answerIdOf(messageId)
-      if (answerId === undefined) continue
+  /** A client that fails reports to the supervisor; one replaced by a rebuild says nothing more. */
+  function fail(from: Client, err: unknown): void {
+    if (from !== client || stopped) return
+    if (connecting) connecting(err)
+    else reporter.failed(err)
+  }
+
+  function buildClient(): Client {
+    const built = new Client({
+      intents: [
+        GatewayIntentBits.Guilds,
+        GatewayIntentBits.GuildMessages,
+        GatewayIntentBits.MessageContent,
+        GatewayIntentBits.DirectMessages,
+      ],
+      // Discord sends no CHANNEL_CREATE for DMs: without this, DM messages never reach messageCreate.
+      partials: [Partials.Channel],
+      allowedMentions: noPings,
+      // Rate limits come back to us as RateLimitError so the live engine paces, not the client's queue.
+      rest: {
+        api: config.apiRoot,
+        rejectOnRateLimit: () => true,
+        offset: discordDefaults.rateLimitMarginMs,
+        makeRequest: discordRequest,
+      },
+    })
+    const current = () => built === client && !stopped
+    // Without an `error` listener, an error event (a throwing listener included) kills the process.
+    built.on(Events.Error, (err) => log.error({ err }, 'discord client error'))
+    built.on(Events.Warn, (message) => log.warn({ message }, 'discord client warning'))
+    built.on(Events.ShardDisconnect, (event) => fail(built, gatewayCloseError(event.code)))
+    built.on(Events.ShardReconnecting, () => {
+      if (current()) reporter.trouble('discord: gateway connection lost; reconnecting')
+    })
+    built.on(Events.ShardResume, () => {
+      if (current()) reporter.up()
+    })
+    built.on(Events.ShardReady, () => {
+      if (current()) reporter.up()
+    })
+    built.on(Events.InteractionCreate, (interaction) =>
+      detached(() => onInteraction(interaction), 'interaction'),
+    )
+    built.on(Events.MessageCreate, (message) => detached(() => onMessage(message), 'message'))
+    // Raw dispatches: discord.js emits messageDelete only for messages in its cache (or as partials).
+    built.on(Events.Raw, (packet: { t?: unknown; d?: unknown }) => {
       try {
-        herald.onMessageDeleted?.(chatKeyOf(channelId), answerId)
+        for (const { channelId, messageId } of deletedMessages(packet)) {
+          const answerId = answerIds.answerIdOf(messageId)
+          if (answerId !== undefined) herald.onMessageDeleted?.(chatKeyOf(channelId), answerId)
+        }
       } catch (err) {
         log.error({ err }, 'discord message deletion handling failed')
       }
-    }
-  })
+    })
+    guardPackets(built, {
+      log,
+      onBroken: (event, err) =>
+        fail(built, new SurfaceError(`discord: discord.js failed on ${event}: ${describeError(err)}`, true)),
+    })
+    return built
+  }
 
   /** Runs work outside the event listener; nothing it throws reaches discord.js. */
   function detached(work: () => Promise<void>, what: string): void {
@@ -303,43 +334,72 @@ export function createDiscordAdapter(options: DiscordAdapterOptions): DiscordAda
     await herald.handle(invocation)
   }
 
+  /** Logs in with the current client and waits for it to be ready; registers the commands once. */
+  async function connect(): Promise<void> {
+    const current = client
+    const ready = new Promise<void>((resolve, reject) => {
+      current.once(Events.ClientReady, () => resolve())
+      connecting = reject
+    })
+    // A failure during login rejects both login() and this; login's rejection is the one thrown.
+    ready.catch(() => {})
+    try {
+      await current.login(config.token)
+      await ready
+    } catch (err) {
+      await current.destroy()
+      throw loginError(err)
+    } finally {
+      connecting = undefined
+    }
+    // Under discord.js sharding every shard process starts an adapter; the one with shard 0 registers.
+    const registers = current.shard === null || current.shard.ids.includes(0)
+    registration ??= registers
+      ? await registerCommands({
+          rest: current.rest,
+          applicationId: current.application?.id ?? (current.user?.id as string),
+          guildIds: config.guildIds,
+          commands: options.commands,
+          clock,
+          log,
+        })
+      : 'left to shard 0'
+    log.info(
+      { user: current.user?.tag, guilds: current.guilds.cache.size, commands: registration },
+      'discord adapter ready',
+    )
+  }
+
+  /**
+   * Closes a client's gateway connection. destroy() also forgets the token of the REST client:
+   * running answers still edit their messages through it (during a shutdown's grace period, or
+   * across a rebuild), so it gets it back (REST keeps no timers).
+   */
+  async function disconnect(old: Client): Promise<void> {
+    await old.destroy()
+    old.rest.setToken(config.token)
+  }
+
   return {
     platform: 'discord',
-    client,
+    get client() {
+      return client
+    },
 
-    async start() {
-      const ready = new Promise<void>((resolve) => client.once(Events.ClientReady, () => resolve()))
-      try {
-        await client.login(config.token)
-      } catch (err) {
-        await client.destroy()
-        throw loginError(err)
-      }
-      await ready
-      // Under discord.js sharding every shard process starts an adapter; the one with shard 0 registers.
-      const registers = client.shard === null || client.shard.ids.includes(0)
-      const registration = registers
-        ? await registerCommands({
-            rest: client.rest,
-            applicationId: client.application?.id ?? (client.user?.id as string),
-            guildIds: config.guildIds,
-            commands: options.commands,
-            clock,
-            log,
-          })
-        : 'left to shard 0'
-      log.info(
-        { user: client.user?.tag, guilds: client.guilds.cache.size, commands: registration },
-        'discord adapter ready',
-      )
+    start: connect,
+
+    async restart() {
+      if (stopped) return
+      const old = client
+      client = buildClient()
+      await disconnect(old)
+      await connect()
     },
 
     async stop() {
       stopped = true
-      await client.destroy()
-      // destroy() also forgets the token of the REST client: running answers still edit their
-      // messages during the shutdown grace period, so it gets it back (REST keeps no timers).
-      client.rest.setToken(config.token)
+      connecting?.(new Error('discord adapter stopped'))
+      await disconnect(client)
     },
 
     healthy() {
@@ -369,4 +429,75 @@ function loginError(err: unknown): unknown {
     )
   }
   return err
+}
+
+/** The gateway closed for good (discord.js does not reconnect after these): what to do, or a rebuild. */
+export function gatewayCloseError(code: number): Error {
+  switch (code) {
+    case GatewayCloseCodes.AuthenticationFailed:
+      return new ConfigError(
+        'DISCORD_TOKEN',
+        'rejected by the gateway (4004 Authentication failed): the token was reset; set the current one from the Developer Portal (Bot → Reset Token)',
+      )
+    case GatewayCloseCodes.DisallowedIntents:
+      return new ConfigError(
+        'DISCORD_TOKEN',
+        'the gateway refused a privileged intent (4014 Disallowed intents): enable Message Content Intent in the Developer Portal (Bot → Privileged Gateway Intents)',
+      )
+    case GatewayCloseCodes.InvalidIntents:
+      return new ConfigError(
+        'DISCORD_TOKEN',
+        'the gateway refused the intents (4013 Invalid intents): Herald asks for Guilds, Guild Messages, Direct Messages and Message Content; enable Message Content Intent in the Developer Portal (Bot → Privileged Gateway Intents)',
+      )
+    case GatewayCloseCodes.ShardingRequired:
+      return new ConfigError(
+        'DISCORD_SHARDS',
+        'the gateway requires sharding (4011 Sharding required): set DISCORD_SHARDS=auto',
+      )
+    default:
+      return new SurfaceError(`discord: the gateway closed the connection for good (${code})`, true)
+  }
+}
+
+/** Dispatches whose loss leaves discord.js's cache incomplete: the client is rebuilt rather than trusted. */
+const CACHE_EVENTS = new Set([
+  'READY',
+  'RESUMED',
+  'GUILD_CREATE',
+  'GUILD_DELETE',
+  'CHANNEL_CREATE',
+  'GUILD_UPDATE',
+])
+
+/**
+ * The library boundary for gateway events: discord.js builds its objects from each dispatch inside
+ * the WebSocket message handler, where an exception (a frame shaped as discord.js did not expect,
+ * such as an interaction without `entitlements`) becomes a rejected promise nobody awaits and ends
+ * the process. Every dispatch goes through `WebSocketManager#handlePacket`, queued ones included,
+ * so that is where an exception is caught: logged once with the event type, the event dropped, and
+ * the client reported broken when the event was one its cache depends on.
+ */
+export function guardPackets(
+  client: Client,
+  options: { log: Logger; onBroken(event: string, err: unknown): void },
+): void {
+  const ws = client.ws as unknown as { handlePacket(packet?: { t?: unknown }, shard?: unknown): boolean }
+  const handlePacket = ws.handlePacket.bind(ws)
+  ws.handlePacket = (packet, shard) => {
+    try {
+      return handlePacket(packet, shard)
+    } catch (err) {
+      const event = typeof packet?.t === 'string' ? packet.t : 'unknown'
+      options.log.error(
+        { err, event },
+        `discord: gateway event ${event} dropped: discord.js could not handle it`,
+      )
+      if (CACHE_EVENTS.has(event)) options.onBroken(event, err)
+      return true
+    }
+  }
+}
+
+function describeError(err: unknown): string {
+  return err instanceof Error ? `${err.name}: ${err.message}` : String(err)
 }

@@ -11,8 +11,9 @@ import type {
   Problem,
   UserRef,
 } from '../../core/contracts/chat.ts'
-import { ConfigError } from '../../core/contracts/errors.ts'
+import { ConfigError, SurfaceError } from '../../core/contracts/errors.ts'
 import type { Logger } from '../../core/contracts/log.ts'
+import { type PlatformReporter, type SupervisedClient, unsupervised } from '../../core/contracts/platform.ts'
 import type { MessageRef } from '../../core/contracts/surface.ts'
 import { postText } from '../../core/live/live-message.ts'
 import { toTelegramHtml } from '../../core/live/render-telegram-html.ts'
@@ -62,9 +63,11 @@ export interface TelegramAdapterOptions {
    * edits and honour a running retry_after, instead of being refused by Telegram's flood control.
    */
   lanes?: LaneRegistry
+  /** Where polling trouble and failures go (the platform's supervisor); the adapter keeps no retry loop. */
+  reporter?: PlatformReporter
 }
 
-export interface TelegramAdapter extends Adapter {
+export interface TelegramAdapter extends Adapter, SupervisedClient {
   readonly mode: 'polling' | 'webhook'
   /** Webhook mode: the path of `webhookUrl` and the handler for it (401 on a wrong secret). */
   readonly webhook: { path: string; handler: HttpHandler } | undefined
@@ -83,8 +86,11 @@ export function telegramChatRef(chat: Pick<Chat, 'id' | 'type'>): ChatRef {
   }
 }
 
-/** Reports every getUpdates of the polling loop, so `start()` and `healthy()` know the connection. */
-function observePolling(telegram: Telegram, onPoll: (phase: 'sent' | 'ok' | 'failed') => void): void {
+/** Reports every getUpdates of the polling loop, so `start()` and the supervisor know the connection. */
+function observePolling(
+  telegram: Telegram,
+  onPoll: (phase: 'sent' | 'ok' | 'failed', err?: unknown) => void,
+): void {
   const callApi = telegram.callApi.bind(telegram)
   const observed = async (method: string, payload: unknown, options?: unknown) => {
     const call = callApi as unknown as (m: string, p: unknown, o?: unknown) => Promise<unknown>
@@ -95,11 +101,31 @@ function observePolling(telegram: Telegram, onPoll: (phase: 'sent' | 'ok' | 'fai
       onPoll('ok')
       return result
     } catch (err) {
-      onPoll('failed')
+      onPoll('failed', err)
       throw err
     }
   }
   telegram.callApi = observed as typeof telegram.callApi
+}
+
+/**
+ * Why polling ended, as the supervisor acts on it: a refused token needs a person (ConfigError);
+ * a conflict with another poller, like any other failure, is retried.
+ */
+export function pollingFailure(err: unknown): Error {
+  if (err instanceof TelegramError && (err.code === 401 || err.code === 404)) {
+    return new ConfigError(
+      'TELEGRAM_BOT_TOKEN',
+      `rejected by the Bot API (${err.code}): the token was revoked or reset; set the current one from @BotFather`,
+    )
+  }
+  if (err instanceof TelegramError && err.code === 409) {
+    const what = /webhook/i.test(err.description)
+      ? 'a webhook is set for this bot token (409 Conflict): another process runs in webhook mode'
+      : 'another process is polling with this bot token (409 Conflict)'
+    return new SurfaceError(`telegram: ${what}`, true, { cause: err })
+  }
+  return toSurfaceError(err)
 }
 
 export function createTelegramAdapter(options: TelegramAdapterOptions): TelegramAdapter {
@@ -113,10 +139,14 @@ export function createTelegramAdapter(options: TelegramAdapterOptions): Telegram
   const promptOption = commands.find((c) => c.name === 'ask')?.textOption ?? 'prompt'
   const maxImageBytes = options.maxImageBytes ?? TELEGRAM_FILE_MAX_BYTES
   const fetchOption = options.fetch ? { fetch: options.fetch } : {}
+  const reporter = options.reporter ?? unsupervised
   let me: BotIdentity | undefined
+  let commandsRegistered = false
   let state: 'idle' | 'starting' | 'running' | 'stopped' | 'failed' = 'idle'
   let pollHealthy = false
   let launched: Promise<void> | undefined
+  /** Resolves when the current polling loop sends its first getUpdates. */
+  let firstPoll: (() => void) | undefined
 
   const userRef = (from: User): UserRef => {
     const ref: UserRef = {
@@ -296,46 +326,86 @@ export function createTelegramAdapter(options: TelegramAdapterOptions): Telegram
           }),
         }
 
-  async function connect(): Promise<void> {
-    try {
-      bot.botInfo = await telegram.getMe()
-    } catch (err) {
-      if (err instanceof TelegramError && (err.code === 401 || err.code === 404)) {
-        throw new ConfigError(
-          'TELEGRAM_BOT_TOKEN',
-          `rejected by the Bot API (${err.code}): check the token from @BotFather`,
-        )
-      }
-      throw toSurfaceError(err)
+  observePolling(telegram, (phase, err) => {
+    if (phase === 'sent') {
+      firstPoll?.()
+      firstPoll = undefined
+      return
     }
-    me = { id: bot.botInfo.id, username: bot.botInfo.username }
-    await registerCommands({ telegram, commands, adminIds: config.adminIds, log })
+    if (state !== 'running') return
+    pollHealthy = phase === 'ok'
+    if (phase === 'ok') reporter.up()
+    else reporter.trouble(`getUpdates failed: ${toSurfaceError(err).message}`)
+  })
+
+  async function connect(): Promise<void> {
+    if (!me) {
+      try {
+        bot.botInfo = await telegram.getMe()
+      } catch (err) {
+        if (err instanceof TelegramError && (err.code === 401 || err.code === 404)) {
+          throw new ConfigError(
+            'TELEGRAM_BOT_TOKEN',
+            `rejected by the Bot API (${err.code}): check the token from @BotFather`,
+          )
+        }
+        throw toSurfaceError(err)
+      }
+      me = { id: bot.botInfo.id, username: bot.botInfo.username }
+    }
+    if (!commandsRegistered) {
+      await registerCommands({ telegram, commands, adminIds: config.adminIds, log })
+      commandsRegistered = true
+    }
   }
 
+  /** Starts a polling loop; resolves once its first getUpdates is sent. */
   async function startPolling(): Promise<void> {
-    let firstPoll!: () => void
     const polling = new Promise<void>((resolve) => {
       firstPoll = resolve
-    })
-    observePolling(telegram, (phase) => {
-      if (phase === 'sent') firstPoll()
-      else if (state === 'running') pollHealthy = phase === 'ok'
     })
     state = 'running'
     pollHealthy = true
     const run = bot.launch({ allowedUpdates: [...ALLOWED_UPDATES] })
-    launched = run.then(
+    const current: Promise<void> = run.then(
       () => {
         pollHealthy = false
+        // The loop ends by itself only when stopped: ending otherwise is a failure to report.
+        if (state === 'running' && launched === current) reporter.failed(new Error('telegram: polling ended'))
       },
       (err: unknown) => {
         pollHealthy = false
-        if (state === 'running') state = 'failed'
-        log.error({ err }, 'telegram: polling stopped')
+        if (state === 'running' && launched === current) reporter.failed(pollingFailure(err))
       },
     )
+    launched = current
     await Promise.race([polling, run])
     log.info({ bot: me?.username }, 'telegram: long polling')
+  }
+
+  /** Ends the running polling loop, if any, and waits for it. */
+  async function stopPolling(): Promise<void> {
+    const running = launched
+    if (!running) return
+    launched = undefined
+    try {
+      bot.stop('herald stopping')
+    } catch {
+      // polling had already ended
+    }
+    await running
+  }
+
+  async function connectAndServe(): Promise<void> {
+    await connect()
+    if (!webhook) return startPolling()
+    options.httpServer?.route(webhook.path, webhook.handler)
+    await telegram.setWebhook(config.webhookUrl!, {
+      secret_token: config.webhookSecret,
+      allowed_updates: [...ALLOWED_UPDATES],
+    })
+    state = 'running'
+    log.info({ bot: me?.username, path: webhook.path }, 'telegram: webhook set')
   }
 
   return {
@@ -346,32 +416,26 @@ export function createTelegramAdapter(options: TelegramAdapterOptions): Telegram
       if (state !== 'idle') throw new Error(`telegram adapter cannot start: it is ${state}`)
       state = 'starting'
       try {
-        await connect()
-        if (!webhook) return await startPolling()
-        options.httpServer?.route(webhook.path, webhook.handler)
-        await telegram.setWebhook(config.webhookUrl!, {
-          secret_token: config.webhookSecret,
-          allowed_updates: [...ALLOWED_UPDATES],
-        })
-        state = 'running'
-        log.info({ bot: me?.username, path: webhook.path }, 'telegram: webhook set')
+        await connectAndServe()
       } catch (err) {
         state = 'failed'
         throw err instanceof ConfigError ? err : toSurfaceError(err)
       }
     },
-    async stop() {
-      const wasRunning = state === 'running'
-      state = 'stopped'
-      if (!launched) return
-      if (wasRunning) {
-        try {
-          bot.stop('herald stopping')
-        } catch {
-          // polling had already ended
-        }
+    async restart() {
+      if (state === 'stopped') return
+      state = 'starting'
+      await stopPolling()
+      try {
+        await connectAndServe()
+      } catch (err) {
+        state = 'failed'
+        throw err instanceof ConfigError ? err : pollingFailure(err)
       }
-      await launched
+    },
+    async stop() {
+      state = 'stopped'
+      await stopPolling()
     },
     healthy: () => state === 'running' && (webhook !== undefined || pollHealthy),
     surfaceFor: (chat) => surfaceOf(chat),

@@ -23,6 +23,9 @@ export interface PlatformReporter {
   failed(err: unknown): void
 }
 
+/** A reporter that ignores everything (adapters started without a supervisor, in tests). */
+export const unsupervised: PlatformReporter = { up() {}, trouble() {}, failed() {} }
+
 /**
  * What a supervisor runs: a platform client that can be started, rebuilt and stopped. An adapter is
  * one; a Discord shard can be one too.
