@@ -2,7 +2,7 @@ import { type Config, loadConfig, readEnvironment, secretsOf } from './app/confi
 import type { DiscordShards } from './app/discord-shards.ts'
 import { createHerald } from './app/dispatcher.ts'
 import { createHttpServer, type HealthState, type HttpServer } from './app/http-server.ts'
-import { createPlatformSupervisor, type PlatformSupervisor } from './app/platform-supervisor.ts'
+import { type Backoff, createPlatformSupervisor, type PlatformSupervisor } from './app/platform-supervisor.ts'
 import type { Services } from './app/services.ts'
 import { createServices } from './app/services.ts'
 import { commands } from './commands/index.ts'
@@ -36,6 +36,8 @@ export interface StartOptions {
   store?: Store
   /** Where the lines of Discord shard processes go (tests); by default they share this process's output. */
   shardOutput?: (line: string, shard: number) => void
+  /** The platforms' retry delays (tests: milliseconds instead of 1 s doubling to 60 s). */
+  platformBackoff?: Partial<Backoff>
 }
 
 export async function startHerald(
@@ -63,6 +65,7 @@ export async function startHerald(
       platform,
       log,
       clock: services.clock,
+      ...(options.platformBackoff ? { backoff: options.platformBackoff } : {}),
       scrub: (text) => scrubSecrets(text, secretsOf(config)),
       onChange: (status) => services.metrics.platformUp.set({ platform }, status.state === 'up' ? 1 : 0),
     })

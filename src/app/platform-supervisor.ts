@@ -7,8 +7,8 @@ import type { PlatformReporter, SupervisedClient } from '../core/contracts/platf
  * One platform's state, kept in one place: `starting`, `up`, `retrying` since the trouble began, or
  * `stopped` with the reason a person must act on. The adapter reports (`up`, `trouble`, `failed`);
  * the supervisor retries a failed client with exponential backoff and jitter (1 s doubling to 60 s),
- * rebuilding it each time, and stops the platform on a ConfigError. One log line per change of
- * state, never one per retry, so a long outage is two lines: when it began and when it ended.
+ * rebuilding it each time, and stops the platform on a ConfigError. One log line when an outage
+ * begins and one when it is over, never one per retry.
  *
  * @example
  *   const supervisor = createPlatformSupervisor({ platform: 'telegram', log })
@@ -88,6 +88,12 @@ export function createPlatformSupervisor(options: SupervisorOptions): PlatformSu
   let retrying: AbortController | undefined
   let failedWhileStarting: unknown
   let stopping = false
+  /**
+   * The outage a rebuild may not have ended: a rebuilt client counts as recovered once it has served
+   * for backoff.maxMs. A failure before that (two copies polling with one token take turns) continues
+   * the same outage: same `since`, a growing backoff, no new log line.
+   */
+  let outage: { since: number; attempts: number; upAt?: number; settling?: AbortController } | undefined
 
   function enter(next: PlatformStatus): void {
     status = next
@@ -97,14 +103,40 @@ export function createPlatformSupervisor(options: SupervisorOptions): PlatformSu
   function markUp(): void {
     const was = status
     enter({ state: 'up', since: clock.now() })
-    if (was.state === 'retrying') {
+    if (was.state === 'retrying' && !outage) {
       log.info({ downMs: clock.now() - was.since, attempts: was.attempts }, `${platform}: up again`)
     }
+  }
+
+  /** The rebuilt client serves: up now, and the outage over once it has stayed up. */
+  function rebuilt(current: NonNullable<typeof outage>): void {
+    const settling = new AbortController()
+    current.upAt = clock.now()
+    current.settling = settling
+    enter({ state: 'up', since: clock.now() })
+    clock.sleep(backoff.maxMs, settling.signal).then(
+      () => {
+        if (outage !== current) return
+        outage = undefined
+        if (status.state !== 'up') return
+        log.info(
+          { downMs: (current.upAt ?? current.since) - current.since, attempts: current.attempts },
+          `${platform}: up again`,
+        )
+      },
+      () => {},
+    )
+  }
+
+  function endOutage(): void {
+    outage?.settling?.abort()
+    outage = undefined
   }
 
   async function stopFor(err: unknown): Promise<void> {
     retrying?.abort()
     retrying = undefined
+    endOutage()
     enter({ state: 'stopped', since: clock.now(), reason: reason(err) })
     log.error({ state: 'stopped' }, `${platform} stopped: ${reason(err)}`)
     await client?.stop().catch((stopErr: unknown) => log.warn({ err: stopErr }, `${platform}: stop failed`))
@@ -114,18 +146,24 @@ export function createPlatformSupervisor(options: SupervisorOptions): PlatformSu
   async function retry(first: unknown): Promise<void> {
     const controller = new AbortController()
     retrying = controller
+    outage?.settling?.abort()
+    const announce = !outage && status.state !== 'retrying'
+    const current = outage ?? { since: status.state === 'retrying' ? status.since : clock.now(), attempts: 0 }
+    outage = current
     let err = first
-    let attempts = 0
-    const since = status.state === 'retrying' ? status.since : clock.now()
     for (;;) {
       if (err instanceof ConfigError) return stopFor(err)
-      attempts++
+      current.attempts++
       const why = reason(err)
-      const announce = status.state !== 'retrying'
-      enter({ state: 'retrying', since, reason: why, attempts })
-      const delayMs = backoffMs(attempts, random, backoff)
-      if (announce) log.warn({ state: 'retrying', retryInMs: delayMs }, `${platform} retrying: ${why}`)
-      else log.debug({ attempts, retryInMs: delayMs, reason: why }, `${platform}: retry failed`)
+      enter({ state: 'retrying', since: current.since, reason: why, attempts: current.attempts })
+      const delayMs = backoffMs(current.attempts, random, backoff)
+      if (announce && current.attempts === 1)
+        log.warn({ state: 'retrying', retryInMs: delayMs }, `${platform} retrying: ${why}`)
+      else
+        log.debug(
+          { attempts: current.attempts, retryInMs: delayMs, reason: why },
+          `${platform}: retry failed`,
+        )
       try {
         await clock.sleep(delayMs, controller.signal)
         await client?.restart()
@@ -137,7 +175,7 @@ export function createPlatformSupervisor(options: SupervisorOptions): PlatformSu
       // Stopped while the rebuild was connecting: the new client must not stay connected.
       if (controller.signal.aborted) return void (await client?.stop().catch(() => {}))
       retrying = undefined
-      return markUp()
+      return rebuilt(current)
     }
   }
 
@@ -171,6 +209,7 @@ export function createPlatformSupervisor(options: SupervisorOptions): PlatformSu
       stopping = true
       retrying?.abort()
       retrying = undefined
+      endOutage()
       // /healthz turns red at once, so a balancer sends no more work while running answers drain.
       enter({ state: 'stopped', since: clock.now(), reason: 'Herald is stopping' })
       await client?.stop()
@@ -184,6 +223,8 @@ export function createPlatformSupervisor(options: SupervisorOptions): PlatformSu
     trouble(what) {
       if (stopping || retrying || status.state !== 'up') return
       const why = scrub(what)
+      if (outage)
+        return enter({ state: 'retrying', since: outage.since, reason: why, attempts: outage.attempts })
       enter({ state: 'retrying', since: clock.now(), reason: why, attempts: 0 })
       log.warn({ state: 'retrying' }, `${platform} retrying: ${why}`)
     },

@@ -103,6 +103,40 @@ describe('a platform supervisor', () => {
     ])
   })
 
+  test('a rebuilt client that fails again within a minute continues the same outage', async () => {
+    const { clock, supervisor, said } = setUp()
+    const { client, calls } = scriptedClient(clock)
+    await supervisor.start(client)
+    supervisor.failed(conflict())
+    await clock.advance(1_000)
+    expect(supervisor.status).toEqual({ state: 'up', since: 1_000 })
+    // Two copies polling with one token take turns: each rebuild serves until the other polls again.
+    await clock.advance(30_000)
+    supervisor.failed(conflict())
+    expect(supervisor.status).toMatchObject({ state: 'retrying', since: 0, attempts: 2 })
+    await clock.advance(2_000)
+    supervisor.failed(conflict())
+    expect(supervisor.status).toMatchObject({ state: 'retrying', since: 0, attempts: 3 })
+    await clock.advance(4_000)
+    expect(calls.map(([at, call]) => `${at} ${call}`)).toEqual([
+      '0 start',
+      '1000 restart',
+      '33000 restart',
+      '37000 restart',
+    ])
+    expect(said()).toEqual([
+      'telegram retrying: another process is polling with this bot token (409 Conflict)',
+    ])
+    await clock.advance(60_000)
+    expect(said()).toEqual([
+      'telegram retrying: another process is polling with this bot token (409 Conflict)',
+      'telegram: up again',
+    ])
+    supervisor.failed(conflict())
+    expect(supervisor.status).toMatchObject({ state: 'retrying', since: 97_000, attempts: 1 })
+    expect(said()).toHaveLength(3)
+  })
+
   test('the delays follow the random source', async () => {
     const { clock, supervisor } = setUp(() => 0)
     const { client, calls } = scriptedClient(clock, [conflict(), conflict()])

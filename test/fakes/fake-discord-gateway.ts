@@ -116,6 +116,16 @@ export class FakeGateway {
     for (const session of this.#sessions.values()) session.socket?.terminate()
   }
 
+  /** Closes every open connection with a close code, as Discord does on a reset token (4004) or a refused intent (4014). */
+  closeWith(code: number, reason: string): void {
+    for (const session of this.#sessions.values()) session.socket?.close(code, reason)
+  }
+
+  /** Sends one dispatch as given, on every open session, whatever its shape (a frame recorded elsewhere). */
+  sendRaw(t: string, d: unknown): void {
+    for (const session of this.#sessions.values()) this.#send(session, t, d)
+  }
+
   close(): void {
     for (const client of this.#server.clients) client.terminate()
     this.#server.close()

@@ -89,8 +89,10 @@ export interface FakeTelegram {
   /** A user deletes a message. */
   deleteMessage(chat: ChatArg, id: number): void
   rateLimitNext(chat: ChatArg, seconds: number): void
-  /** The next call of `method` fails with this status and description (and `retry_after` seconds). */
-  failNext(method: string, code: number, description: string, retryAfter?: number): void
+  /** The next `times` calls of `method` fail with this status and description (and `retry_after` seconds). */
+  failNext(method: string, code: number, description: string, retryAfter?: number, times?: number): void
+  /** The token is revoked (reset in @BotFather): every call with it is answered 401 Unauthorized. */
+  revokeToken(): void
   blockBot(chat: ChatArg): void
   setMember(chat: ChatArg, userId: number, status: string): void
   /** Resolves with the predicate's first truthy value; rejects after `timeoutMs`. */
@@ -123,7 +125,11 @@ export async function startFakeTelegram(options: FakeTelegramOptions = {}): Prom
   })
   const calls: FakeCall[] = []
   const queue: TgUpdate[] = []
-  const failures = new Map<string, { code: number; description: string; retryAfter?: number | undefined }>()
+  const failures = new Map<
+    string,
+    { code: number; description: string; retryAfter?: number | undefined; times: number }
+  >()
+  let revoked = false
   const webhookDeliveries: { update_id: number; status: number; at: number }[] = []
   const downloads: string[] = []
   let webhook: { url: string; secret?: string } | undefined
@@ -277,11 +283,14 @@ export async function startFakeTelegram(options: FakeTelegramOptions = {}): Prom
     }
     const call = /^\/bot([^/]+)\/([A-Za-z]+)$/.exec(url.pathname)
     if (!call) return send(res, 404, { ok: false, error_code: 404, description: 'Not Found' })
-    if (decodeURIComponent(call[1]!) !== token)
-      return send(res, 401, { ok: false, error_code: 401, description: 'Unauthorized' })
     const { params, upload } = await parseParams(req, url)
     const method = METHODS.get(call[2]!.toLowerCase()) ?? call[2]!
     const at = Date.now()
+    if (revoked || decodeURIComponent(call[1]!) !== token) {
+      const payload = { ok: false, error_code: 401, description: 'Unauthorized' }
+      calls.push({ method, body: params, at, status: 401, error: payload.description })
+      return send(res, 401, payload)
+    }
     const record = (status: number, payload: unknown) => {
       const p = payload as { result?: unknown; description?: string }
       calls.push({
@@ -294,7 +303,7 @@ export async function startFakeTelegram(options: FakeTelegramOptions = {}): Prom
     }
     const failure = failures.get(method)
     if (failure) {
-      failures.delete(method)
+      if (--failure.times <= 0) failures.delete(method)
       const payload = {
         ok: false,
         error_code: failure.code,
@@ -375,8 +384,12 @@ export async function startFakeTelegram(options: FakeTelegramOptions = {}): Prom
       stored.deleted = true
     },
     rateLimitNext: (chat, seconds) => state.flood.rateLimitNext(chatId(chat), seconds),
-    failNext: (method, code, description, retryAfter) =>
-      void failures.set(method, { code, description, retryAfter }),
+    failNext: (method, code, description, retryAfter, times = 1) =>
+      void failures.set(method, { code, description, retryAfter, times }),
+    revokeToken() {
+      revoked = true
+      poll?.respond(401, { ok: false, error_code: 401, description: 'Unauthorized' })
+    },
     blockBot: (chat) => void state.blocked.add(chatId(chat)),
     setMember: (chat, userId, status) => void state.members.set(`${chatId(chat)}:${userId}`, status),
     waitFor: (predicate, timeoutMs = 5000) => until(predicate, 'a condition on the fake Telegram', timeoutMs),

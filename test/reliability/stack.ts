@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { type Config, type Env, loadConfig, secretsOf } from '../../src/app/config.ts'
 import { createLogger } from '../../src/core/contracts/log.ts'
 import type { Store } from '../../src/core/store/store.ts'
-import type { Running } from '../../src/main.ts'
+import type { Running, StartOptions } from '../../src/main.ts'
 import { startHerald } from '../../src/main.ts'
 import { captureLogs, freePort, type LogCapture, startUpstreamTap, type UpstreamTap } from '../e2e/harness.ts'
 import { type FakeDiscord, type FakeDiscordOptions, startFakeDiscord } from '../fakes/fake-discord.ts'
@@ -41,6 +41,8 @@ export interface StackOptions {
   tap?: boolean
   /** Opens the store of each Herald (e.g. Redis under a test's own prefix); default STORE_URL. */
   store?: () => Promise<Store>
+  /** The platforms' retry delays for every Herald of the stack (default: 1 s doubling to 60 s). */
+  platformBackoff?: StartOptions['platformBackoff']
 }
 
 export interface HeraldNode {
@@ -79,7 +81,7 @@ export interface Stack {
 
 export { until }
 
-export async function startNodeFromEnv(env: Env, options: { store?: Store } = {}): Promise<HeraldNode> {
+export async function startNodeFromEnv(env: Env, options: StartOptions = {}): Promise<HeraldNode> {
   const port = env.HTTP_PORT ?? String(await freePort())
   const config = await loadConfig({ LOG_LEVEL: 'debug', ...env, HTTP_PORT: port })
   const logs = captureLogs()
@@ -140,8 +142,10 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     await responses.close()
     rmSync(dir, { recursive: true, force: true })
   }
-  const storeOf = async (): Promise<{ store?: Store }> =>
-    options.store ? { store: await options.store() } : {}
+  const storeOf = async (): Promise<StartOptions> => ({
+    ...(options.platformBackoff ? { platformBackoff: options.platformBackoff } : {}),
+    ...(options.store ? { store: await options.store() } : {}),
+  })
   try {
     nodes.push(await startNodeFromEnv(env, await storeOf()))
   } catch (err) {
@@ -164,7 +168,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       return [...secretsOf(nodes[0]!.config)]
     },
     async startNode(more = {}, nodeOptions) {
-      const node = await startNodeFromEnv({ ...env, ...more }, nodeOptions ?? (await storeOf()))
+      const node = await startNodeFromEnv({ ...env, ...more }, { ...(await storeOf()), ...nodeOptions })
       nodes.push(node)
       return node
     },

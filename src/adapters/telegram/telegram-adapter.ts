@@ -108,6 +108,12 @@ function observePolling(
   telegram.callApi = observed as typeof telegram.callApi
 }
 
+/** The getUpdates failures telegraf's polling loop sleeps on and retries (network, 429, 5xx). */
+function retriedByTelegraf(err: unknown): boolean {
+  if (err instanceof TelegramError) return err.code === 429 || err.code >= 500
+  return err instanceof Error && err.name === 'FetchError'
+}
+
 /**
  * Why polling ended, as the supervisor acts on it: a refused token needs a person (ConfigError);
  * a conflict with another poller, like any other failure, is retried.
@@ -335,7 +341,8 @@ export function createTelegramAdapter(options: TelegramAdapterOptions): Telegram
     if (state !== 'running') return
     pollHealthy = phase === 'ok'
     if (phase === 'ok') reporter.up()
-    else reporter.trouble(`getUpdates failed: ${toSurfaceError(err).message}`)
+    // What telegraf retries itself is trouble; anything else ends the loop and is reported as failed.
+    else if (retriedByTelegraf(err)) reporter.trouble(`getUpdates failed: ${toSurfaceError(err).message}`)
   })
 
   async function connect(): Promise<void> {
