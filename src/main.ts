@@ -3,6 +3,7 @@ import type { DiscordShards } from './app/discord-shards.ts'
 import { createHerald } from './app/dispatcher.ts'
 import { createHttpServer, type HealthState, type HttpServer } from './app/http-server.ts'
 import { type Backoff, createPlatformSupervisor, type PlatformSupervisor } from './app/platform-supervisor.ts'
+import { guardProcess } from './app/process-guard.ts'
 import type { Services } from './app/services.ts'
 import { createServices } from './app/services.ts'
 import { commands } from './commands/index.ts'
@@ -272,7 +273,11 @@ async function main(): Promise<void> {
     throw err
   }
   const log = createLogger({ level: config.logLevel, secrets: secretsOf(config) })
-  let running: Running
+  let running: Running | undefined
+  // In this process rather than one per platform: one platform's library failure is contained at its
+  // boundary and its client rebuilt, without a second Node runtime per platform (README, "When
+  // something goes wrong").
+  guardProcess({ reporterFor: (platform) => running?.platforms.get(platform), log })
   try {
     running = await startHerald(config, log)
   } catch (err) {
