@@ -25,10 +25,15 @@ export interface ModelPrice {
   perImage?: Readonly<Record<string, Readonly<Record<string, number>>>>
   /** Transcription models: USD per minute of audio. */
   perMinute?: number
+  /** Speech models: USD per 1 million characters of text spoken. */
+  perMillionChars?: number
 }
 
-/** What a model is for: answering (`chat`, research included), drawing (`image`) or listening (`transcription`). */
-export type ModelKind = 'chat' | 'image' | 'transcription'
+/**
+ * What a model is for: answering (`chat`, research included), drawing (`image`), listening
+ * (`transcription`) or speaking (`speech`).
+ */
+export type ModelKind = 'chat' | 'image' | 'transcription' | 'speech'
 
 export interface ModelInfo {
   id: string
@@ -68,6 +73,7 @@ export interface ModelRegistry {
   researchModels(): ModelInfo[]
   imageModels(): ModelInfo[]
   transcriptionModels(): ModelInfo[]
+  speechModels(): ModelInfo[]
   /**
    * Refuses what the model cannot serve, with an InputError (`models.unknown`,
    * `models.effort_unsupported`, `models.search_unsupported`, `models.search_needs_effort`,
@@ -111,6 +117,7 @@ const MODEL_FIELDS = new Set([
   'price',
 ])
 const PRICE_FIELDS = ['input', 'cachedInput', 'output', 'webSearchPer1k'] as const
+const EXTRA_PRICE_FIELDS = ['perImage', 'perMinute', 'perMillionChars']
 const IMAGE_QUALITIES = ['low', 'medium', 'high'] as const
 
 function isObject(value: unknown): value is Record<string, unknown> {
@@ -174,19 +181,30 @@ export function parseModels(data: unknown, source: string): ModelRegistry {
     const price = entry.price
     if (!isObject(price)) return fail(`${at}.price`, `an object with ${PRICE_FIELDS.join(', ')}`, price)
     for (const key of Object.keys(price)) {
-      if (!(PRICE_FIELDS as readonly string[]).includes(key) && key !== 'perImage' && key !== 'perMinute') {
-        fail(`${at}.price.${key}`, `no such field (${PRICE_FIELDS.join(', ')}, perImage, perMinute)`, key)
+      if (!(PRICE_FIELDS as readonly string[]).includes(key) && !EXTRA_PRICE_FIELDS.includes(key)) {
+        fail(
+          `${at}.price.${key}`,
+          `no such field (${[...PRICE_FIELDS, ...EXTRA_PRICE_FIELDS].join(', ')})`,
+          key,
+        )
       }
     }
     const kind = entry.kind ?? 'chat'
-    if (kind !== 'chat' && kind !== 'image' && kind !== 'transcription')
-      fail(`${at}.kind`, 'chat, image or transcription', kind)
+    if (kind !== 'chat' && kind !== 'image' && kind !== 'transcription' && kind !== 'speech')
+      fail(`${at}.kind`, 'chat, image, transcription or speech', kind)
     let perMinute: number | undefined
     if (kind === 'transcription') {
       const value = price.perMinute
       if (typeof value !== 'number' || !Number.isFinite(value) || value < 0)
         fail(`${at}.price.perMinute`, 'a number of USD per minute >= 0', value)
       perMinute = value as number
+    }
+    let perMillionChars: number | undefined
+    if (kind === 'speech') {
+      const value = price.perMillionChars
+      if (typeof value !== 'number' || !Number.isFinite(value) || value < 0)
+        fail(`${at}.price.perMillionChars`, 'a number of USD per 1 million characters >= 0', value)
+      perMillionChars = value as number
     }
     const amount = (name: (typeof PRICE_FIELDS)[number]): number => {
       const value = price[name]
@@ -215,6 +233,7 @@ export function parseModels(data: unknown, source: string): ModelRegistry {
         webSearchPer1k: amount('webSearchPer1k'),
         ...(perImage ? { perImage } : {}),
         ...(perMinute !== undefined ? { perMinute } : {}),
+        ...(perMillionChars !== undefined ? { perMillionChars } : {}),
       },
     })
   }
@@ -274,6 +293,7 @@ function createRegistry(models: ModelInfo[]): ModelRegistry {
     researchModels: () => models.filter((m) => m.kind === 'chat' && m.research),
     imageModels: () => models.filter((m) => m.kind === 'image'),
     transcriptionModels: () => models.filter((m) => m.kind === 'transcription'),
+    speechModels: () => models.filter((m) => m.kind === 'speech'),
     checkRequest(id, request) {
       const model = get(id)
       // An image model draws for the image tool; it does not answer.

@@ -65,6 +65,12 @@ export function transcriptionMicroUsd(models: ModelRegistry, model: string, seco
   return Math.round((Math.max(0, seconds) / 60) * perMinute * MICRO_USD_PER_USD)
 }
 
+/** Micro-dollars for speaking `chars` characters with a speech model (0 for one it does not know). */
+export function speechMicroUsd(models: ModelRegistry, model: string, chars: number): number {
+  const perMillion = models.get(model)?.price.perMillionChars ?? 0
+  return Math.round((Math.max(0, chars) / 1_000_000) * perMillion * MICRO_USD_PER_USD)
+}
+
 /** `2025-03-09` for a time in ms, in UTC. */
 export function utcDay(ms: number): string {
   return new Date(ms).toISOString().slice(0, 10)
@@ -110,6 +116,8 @@ export interface UsageRecord {
   pictures?: readonly PictureCharge[]
   /** A voice note transcribed for the answer: priced per minute of audio. */
   transcription?: { model: string; seconds: number }
+  /** An answer spoken as a voice message: priced per character of text. */
+  speech?: { model: string; chars: number }
   /** When it happened (ms); defaults to now. */
   at?: number
   /** A deep-research run: also counted against the research budget. */
@@ -206,7 +214,8 @@ export function createUsageLedger(opts: UsageLedgerOptions): UsageLedger {
         picturesMicroUsd(models, entry.pictures ?? []) +
         (entry.transcription
           ? transcriptionMicroUsd(models, entry.transcription.model, entry.transcription.seconds)
-          : 0)
+          : 0) +
+        (entry.speech ? speechMicroUsd(models, entry.speech.model, entry.speech.chars) : 0)
       const amounts: Record<Field, number> = {
         usd: microUsd,
         req: 1,

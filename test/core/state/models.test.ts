@@ -37,6 +37,9 @@ describe('the default registry', () => {
       ['gpt-4o-transcribe', 0.006],
       ['whisper-1', 0.006],
     ])
+    expect(models.speechModels().map((m) => [m.id, m.price.perMillionChars])).toEqual([
+      ['gpt-4o-mini-tts', 15],
+    ])
   })
 
   test('prices a picture by quality and size, and "auto" as the dearest', () => {
@@ -219,7 +222,11 @@ describe('an operator file', () => {
       ],
       [
         { models: [{ id: 'a', kind: 'audio', reasoningEfforts: [], price }] },
-        'models[0].kind: expected chat, image or transcription',
+        'models[0].kind: expected chat, image, transcription or speech',
+      ],
+      [
+        { models: [{ id: 'tts', kind: 'speech', reasoningEfforts: [], price }] },
+        'models[0].price.perMillionChars: expected a number of USD per 1 million characters >= 0, got nothing',
       ],
     ]
     for (const [content, message] of cases) {

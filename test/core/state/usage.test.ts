@@ -6,6 +6,7 @@ import {
   createUsageLedger,
   nextUtcMidnight,
   picturesMicroUsd,
+  speechMicroUsd,
   transcriptionMicroUsd,
   utcDay,
   utcMonth,
@@ -61,6 +62,12 @@ describe('prices', () => {
     expect(transcriptionMicroUsd(models, 'gpt-4o-mini-transcribe', 90)).toBe(4500)
     expect(transcriptionMicroUsd(models, 'whisper-1', 30)).toBe(3000)
     expect(transcriptionMicroUsd(models, 'unknown-transcribe', 30)).toBe(0)
+  })
+
+  test('a spoken answer: characters at the speech model’s price per 1M characters', () => {
+    // 4096 characters × $15 per 1M = $0.06144
+    expect(speechMicroUsd(models, 'gpt-4o-mini-tts', 4096)).toBe(61_440)
+    expect(speechMicroUsd(models, 'unknown-tts', 4096)).toBe(0)
   })
 
   test('more cached than input never bills negative input', () => {
