@@ -2,6 +2,7 @@ import { once } from 'node:events'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import type { ResponseObject, StreamEvent } from '../../src/core/responses/events.ts'
+import { audioContainer } from './audio.ts'
 import { toSseFrames } from './fake-responses-transcripts.ts'
 import { encodePng } from './png.ts'
 
@@ -142,19 +143,6 @@ export const IMAGE_QUALITIES = ['low', 'medium', 'high', 'auto']
 export const AUDIO_FORMATS = ['flac', 'm4a', 'mp3', 'mp4', 'mpeg', 'mpga', 'oga', 'ogg', 'wav', 'webm']
 /** Characters `/v1/audio/speech` takes in one `input`. */
 export const SPEECH_INPUT_LIMIT = 4096
-
-/** The container an audio file really is, from its first bytes (undefined: not audio we know). */
-export function audioContainer(bytes: Uint8Array): string | undefined {
-  const head = Buffer.from(bytes.subarray(0, 12))
-  if (head.toString('latin1', 0, 4) === 'OggS') return 'ogg'
-  if (head.toString('latin1', 0, 4) === 'RIFF' && head.toString('latin1', 8, 12) === 'WAVE') return 'wav'
-  if (head.toString('latin1', 0, 4) === 'fLaC') return 'flac'
-  if (head.toString('latin1', 0, 3) === 'ID3' || (head[0] === 0xff && ((head[1] ?? 0) & 0xe0) === 0xe0))
-    return 'mp3'
-  if (head.toString('latin1', 4, 8) === 'ftyp') return 'mp4'
-  if (head.readUInt32BE(0) === 0x1a45dfa3) return 'webm'
-  return undefined
-}
 
 /** A `/v1/images/generations` answer with this picture. */
 export const imageResult = (png: Uint8Array, options: { revisedPrompt?: string } = {}): Script => ({

@@ -1,3 +1,4 @@
+import { audioContainer } from './audio.ts'
 import { FloodControl, type RateLimits } from './fake-telegram-flood.ts'
 import { codePointLength, parseTelegramHtml, type TgEntity, trimFormatted } from './fake-telegram-html.ts'
 import type { Upload } from './fake-telegram-http.ts'
@@ -25,6 +26,7 @@ export const STATE_METHODS = [
   'answerCallbackQuery',
   'sendDocument',
   'sendPhoto',
+  'sendVoice',
   'editMessageMedia',
   'sendMessageDraft',
   'getFile',
@@ -51,6 +53,12 @@ const CHAT_ACTIONS = [
 
 /** What getFile serves (a larger file is refused). */
 export const TELEGRAM_DOWNLOAD_LIMIT_BYTES = 20 * 1024 * 1024
+
+/** Bot API voice rules: an upload of at most 50 MB, a caption of at most 1024 characters. */
+export const TELEGRAM_VOICE_LIMIT_BYTES = 50 * 1024 * 1024
+
+/** Voice messages Telegram plays as such: Ogg/Opus, MP3, M4A (anything else arrives as a document). */
+const VOICE_TYPES: Record<string, string> = { ogg: 'audio/ogg', mp3: 'audio/mpeg', mp4: 'audio/mp4' }
 
 /** Bot API photo rules: at most 10 MB, width + height at most 10000, sides at most 20:1. */
 export const TELEGRAM_PHOTO_LIMITS = { maxBytes: 10 * 1024 * 1024, maxSidesSum: 10_000, maxRatio: 20 }
@@ -128,6 +136,8 @@ export class FakeBotApiState {
         return this.sendDocument(params, upload)
       case 'sendPhoto':
         return this.sendPhoto(params, upload)
+      case 'sendVoice':
+        return this.sendVoice(params, upload)
       case 'editMessageMedia':
         return this.editMessageMedia(params, upload)
       case 'sendMessageDraft':
@@ -376,6 +386,32 @@ export class FakeBotApiState {
       ...(caption.entities.length > 0 ? { caption_entities: caption.entities } : {}),
       ...(markup ? { reply_markup: markup } : {}),
       ...(replyTo ? { reply_to_message: replyTo } : {}),
+    })
+  }
+
+  sendVoice(params: Params, upload: Upload | undefined): TgMessage {
+    const chat = this.chat(params.chat_id)
+    this.flood.throttle(chat, 'sendVoice')
+    if (!upload || params.voice === undefined) throw bad('there is no voice in the request')
+    if (upload.bytes.length > TELEGRAM_VOICE_LIMIT_BYTES)
+      throw new BotApiError(413, 'Request Entity Too Large')
+    const caption = this.formatted(params, 'caption', 1024, true)
+    const markup = this.markup(params)
+    const replyTo = this.replyTarget(chat, params)
+    const thread = asInt(params.message_thread_id)
+    const mime = VOICE_TYPES[audioContainer(upload.bytes) ?? '']
+    const file = this.addFile(upload.bytes, mime ? 'voice' : 'documents')
+    const ids = { file_id: file.file_id, file_unique_id: file.file_unique_id, file_size: upload.bytes.length }
+    return this.store(chat, {
+      from: this.bot,
+      ...(mime
+        ? { voice: { ...ids, duration: 1, mime_type: mime } }
+        : { document: { ...ids, file_name: upload.name } }),
+      ...(caption.text !== '' ? { caption: caption.text } : {}),
+      ...(caption.entities.length > 0 ? { caption_entities: caption.entities } : {}),
+      ...(markup ? { reply_markup: markup } : {}),
+      ...(replyTo ? { reply_to_message: replyTo } : {}),
+      ...(thread !== undefined ? { message_thread_id: thread } : {}),
     })
   }
 
