@@ -34,6 +34,8 @@ export interface Config {
   imageModel: string
   /** The model voice notes are transcribed with (`POST /audio/transcriptions`). */
   transcribeModel: string
+  /** The model answers are spoken with under `/voice on` (`POST /audio/speech`). */
+  speechModel: string
   instructions: string
   /** The fallback language: for people and chats whose language is unknown or unsupported. */
   language: Language
@@ -310,6 +312,7 @@ export async function loadConfig(env: Env): Promise<Config> {
     researchModel: r.string('RESEARCH_MODEL', 'o3-deep-research'),
     imageModel: r.string('IMAGE_MODEL', 'gpt-image-1'),
     transcribeModel: r.string('TRANSCRIBE_MODEL', 'gpt-4o-mini-transcribe'),
+    speechModel: r.string('TTS_MODEL', 'gpt-4o-mini-tts'),
     instructions: r.string(
       'INSTRUCTIONS',
       'You are Herald, a helpful assistant in a chat app. Answer concisely in the language of the question. Use Markdown sparingly.',

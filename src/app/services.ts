@@ -90,6 +90,15 @@ export async function createServices(config: Config, options: ServiceOptions): P
         .join(', ')}`,
     )
   }
+  if (!models.speechModels().some((m) => m.id === config.speechModel)) {
+    throw new ConfigError(
+      'TTS_MODEL',
+      `"${config.speechModel}" is not a speech model of the registry; expected one of ${models
+        .speechModels()
+        .map((m) => m.id)
+        .join(', ')}`,
+    )
+  }
   const metrics = options.metrics ?? createMetrics()
   const processId = options.processId ?? randomUUID()
   const storeUp = (up: boolean) => metrics.storeUp.set({ process: processId }, up ? 1 : 0)

@@ -109,6 +109,7 @@ export async function admit(s: CommandContext, inv: Invocation, req: AskRequest)
     showReasoning: settings.showReasoning,
     running: started.answer,
     draw,
+    voice: settings.voice,
   })
 }
 

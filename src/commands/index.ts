@@ -13,6 +13,7 @@ import { reset } from './reset.ts'
 import { search } from './search.ts'
 import { status } from './status.ts'
 import { usage } from './usage.ts'
+import { voice } from './voice.ts'
 
 /** The whole command surface; adapters derive their registration from it. */
 export const commands: readonly CommandDef<CommandContext>[] = [
@@ -24,6 +25,7 @@ export const commands: readonly CommandDef<CommandContext>[] = [
   effort,
   search,
   reasoning,
+  voice,
   language,
   usage,
   cancel,

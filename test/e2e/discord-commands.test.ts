@@ -193,6 +193,7 @@ describe('registration and restarts', () => {
         'search',
         'status',
         'usage',
+        'voice',
       ].sort(),
     )
     expect(registered.find((c) => c.name === 'ask')?.options).toMatchObject([

@@ -50,6 +50,7 @@ describe('Telegram commands, end to end', () => {
       'effort',
       'search',
       'reasoning',
+      'voice',
       'language',
       'usage',
       'cancel',

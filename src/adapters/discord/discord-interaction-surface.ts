@@ -20,6 +20,7 @@ import {
   type PictureOptions,
   pictureOptions,
   toMessageOptions,
+  VOICE_FILE_NAME,
 } from './discord-surface.ts'
 
 /** What an interaction message is made of: text and buttons, or a picture and its caption. */
@@ -280,6 +281,10 @@ export class DiscordInteractionSurface implements Surface {
 
   editPicture(ref: MessageRef, picture: Picture): Promise<void> {
     return this.#replies.updatePicture(ref, picture)
+  }
+
+  sendVoice(bytes: Uint8Array, caption?: string): Promise<MessageRef> {
+    return this.#replies.postFile(VOICE_FILE_NAME, bytes, caption)
   }
 
   typing(): Promise<void> {

@@ -90,6 +90,9 @@ export interface FileOptions {
   allowedMentions: MessageMentionOptions
 }
 
+/** The name a spoken answer is attached under. */
+export const VOICE_FILE_NAME = 'answer.ogg'
+
 export function fileOptions(name: string, bytes: Uint8Array, caption: string | undefined): FileOptions {
   const options: FileOptions = {
     files: [new AttachmentBuilder(Buffer.from(bytes), { name })],
@@ -180,6 +183,23 @@ export class DiscordChannelSurface implements Surface {
     try {
       const channel = await sendableChannel(this.#client, this.#channelId)
       const { attachments: _, ...options } = pictureOptions(picture)
+      const message = await channel.send(
+        this.#replyTo === undefined
+          ? options
+          : { ...options, reply: { messageReference: this.#replyTo, failIfNotExists: false } },
+      )
+      this.#replyTo = undefined
+      return { id: message.id, chatId: message.channelId }
+    } catch (err) {
+      throw toSurfaceError(err)
+    }
+  }
+
+  /** Speech as an Ogg/Opus attachment, which Discord shows with a player; a reply to the question. */
+  async sendVoice(bytes: Uint8Array, caption?: string): Promise<MessageRef> {
+    try {
+      const channel = await sendableChannel(this.#client, this.#channelId)
+      const options = fileOptions(VOICE_FILE_NAME, bytes, caption)
       const message = await channel.send(
         this.#replyTo === undefined
           ? options

@@ -182,6 +182,22 @@ export function createTelegramSurface(options: TelegramSurfaceOptions): Surface 
       }
     },
 
+    async sendVoice(bytes, caption) {
+      try {
+        const message = (await callLoose('sendVoice', {
+          chat_id: chatId,
+          voice: { source: Buffer.from(bytes), filename: 'answer.ogg' },
+          ...(caption ? { caption: firstCodePoints(caption, TELEGRAM_CAPTION_LIMIT_CHARS) } : {}),
+          ...thread,
+          ...quoteInForm(),
+        })) as SentMessage
+        quotePending = false
+        return { id: String(message.message_id), chatId: String(message.chat.id) }
+      } catch (err) {
+        throw toSurfaceError(err)
+      }
+    },
+
     async editPicture(ref, picture) {
       try {
         await telegram.callApi('editMessageMedia', {

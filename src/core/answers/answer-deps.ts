@@ -25,6 +25,7 @@ export interface AnswerDeps {
     instructions: string
     imageModel: string
     transcribeModel: string
+    speechModel: string
     limits: { maxImageBytes: number; maxToolRounds: number; maxAudioSeconds: number; maxFileBytes: number }
     conversation: { mode: ConversationMode }
     openai: { baseUrl: string }

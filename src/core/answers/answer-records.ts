@@ -382,6 +382,7 @@ function recordingSurface(surface: Surface, remember: (ref: MessageRef, content:
   // Pictures are not recorded: a photo has no text to finalise after a crash.
   if (surface.sendPicture) wrapped.sendPicture = surface.sendPicture.bind(surface)
   if (surface.editPicture) wrapped.editPicture = surface.editPicture.bind(surface)
+  if (surface.sendVoice) wrapped.sendVoice = surface.sendVoice.bind(surface)
   if (surface.typing) wrapped.typing = surface.typing.bind(surface)
   return wrapped
 }

@@ -30,7 +30,7 @@ export function meteredSurface(surface: Surface, metrics: CoreMetrics, platform:
     send: (content) => counted(() => surface.send(content), true),
     edit: (ref, content) => counted(() => surface.edit(ref, content), true),
   }
-  const { draft, sendFile, sendPicture, editPicture, typing } = surface
+  const { draft, sendFile, sendPicture, editPicture, sendVoice, typing } = surface
   if (draft) metered.draft = (id, content) => counted(() => draft.call(surface, id, content), true)
   if (sendFile) {
     metered.sendFile = (name, bytes, caption) =>
@@ -39,6 +39,8 @@ export function meteredSurface(surface: Surface, metrics: CoreMetrics, platform:
   if (sendPicture) metered.sendPicture = (picture) => counted(() => sendPicture.call(surface, picture), true)
   if (editPicture)
     metered.editPicture = (ref, picture) => counted(() => editPicture.call(surface, ref, picture), true)
+  if (sendVoice)
+    metered.sendVoice = (bytes, caption) => counted(() => sendVoice.call(surface, bytes, caption), false)
   if (typing) metered.typing = () => counted(() => typing.call(surface), false)
   return metered
 }

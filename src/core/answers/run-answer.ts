@@ -1,5 +1,6 @@
 import type { Invocation } from '../contracts/chat.ts'
 import { type ErrorKind, HeraldError, InputError } from '../contracts/errors.ts'
+import type { Surface } from '../contracts/surface.ts'
 import type { MessageKey, Translate } from '../i18n/i18n.ts'
 import type { LiveTranslate } from '../live/compose.ts'
 import { createLiveMessage, type LiveMessage } from '../live/live-message.ts'
@@ -14,7 +15,7 @@ import type {
   ResponsesRequest,
   ToolDefinition,
 } from '../responses/request.ts'
-import { type AnswerState, initialState, type Usage } from '../responses/state.ts'
+import { type AnswerState, initialState, NO_TOKENS } from '../responses/state.ts'
 import type { StreamTicket } from '../state/limits.ts'
 import type { PictureCharge } from '../state/usage.ts'
 import { isStoreAway } from '../store/store.ts'
@@ -34,6 +35,7 @@ import {
 } from './drawing.ts'
 import { type Heard, quoteHeard, transcribe } from './listening.ts'
 import { meteredSurface } from './metered-surface.ts'
+import { speakAnswer } from './speaking.ts'
 
 /**
  * Running an admitted ask (src/commands/ask.ts admits it: input, settings, budget, rate, the
@@ -56,6 +58,8 @@ export interface AdmittedAsk {
   running: RunningAnswer
   /** Draw: `/image` (forced), or a reply to one of Herald's pictures (offered). */
   draw?: DrawRequest | undefined
+  /** The chat's `/voice` setting: the finished text is also sent as a voice message. */
+  voice?: boolean | undefined
 }
 
 /** `telegram:12345`: the user across chats, for slots, rate limits and usage. */
@@ -95,14 +99,6 @@ function attachedNote(inv: Invocation): string | undefined {
   return notes.length > 0 ? `[${notes.join(', ')}]` : undefined
 }
 
-const NO_TOKENS: Usage = {
-  input_tokens: 0,
-  cached_input_tokens: 0,
-  output_tokens: 0,
-  reasoning_tokens: 0,
-  total_tokens: 0,
-}
-
 /** The answer path's services with the words of the person who asked (status lines, Stop, the last line). */
 export type AskDeps = AnswerDeps & { t: Translate }
 
@@ -117,6 +113,8 @@ class AnswerRun {
   private readonly ask: AdmittedAsk
   private readonly ticket: StreamTicket
   private readonly live: LiveMessage
+  /** The chat, metered and recorded. */
+  private readonly surface: Surface
   /** The answer's pictures, when it draws. */
   private readonly pictures: LivePictures | undefined
   private readonly log: AnswerDeps['log']
@@ -140,6 +138,7 @@ class AnswerRun {
     this.usageModel = ask.model
     this.question = ask.prompt
     const surface = ask.running.wrap(meteredSurface(inv.surface, s.metrics, inv.chat.platform))
+    this.surface = surface
     const onGone = () => controller.abort(new HeraldError('gone', 'message deleted'))
     this.live = createLiveMessage({
       surface,
@@ -368,15 +367,26 @@ class AnswerRun {
         this.log.warn({ err }, 'the store was away: usage and conversation link not recorded')
         return undefined
       })
+      const spoken = result.outcome === 'delivered' ? await this.speak() : 0
       const ms = s.clock.now() - this.startedAt
       const { status, incompleteReason: reason } = this.state
-      this.log.info({ status, reason, ms, usd: cost, outcome: result.outcome }, 'answer finished')
+      const usd = cost === undefined ? undefined : cost + spoken
+      this.log.info({ status, reason, ms, usd, outcome: result.outcome }, 'answer finished')
     } catch (err) {
       this.log.error({ err }, 'finishing the answer failed')
     }
   }
 
-  /** Usage (its cost is returned) and the conversation link of the finished answer. */
+  /** Under `/voice on`, a completed answer's text is also sent as a voice message; returns its cost. */
+  private async speak(): Promise<number> {
+    const { s, inv, ask, state } = this
+    if (ask.voice !== true || state.status !== 'completed' || state.text.trim() === '') return 0
+    return speakAnswer(
+      { s, inv, surface: this.surface, user: userKey(inv), signal: ask.running.controller.signal },
+      state.text,
+    )
+  }
+
   /** Usage (the pictures priced apart) and the conversation link of every message the answer shows. */
   private async record(shown: readonly string[]): Promise<number | undefined> {
     const { s, inv, ask, state } = this

@@ -70,6 +70,11 @@ export interface Surface {
    * `editMessageMedia`, a Discord edit that swaps the attachment). Same errors as `edit`.
    */
   editPicture?(ref: MessageRef, picture: Picture): Promise<void>
+  /**
+   * Sends Ogg/Opus speech as a voice message (Telegram `sendVoice`, a Discord audio attachment);
+   * the caption is plain text.
+   */
+  sendVoice?(bytes: Uint8Array, caption?: string): Promise<MessageRef>
   /** Shows "typing…"; the engine repeats it every few seconds while the answer streams. */
   typing?(): Promise<void>
 }

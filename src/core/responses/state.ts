@@ -10,6 +10,15 @@ export interface Usage {
   total_tokens: number
 }
 
+/** The usage of a request that is not priced by tokens (speech, a transcription on its own). */
+export const NO_TOKENS: Usage = {
+  input_tokens: 0,
+  cached_input_tokens: 0,
+  output_tokens: 0,
+  reasoning_tokens: 0,
+  total_tokens: 0,
+}
+
 export interface Citation {
   url: string
   title: string

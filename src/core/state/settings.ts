@@ -6,7 +6,7 @@ import type { ModelInfo, ModelRegistry } from './models.ts'
 
 /**
  * Per-chat settings (per user in private chats): model, reasoning effort, web search, showing the
- * reasoning summary, the chat's language. Stored values are only what someone chose; `get` merges them over the defaults
+ * reasoning summary, the chat's language, answers also spoken (voice). Stored values are only what someone chose; `get` merges them over the defaults
  * and adapts them to the model: an effort the model does not take falls back to its default effort,
  * web search is off for a model without it, and `minimal` effort with web search on is served as
  * `low` (the API refuses web search with minimal reasoning). A stored model no longer offered falls
@@ -29,6 +29,8 @@ export interface ChatSettings {
   showReasoning: boolean
   /** Chosen with /language; undefined follows the people's own languages and `LANGUAGE`. */
   language: Language | undefined
+  /** `/voice on`: every answer is also sent as a voice message. Default off. */
+  voice: boolean
 }
 
 /** What someone chose; anything unset follows the defaults. */
@@ -38,6 +40,7 @@ interface StoredSettings {
   webSearch?: boolean
   showReasoning?: boolean
   language?: Language
+  voice?: boolean
 }
 
 export interface SettingsDefaults {
@@ -60,6 +63,7 @@ export interface Settings {
   setEffort(scope: string, effort: string): Promise<ChatSettings>
   setWebSearch(scope: string, on: boolean): Promise<ChatSettings>
   setShowReasoning(scope: string, on: boolean): Promise<ChatSettings>
+  setVoice(scope: string, on: boolean): Promise<ChatSettings>
   /** undefined: back to following the people's own languages. */
   setLanguage(scope: string, language: Language | undefined): Promise<ChatSettings>
   /** Back to the defaults. */
@@ -107,6 +111,7 @@ export function createSettings(opts: SettingsOptions): Settings {
         webSearch: false,
         showReasoning: false,
         language: stored.language,
+        voice: stored.voice ?? false,
       }
     }
     const webSearch = model.webSearch && (stored.webSearch ?? defaults.webSearch ?? true)
@@ -121,6 +126,7 @@ export function createSettings(opts: SettingsOptions): Settings {
       webSearch,
       showReasoning: stored.showReasoning ?? defaults.showReasoning ?? true,
       language: stored.language,
+      voice: stored.voice ?? false,
     }
   }
 
@@ -169,6 +175,10 @@ export function createSettings(opts: SettingsOptions): Settings {
 
     async setShowReasoning(scope, on) {
       return update(scope, (s) => ({ ...s, showReasoning: on }))
+    },
+
+    async setVoice(scope, on) {
+      return update(scope, (s) => ({ ...s, voice: on }))
     },
 
     async setLanguage(scope, language) {

@@ -34,6 +34,7 @@ describe.each(BACKENDS)('settings on %s', (backend) => {
       effort: 'medium',
       webSearch: true,
       showReasoning: true,
+      voice: false,
     })
     await settings.setModel('tg:chat:1', 'o3')
     await settings.setEffort('tg:chat:1', 'high')
@@ -43,6 +44,7 @@ describe.each(BACKENDS)('settings on %s', (backend) => {
       effort: 'high',
       webSearch: false,
       showReasoning: false,
+      voice: false,
     })
     expect((await settings.get('tg:chat:2')).model).toBe('gpt-5-mini')
     await settings.reset('tg:chat:1')
@@ -117,6 +119,7 @@ describe.each(BACKENDS)('settings on %s', (backend) => {
       effort: undefined,
       webSearch: false,
       showReasoning: false,
+      voice: false,
     })
     expect((await settings.setWebSearch('c', true)).webSearch).toBe(true)
     expect((await settings.setModel('c', 'offline')).webSearch).toBe(false)
@@ -137,6 +140,7 @@ test('a stored model the registry no longer offers falls back to the default', a
     effort: undefined,
     webSearch: true,
     showReasoning: true,
+    voice: false,
   })
   expect(settings.choices().length).toBe(9)
 })
