@@ -83,6 +83,8 @@ export async function admit(s: CommandContext, inv: Invocation, req: AskRequest)
   const draw = req.draw ?? (info.imageTool ? await drawsAgain(s, inv) : undefined)
   if (inv.images.length > 0 && (await s.endpoint.isUnsupported('image-input')))
     throw new InputError('endpoint.images_unsupported')
+  // `/pictures on`: the image tool is offered to an ordinary ask; the model draws only when asked to.
+  const pictures = draw === undefined && settings.pictures && info.imageTool
 
   const who = userKey(inv)
   const budget = await s.budgets.check({
@@ -91,7 +93,9 @@ export async function admit(s: CommandContext, inv: Invocation, req: AskRequest)
     isAdmin: inv.user.isAdmin,
     // What is priced up front: a picture, and the minutes of a voice note.
     estimateUsd:
-      (draw ? drawingEstimateUsd(s, draw) : 0) + (inv.audio ? transcriptionEstimateUsd(s, inv.audio) : 0),
+      (draw ? drawingEstimateUsd(s, draw) : 0) +
+      (pictures ? drawingEstimateUsd(s, { forced: false }) : 0) +
+      (inv.audio ? transcriptionEstimateUsd(s, inv.audio) : 0),
   })
   if (!budget.ok) {
     return refuse(t(`budget.refused.${budget.scope}`, { resetsAt: new Date(budget.resetsAt) }))
@@ -110,6 +114,7 @@ export async function admit(s: CommandContext, inv: Invocation, req: AskRequest)
     running: started.answer,
     draw,
     voice: settings.voice,
+    pictures,
   })
 }
 

@@ -7,6 +7,7 @@ import { help } from './help.ts'
 import { image } from './image.ts'
 import { language } from './language.ts'
 import { model } from './model.ts'
+import { pictures } from './pictures.ts'
 import { reasoning } from './reasoning.ts'
 import { research } from './research.ts'
 import { reset } from './reset.ts'
@@ -26,6 +27,7 @@ export const commands: readonly CommandDef<CommandContext>[] = [
   search,
   reasoning,
   voice,
+  pictures,
   language,
   usage,
   cancel,

@@ -194,6 +194,7 @@ describe('registration and restarts', () => {
         'status',
         'usage',
         'voice',
+        'pictures',
       ].sort(),
     )
     expect(registered.find((c) => c.name === 'ask')?.options).toMatchObject([

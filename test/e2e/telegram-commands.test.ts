@@ -51,6 +51,7 @@ describe('Telegram commands, end to end', () => {
       'search',
       'reasoning',
       'voice',
+      'pictures',
       'language',
       'usage',
       'cancel',

@@ -60,6 +60,8 @@ export interface AdmittedAsk {
   draw?: DrawRequest | undefined
   /** The chat's `/voice` setting: the finished text is also sent as a voice message. */
   voice?: boolean | undefined
+  /** The chat's `/pictures` setting: an ordinary ask is offered the image tool (not forced). */
+  pictures?: boolean | undefined
 }
 
 /** `telegram:12345`: the user across chats, for slots, rate limits and usage. */
@@ -126,6 +128,8 @@ class AnswerRun {
   private heard: Heard | undefined
   /** What is asked upstream: the prompt, or a voice note's transcript with the prompt beside it. */
   private question: string
+  /** The image tool is offered by the chat's settings; off once the endpoint is known to lack it. */
+  private offerPictures: boolean
 
   constructor(s: AskDeps, inv: Invocation, ask: AdmittedAsk) {
     this.s = s
@@ -137,6 +141,7 @@ class AnswerRun {
     this.startedAt = s.clock.now()
     this.usageModel = ask.model
     this.question = ask.prompt
+    this.offerPictures = ask.draw === undefined && ask.pictures === true
     const surface = ask.running.wrap(meteredSurface(inv.surface, s.metrics, inv.chat.platform))
     this.surface = surface
     const onGone = () => controller.abort(new HeraldError('gone', 'message deleted'))
@@ -155,15 +160,16 @@ class AnswerRun {
         drafts: s.config.telegram?.drafts ? 'always' : 'without-buttons',
       },
     })
-    this.pictures = ask.draw
-      ? createLivePictures({
-          surface,
-          lanes: s.lanes,
-          caption: (image, done) => (done ? image.revisedPrompt : s.t('status.drawing')),
-          asFile: ask.draw.asFile === true,
-          onGone,
-        })
-      : undefined
+    this.pictures =
+      ask.draw || this.offerPictures
+        ? createLivePictures({
+            surface,
+            lanes: s.lanes,
+            caption: (image, done) => (done ? image.revisedPrompt : s.t('status.drawing')),
+            asFile: ask.draw?.asFile === true,
+            onGone,
+          })
+        : undefined
   }
 
   async run(): Promise<void> {
@@ -244,12 +250,16 @@ class AnswerRun {
     const forced = ask.draw?.forced === true
     if (forced && (s.models.get(ask.model)?.imageTool !== true || (await imageToolUnsupported(s))))
       return this.drawWithoutTool()
+    if (this.offerPictures && (await imageToolUnsupported(s))) this.offerPictures = false
     try {
       return await this.stream(images)
     } catch (err) {
-      if (!forced || !refusesImageTool(err)) throw err
+      if (!(forced || this.offerPictures) || !refusesImageTool(err)) throw err
       await markImageToolUnsupported(s)
-      return this.drawWithoutTool()
+      if (forced) return this.drawWithoutTool()
+      // Offered, not asked for: the answer is written without the tool.
+      this.offerPictures = false
+      return this.stream(images)
     }
   }
 
@@ -325,6 +335,7 @@ class AnswerRun {
       tools: [
         ...((await searchTool(s, ask.search)) ?? []),
         ...(ask.draw ? [imageTool(s.config.imageModel, ask.draw)] : []),
+        ...(this.offerPictures ? [imageTool(s.config.imageModel, { forced: false })] : []),
       ],
     }
     if (ask.draw?.forced) request.tool_choice = { type: 'image_generation' }

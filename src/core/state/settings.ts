@@ -31,6 +31,11 @@ export interface ChatSettings {
   language: Language | undefined
   /** `/voice on`: every answer is also sent as a voice message. Default off. */
   voice: boolean
+  /**
+   * `/pictures on`: ordinary answers are offered the image tool (the model may draw), for models
+   * with `imageTool`. Default off: a picture costs far more than a text answer, so it is opted into.
+   */
+  pictures: boolean
 }
 
 /** What someone chose; anything unset follows the defaults. */
@@ -41,6 +46,7 @@ interface StoredSettings {
   showReasoning?: boolean
   language?: Language
   voice?: boolean
+  pictures?: boolean
 }
 
 export interface SettingsDefaults {
@@ -64,6 +70,7 @@ export interface Settings {
   setWebSearch(scope: string, on: boolean): Promise<ChatSettings>
   setShowReasoning(scope: string, on: boolean): Promise<ChatSettings>
   setVoice(scope: string, on: boolean): Promise<ChatSettings>
+  setPictures(scope: string, on: boolean): Promise<ChatSettings>
   /** undefined: back to following the people's own languages. */
   setLanguage(scope: string, language: Language | undefined): Promise<ChatSettings>
   /** Back to the defaults. */
@@ -112,6 +119,7 @@ export function createSettings(opts: SettingsOptions): Settings {
         showReasoning: false,
         language: stored.language,
         voice: stored.voice ?? false,
+        pictures: false,
       }
     }
     const webSearch = model.webSearch && (stored.webSearch ?? defaults.webSearch ?? true)
@@ -127,6 +135,7 @@ export function createSettings(opts: SettingsOptions): Settings {
       showReasoning: stored.showReasoning ?? defaults.showReasoning ?? true,
       language: stored.language,
       voice: stored.voice ?? false,
+      pictures: model.imageTool && (stored.pictures ?? false),
     }
   }
 
@@ -179,6 +188,10 @@ export function createSettings(opts: SettingsOptions): Settings {
 
     async setVoice(scope, on) {
       return update(scope, (s) => ({ ...s, voice: on }))
+    },
+
+    async setPictures(scope, on) {
+      return update(scope, (s) => ({ ...s, pictures: on }))
     },
 
     async setLanguage(scope, language) {

@@ -35,6 +35,7 @@ describe.each(BACKENDS)('settings on %s', (backend) => {
       webSearch: true,
       showReasoning: true,
       voice: false,
+      pictures: false,
     })
     await settings.setModel('tg:chat:1', 'o3')
     await settings.setEffort('tg:chat:1', 'high')
@@ -45,6 +46,7 @@ describe.each(BACKENDS)('settings on %s', (backend) => {
       webSearch: false,
       showReasoning: false,
       voice: false,
+      pictures: false,
     })
     expect((await settings.get('tg:chat:2')).model).toBe('gpt-5-mini')
     await settings.reset('tg:chat:1')
@@ -120,6 +122,7 @@ describe.each(BACKENDS)('settings on %s', (backend) => {
       webSearch: false,
       showReasoning: false,
       voice: false,
+      pictures: false,
     })
     expect((await settings.setWebSearch('c', true)).webSearch).toBe(true)
     expect((await settings.setModel('c', 'offline')).webSearch).toBe(false)
@@ -141,6 +144,7 @@ test('a stored model the registry no longer offers falls back to the default', a
     webSearch: true,
     showReasoning: true,
     voice: false,
+    pictures: false,
   })
   expect(settings.choices().length).toBe(9)
 })
