@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto'
 import type { CommandContext } from '../commands/context.ts'
 import { commands } from '../commands/index.ts'
+import { createAnswerFeed } from '../core/answers/answer-feed.ts'
 import { createAnswerRecords } from '../core/answers/answer-records.ts'
+import { isAlive } from '../core/answers/heartbeat.ts'
 import type { Adapter, Platform } from '../core/contracts/chat.ts'
 import { type Clock, systemClock } from '../core/contracts/clock.ts'
 import { ConfigError } from '../core/contracts/errors.ts'
@@ -124,6 +126,7 @@ export async function createServices(config: Config, options: ServiceOptions): P
   const streamLimit = createAdaptiveLimit({ ceiling: config.limits.maxConcurrentStreams, clock })
   metrics.streamLimit.set({}, streamLimit.limit)
   streamLimit.onChange(() => metrics.streamLimit.set({}, streamLimit.limit))
+  const answers = createAnswerRecords({ store, clock, log, processId })
   const base = {
     config,
     i18n: createI18n({ rule: { fallback: config.language, force: config.languageForce }, settings, store }),
@@ -194,7 +197,18 @@ export async function createServices(config: Config, options: ServiceOptions): P
       onError: (err) => log.error({ err }, 'live-message lane error'),
     }),
     metrics,
-    answers: createAnswerRecords({ store, clock, log, processId }),
+    answers,
+    feed: createAnswerFeed({
+      store,
+      clock,
+      log,
+      processId,
+      // Shown while its record exists and its process still beats: a dead process leaves no ghost.
+      isRunning: async (id) => {
+        const record = await answers.find(id)
+        return record !== undefined && (record.owner === processId || (await isAlive(store, record.owner)))
+      },
+    }),
     adapters: new Map<Platform, Adapter>(),
     startedAt: clock.now(),
     commands,

@@ -14,6 +14,7 @@ import type { Settings } from '../state/settings.ts'
 import type { UsageLedger } from '../state/usage.ts'
 import type { Store } from '../store/store.ts'
 import type { ToolRegistry } from '../tools/registry.ts'
+import type { AnswerFeed } from './answer-feed.ts'
 import type { AnswerRecords } from './answer-records.ts'
 
 /**
@@ -52,6 +53,8 @@ export interface AnswerDeps {
   metrics: CoreMetrics
   /** Running answers: this process's, and every process's through the store. */
   answers: AnswerRecords
+  /** Snapshots of running answers and summaries of finished ones, for the operator's console. */
+  feed: AnswerFeed
   /** This process's unique id: owner of its claims and its answers in progress. */
   processId: string
 }

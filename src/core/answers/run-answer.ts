@@ -21,6 +21,7 @@ import type { PictureCharge } from '../state/usage.ts'
 import { isStoreAway } from '../store/store.ts'
 import { runWithTools } from '../tools/run-with-tools.ts'
 import type { AnswerDeps } from './answer-deps.ts'
+import type { AnswerFeedEntry } from './answer-feed.ts'
 import type { RunningAnswer } from './answer-records.ts'
 import { readDocuments } from './documents.ts'
 import {
@@ -119,6 +120,8 @@ class AnswerRun {
   private readonly surface: Surface
   /** The answer's pictures, when it draws. */
   private readonly pictures: LivePictures | undefined
+  /** What the operator's console sees of this answer. */
+  private readonly feed: AnswerFeedEntry
   private readonly log: AnswerDeps['log']
   private readonly startedAt: number
   private state: AnswerState = initialState()
@@ -145,6 +148,8 @@ class AnswerRun {
     const surface = ask.running.wrap(meteredSurface(inv.surface, s.metrics, inv.chat.platform))
     this.surface = surface
     const onGone = () => controller.abort(new HeraldError('gone', 'message deleted'))
+    const feed = { platform: inv.chat.platform, chatKey: inv.chat.key, userName: inv.user.name }
+    this.feed = s.feed.open({ id, ...feed, userKey: userKey(inv), model: ask.model })
     this.live = createLiveMessage({
       surface,
       lanes: s.lanes,
@@ -187,6 +192,7 @@ class AnswerRun {
     try {
       release = await this.waitForStream()
       this.s.metrics.activeStreams.inc()
+      this.feed.update(this.state)
       await this.listen()
       const signal = this.ask.running.controller.signal
       const maxFileBytes = this.s.config.limits.maxFileBytes
@@ -211,7 +217,10 @@ class AnswerRun {
   private async waitForStream(): Promise<() => void> {
     const { ticket, live, s } = this
     if (ticket.position() === 0) return ticket.ready
-    const queued = () => live.update({ ...this.state, status: 'queued', activity: { kind: 'queued' } })
+    const queued = () => {
+      live.update({ ...this.state, status: 'queued', activity: { kind: 'queued' } })
+      this.feed.update({ ...this.state, status: 'queued' }, ticket.position())
+    }
     s.metrics.queuedStreams.inc()
     queued()
     const unsubscribe = ticket.onPosition(queued)
@@ -296,6 +305,7 @@ class AnswerRun {
       }
       this.live.update(this.shown(next))
       this.pictures?.update(next.images)
+      this.feed.update(next)
     }
     for (let attempt = 0; ; attempt++) {
       const request = await this.request(images)
@@ -382,6 +392,8 @@ class AnswerRun {
       const ms = s.clock.now() - this.startedAt
       const { status, incompleteReason: reason } = this.state
       const usd = cost === undefined ? undefined : cost + spoken
+      // The console's summary: what the page lists among the recent answers.
+      await this.feed.finish({ status, state: this.state, usd })
       this.log.info({ status, reason, ms, usd, outcome: result.outcome }, 'answer finished')
     } catch (err) {
       this.log.error({ err }, 'finishing the answer failed')

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, test } from 'vitest'
 import { createMetrics } from '../../../src/app/metrics.ts'
+import { createAnswerFeed } from '../../../src/core/answers/answer-feed.ts'
 import { createAnswerRecords } from '../../../src/core/answers/answer-records.ts'
 import { type AskDeps, runAnswer } from '../../../src/core/answers/run-answer.ts'
 import type { ChatRef, Invocation } from '../../../src/core/contracts/chat.ts'
@@ -122,6 +123,13 @@ async function setUp(scripts: Script[], opts: { maxConcurrentStreams?: number } 
     lanes: createLaneRegistry({ clock }),
     metrics: createMetrics(),
     answers: createAnswerRecords({ store, clock, log: silentLogger, processId: 'test' }),
+    feed: createAnswerFeed({
+      store,
+      clock,
+      log: silentLogger,
+      processId: 'test',
+      isRunning: async () => true,
+    }),
     processId: 'test',
   }
   return { clock, deps, client }
