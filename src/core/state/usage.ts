@@ -92,6 +92,9 @@ export type UsageScope =
   | { kind: 'global' }
   /** Deep research only (also counted in the user, chat and global totals). */
   | { kind: 'research' }
+  /** By the model the request named, and by platform (the chat key's first part): dollars per UTC day only. */
+  | { kind: 'model'; id: string }
+  | { kind: 'platform'; id: string }
 
 export type UsagePeriod = 'day' | 'month'
 
@@ -138,6 +141,22 @@ export interface Spender {
   requests: number
 }
 
+export interface Chat {
+  chat: string
+  microUsd: number
+  usd: number
+  requests: number
+}
+
+/** One UTC day's spend, split by model and by platform (the console's charts). */
+export interface DaySpend {
+  day: string
+  usd: number
+  researchUsd: number
+  byModel: Record<string, number>
+  byPlatform: Record<string, number>
+}
+
 export interface UsageLedger {
   /** USD for one answer, undefined for a model the registry does not know. */
   priceOf(model: string, usage: Usage, webSearchCalls?: number): number | undefined
@@ -147,6 +166,10 @@ export interface UsageLedger {
   spentToday(scope: UsageScope, at?: number): Promise<number>
   /** Users by spend, highest first (admin view). */
   topSpenders(period: UsagePeriod, limit?: number, at?: number): Promise<Spender[]>
+  /** Chats by spend, highest first (admin view). */
+  topChats(period: UsagePeriod, limit?: number, at?: number): Promise<Chat[]>
+  /** The last `days` UTC days up to the day of `at`, oldest first. */
+  daily(days: number, at?: number): Promise<DaySpend[]>
 }
 
 export interface UsageLedgerOptions {
@@ -172,6 +195,10 @@ function scopeKey(scope: UsageScope): string {
       return 'g'
     case 'research':
       return 'r'
+    case 'model':
+      return `m:${scope.id}`
+    case 'platform':
+      return `p:${scope.id}`
   }
 }
 
@@ -179,6 +206,8 @@ function scopeKey(scope: UsageScope): string {
 const counterKey = (period: string, field: Field, scope: UsageScope) =>
   `usage:${period}:${field}:${scopeKey(scope)}`
 const spendersKey = (period: string) => `usage:${period}:users`
+const setKey = (period: string, of: 'chats' | 'models' | 'platforms') => `usage:${period}:${of}`
+const platformOf = (chat: string) => chat.split(':')[0] ?? chat
 
 export function createUsageLedger(opts: UsageLedgerOptions): UsageLedger {
   const { store, models } = opts
@@ -239,8 +268,24 @@ export function createUsageLedger(opts: UsageLedgerOptions): UsageLedger {
               writes.push(store.incrBy(counterKey(p, field, scope), amounts[field], ttl))
           }
         }
-        writes.push(store.addToSet(spendersKey(p), entry.user, ttl))
+        writes.push(
+          store.addToSet(spendersKey(p), entry.user, ttl),
+          store.addToSet(setKey(p, 'chats'), entry.chat, ttl),
+        )
       }
+      // The split by model and platform is read per day only (the console's charts): dollars alone.
+      const day = periodKey('day', at)
+      const platform = platformOf(entry.chat)
+      for (const scope of [
+        { kind: 'model', id: entry.model },
+        { kind: 'platform', id: platform },
+      ] as const) {
+        if (microUsd !== 0) writes.push(store.incrBy(counterKey(day, 'usd', scope), microUsd, DAY_TTL_MS))
+      }
+      writes.push(
+        store.addToSet(setKey(day, 'models'), entry.model, DAY_TTL_MS),
+        store.addToSet(setKey(day, 'platforms'), platform, DAY_TTL_MS),
+      )
       await Promise.all(writes)
       return { microUsd, usd: microUsd / MICRO_USD_PER_USD, priced: info !== undefined }
     },
@@ -266,6 +311,46 @@ export function createUsageLedger(opts: UsageLedgerOptions): UsageLedger {
       )
       rows.sort((a, b) => b.microUsd - a.microUsd || a.user.localeCompare(b.user))
       return rows.slice(0, limit)
+    },
+
+    async topChats(period, limit = 10, at = clock.now()) {
+      const p = periodKey(period, at)
+      const chats = await store.members(setKey(p, 'chats'))
+      const rows = await Promise.all(
+        chats.map(async (chat) => {
+          const scope: UsageScope = { kind: 'chat', id: chat }
+          const [microUsd, requests] = await Promise.all([
+            store.counter(counterKey(p, 'usd', scope)),
+            store.counter(counterKey(p, 'req', scope)),
+          ])
+          return { chat, microUsd, usd: microUsd / MICRO_USD_PER_USD, requests }
+        }),
+      )
+      rows.sort((a, b) => b.microUsd - a.microUsd || a.chat.localeCompare(b.chat))
+      return rows.slice(0, limit)
+    },
+
+    async daily(days, at = clock.now()) {
+      const usd = async (p: string, scope: UsageScope) =>
+        (await store.counter(counterKey(p, 'usd', scope))) / MICRO_USD_PER_USD
+      const split = async (p: string, of: 'models' | 'platforms', kind: 'model' | 'platform') => {
+        const ids = (await store.members(setKey(p, of))).sort()
+        const amounts = await Promise.all(ids.map((id) => usd(p, { kind, id })))
+        return Object.fromEntries(ids.map((id, i) => [id, amounts[i] ?? 0]))
+      }
+      const result: DaySpend[] = []
+      for (let back = days - 1; back >= 0; back--) {
+        const dayAt = at - back * DAY_MS
+        const p = periodKey('day', dayAt)
+        const [total, research, byModel, byPlatform] = await Promise.all([
+          usd(p, { kind: 'global' }),
+          usd(p, { kind: 'research' }),
+          split(p, 'models', 'model'),
+          split(p, 'platforms', 'platform'),
+        ])
+        result.push({ day: utcDay(dayAt), usd: total, researchUsd: research, byModel, byPlatform })
+      }
+      return result
     },
   }
 }

@@ -175,4 +175,57 @@ describe.each(BACKENDS)('usage ledger on %s', (backend) => {
     expect(await ledger.topSpenders('day')).toEqual([])
     expect((await ledger.topSpenders('month')).map((s) => s.user)).toEqual(['big', 'mid', 'small'])
   })
+
+  test('splits each day by model and platform, with research apart, and ranks chats', async () => {
+    const clock = fakeClock(Date.UTC(2025, 5, 1, 10))
+    const ledger = createUsageLedger({ store: await fixture.open(), models, clock })
+    await ledger.record({
+      user: 'telegram:1',
+      chat: 'telegram:-5',
+      model: 'gpt-5',
+      usage: usage(1000, 0, 1000),
+    })
+    await clock.advance(86_400_000)
+    await ledger.record({
+      user: 'telegram:1',
+      chat: 'telegram:-5',
+      model: 'gpt-5-mini',
+      usage: usage(1000, 0, 1000),
+    })
+    await ledger.record({
+      user: 'discord:2',
+      chat: 'discord:9',
+      model: 'gpt-5-mini',
+      usage: usage(1000, 0, 1000),
+    })
+    await ledger.record({
+      user: 'discord:2',
+      chat: 'discord:9',
+      model: 'o3-deep-research',
+      usage: usage(100_000, 20_000, 30_000),
+      searches: 15,
+      research: true,
+    })
+    expect(await ledger.daily(3)).toEqual([
+      { day: '2025-05-31', usd: 0, researchUsd: 0, byModel: {}, byPlatform: {} },
+      {
+        day: '2025-06-01',
+        usd: 0.01125,
+        researchUsd: 0,
+        byModel: { 'gpt-5': 0.01125 },
+        byPlatform: { telegram: 0.01125 },
+      },
+      {
+        day: '2025-06-02',
+        usd: 2.2045,
+        researchUsd: 2.2,
+        byModel: { 'gpt-5-mini': 0.0045, 'o3-deep-research': 2.2 },
+        byPlatform: { discord: 2.20225, telegram: 0.00225 },
+      },
+    ])
+    expect(await ledger.topChats('day')).toEqual([
+      { chat: 'discord:9', microUsd: 2_202_250, usd: 2.20225, requests: 2 },
+      { chat: 'telegram:-5', microUsd: 2250, usd: 0.00225, requests: 1 },
+    ])
+  })
 })
