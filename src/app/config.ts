@@ -55,6 +55,8 @@ export interface Config {
   /** This process is one shard's child (started by the ShardingManager): it runs Discord only. */
   shardProcess?: boolean
   httpPort?: number
+  /** The operator's web console at /console/ on HTTP_PORT, when CONSOLE_TOKEN is set. */
+  console?: { token: string }
   storeUrl: string
   logLevel: string
   conversation: { mode: ConversationMode; historyTokenBudget: number }
@@ -271,6 +273,17 @@ export async function loadConfig(env: Env): Promise<Config> {
       ? undefined
       : r.number('HTTP_PORT', 0, { min: 1, max: 65535, integer: true })
 
+  const consoleToken = r.raw('CONSOLE_TOKEN')
+  if (consoleToken !== undefined && !/^[\x21-\x7e]{16,256}$/.test(consoleToken)) {
+    throw new ConfigError('CONSOLE_TOKEN', 'expected 16 to 256 printable ASCII characters without spaces')
+  }
+  if (consoleToken !== undefined && httpPort === undefined) {
+    throw new ConfigError(
+      'HTTP_PORT',
+      'required for the console (CONSOLE_TOKEN is set): the port Herald listens on',
+    )
+  }
+
   const telegramToken = r.raw('TELEGRAM_BOT_TOKEN')
   if (telegramToken !== undefined && !/^\d+:[A-Za-z0-9_-]+$/.test(telegramToken)) {
     throw new ConfigError('TELEGRAM_BOT_TOKEN', 'expected a token like 123456:ABC-DEF… from @BotFather')
@@ -375,6 +388,7 @@ export async function loadConfig(env: Env): Promise<Config> {
   if (httpPort !== undefined) config.httpPort = httpPort
   const consoleLocale = r.raw('LC_ALL') || r.raw('LC_MESSAGES') || r.raw('LANG')
   if (consoleLocale) config.consoleLocale = consoleLocale
+  if (consoleToken !== undefined) config.console = { token: consoleToken }
   if (telegramToken !== undefined) {
     config.telegram = {
       token: telegramToken,
@@ -417,5 +431,6 @@ export function secretsOf(config: Config): string[] {
     config.telegram?.token,
     config.telegram?.webhookSecret,
     config.discord?.token,
+    config.console?.token,
   ].filter((s): s is string => typeof s === 'string' && s.length >= 6)
 }

@@ -92,6 +92,18 @@ describe('loadConfig', () => {
     ).toMatch(/^HTTP_PORT: required in webhook mode/)
   })
 
+  test('the console needs HTTP_PORT and a token of 16 or more characters, which counts as a secret', async () => {
+    const token = 'console-token-0123456789'
+    expect(await failure({ ...base, CONSOLE_TOKEN: token })).toMatch(/^HTTP_PORT: required for the console/)
+    expect(await failure({ ...base, HTTP_PORT: '8080', CONSOLE_TOKEN: 'short' })).toBe(
+      'CONSOLE_TOKEN: expected 16 to 256 printable ASCII characters without spaces',
+    )
+    const config = await loadConfig({ ...base, HTTP_PORT: '8080', CONSOLE_TOKEN: token })
+    expect(config.console).toEqual({ token })
+    expect(secretsOf(config)).toContain(token)
+    expect((await loadConfig({ ...base, HTTP_PORT: '8080' })).console).toBeUndefined()
+  })
+
   test('reads the platform sections, ids and absolute sqlite paths', async () => {
     const config = await loadConfig({
       ...base,
