@@ -113,19 +113,34 @@ export function checkArgs(
 /** Stop: the answer streams here, or (scale-out) in another process, which is asked to stop it. */
 async function stop(s: Services, t: Translate, press: ButtonPress): Promise<void> {
   const id = press.data.slice('stop:'.length)
-  const presser = userKey(press)
+  const outcome = await stopAnswer(s, id, { key: userKey(press), isAdmin: press.user.isAdmin })
+  if (outcome === 'not_yours') return press.answer(t('button.not_yours'))
+  if (outcome === 'gone') return press.answer(t('button.stale'))
+  await press.answer(t('ask.stopped'))
+}
+
+/**
+ * Stops answer `id` for `by` (its asker, or an admin): aborted here when this process streams it,
+ * otherwise the owner is asked through the store. The Stop button and the operator's console both
+ * come through here.
+ */
+export async function stopAnswer(
+  s: Services,
+  id: string,
+  by: { key: string; isAdmin: boolean },
+): Promise<'stopped' | 'not_yours' | 'gone'> {
   const answer = s.answers.get(id)
   if (answer) {
-    if (answer.userKey !== presser && !press.user.isAdmin) return press.answer(t('button.not_yours'))
+    if (answer.userKey !== by.key && !by.isAdmin) return 'not_yours'
     answer.controller.abort(new HeraldError('aborted', 'stopped by a button'))
-    return press.answer(t('ask.stopped'))
+    return 'stopped'
   }
   const elsewhere = await s.answers.find(id)
-  if (!elsewhere) return press.answer(t('button.stale'))
-  if (elsewhere.userKey !== presser && !press.user.isAdmin) return press.answer(t('button.not_yours'))
-  await s.answers.requestStop(id, presser)
-  s.log.info({ answer: id, owner: elsewhere.owner, by: presser }, 'asked another process to stop an answer')
-  await press.answer(t('ask.stopped'))
+  if (!elsewhere) return 'gone'
+  if (elsewhere.userKey !== by.key && !by.isAdmin) return 'not_yours'
+  await s.answers.requestStop(id, by.key)
+  s.log.info({ answer: id, owner: elsewhere.owner, by: by.key }, 'asked another process to stop an answer')
+  return 'stopped'
 }
 
 /** An adapter's or the argument check's problem; unreadable arguments say what the command expects. */
