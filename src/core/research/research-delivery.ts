@@ -104,7 +104,7 @@ export async function deliver(
       )
     }
   }
-  await update((j) => ({ ...j, status: 'delivered' }))
+  await update((j) => ({ ...j, status: 'delivered', ...(costUsd === undefined ? {} : { costUsd }) }))
   log.info({ status: outcome.status, note: outcome.note, searches, usd: costUsd }, 'research delivered')
 }
 

@@ -102,6 +102,8 @@ export interface ResearchJob {
   /** Cancel was pressed before the response id was known: cancel as soon as it is. */
   cancelRequested?: boolean
   outcome?: JobOutcome
+  /** What the run cost, once delivered (absent when unknown: no usage, or no price). */
+  costUsd?: number
 }
 
 export const ACTIVE_SET = 'research:active'
