@@ -1,7 +1,8 @@
 import { type Config, loadConfig, readEnvironment, secretsOf } from './app/config.ts'
+import { type MountedConsole, mountConsole } from './app/console/console.ts'
 import type { DiscordShards } from './app/discord-shards.ts'
 import { createHerald } from './app/dispatcher.ts'
-import { createHttpServer, type HealthState, type HttpServer } from './app/http-server.ts'
+import { createHttpServer, type HealthCheck, type HealthState, type HttpServer } from './app/http-server.ts'
 import { type Backoff, createPlatformSupervisor, type PlatformSupervisor } from './app/platform-supervisor.ts'
 import { guardProcess } from './app/process-guard.ts'
 import type { Services } from './app/services.ts'
@@ -81,18 +82,21 @@ export async function startHerald(
       log,
     })
     cleanups.push(() => heartbeat.stop())
+    let webConsole: MountedConsole | undefined
     if (config.httpPort !== undefined) {
-      http = createHttpServer({
-        metrics: services.metrics,
-        log,
-        health: () => [
-          { name: 'store', check: () => services.store.ping().then(() => ({ state: 'up' })) },
-          ...(['telegram', 'discord'] as const)
-            .filter((platform) => config[platform] !== undefined && !(platform === 'discord' && sharding))
-            .map((platform) => ({ name: platform, check: () => platformHealth(platforms.get(platform)) })),
-          ...(shards?.checks() ?? []),
-        ],
-      })
+      const health = (): HealthCheck[] => [
+        { name: 'store', check: () => services.store.ping().then(() => ({ state: 'up' })) },
+        ...(['telegram', 'discord'] as const)
+          .filter((platform) => config[platform] !== undefined && !(platform === 'discord' && sharding))
+          .map((platform) => ({ name: platform, check: () => platformHealth(platforms.get(platform)) })),
+        ...(shards?.checks() ?? []),
+      ]
+      http = createHttpServer({ metrics: services.metrics, log, health })
+      if (config.console) {
+        const mounted = mountConsole(http, { services, token: config.console.token, health })
+        webConsole = mounted
+        cleanups.push(async () => mounted.close())
+      }
     }
     if (config.telegram) {
       const server = http
@@ -140,6 +144,8 @@ export async function startHerald(
       httpPort = await server.listen(config.httpPort)
       cleanups.push(() => server.close())
       say(`herald: http listening on :${httpPort} (/healthz, /metrics)`)
+      if (webConsole)
+        say(`herald: console at http://localhost:${httpPort}/console/ (sign in with CONSOLE_TOKEN)`)
     }
 
     for (const adapter of adapters) {
@@ -222,6 +228,7 @@ export async function startHerald(
         await sweeper.stop()
         await services.research.stop()
         await heartbeat.stop()
+        webConsole?.close()
         await http?.close()
         await services.client.close()
         await services.media.close()
