@@ -39,6 +39,11 @@ export function createHerald(s: Services, commands: readonly CommandDef<CommandC
         const command = byName.get(inv.command)
         if (!command) return
         t = await s.i18n.forPerson(inv.user, inv.chat)
+        // Blocked at run time (the console), as BLOCK_USER_IDS blocks: admins never.
+        if (!inv.user.isAdmin && (await s.blocks.isBlocked(userKey(inv)))) {
+          await say(inv.notify, t('policy.blocked'))
+          return
+        }
         const decision = s.policy.decide(policyRequest(command, inv))
         // A requestable command (research) answers those its rule refuses itself; a block still stops it.
         if (!decision.allowed && !(command.requestable && decision.reason !== 'blocked')) {
@@ -64,6 +69,9 @@ export function createHerald(s: Services, commands: readonly CommandDef<CommandC
       try {
         if (!(await firstTime(press.eventId))) return
         t = await s.i18n.forPerson(press.user, press.chat)
+        if (!press.user.isAdmin && (await s.blocks.isBlocked(userKey(press)))) {
+          return await press.answer(t('policy.blocked'))
+        }
         if (press.data.startsWith('stop:')) return await stop(s, t, press)
         if (await s.research.press(press)) return
         await press.answer(t('button.stale'))

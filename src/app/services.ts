@@ -15,6 +15,7 @@ import { createResearch } from '../core/research/research-service.ts'
 import { createResponsesClient } from '../core/responses/client.ts'
 import { createAdaptiveLimit } from '../core/responses/concurrency.ts'
 import { createMediaClient } from '../core/responses/media-client.ts'
+import { createBlocks } from '../core/state/blocks.ts'
 import { createBudgets } from '../core/state/budgets.ts'
 import { createConversations } from '../core/state/conversations.ts'
 import { createEndpointProfile } from '../core/state/endpoint-profile.ts'
@@ -168,6 +169,7 @@ export async function createServices(config: Config, options: ServiceOptions): P
       ...config.access,
       settingsInGroups: config.settingsInGroups,
     }),
+    blocks: createBlocks({ store, clock }),
     client: createResponsesClient({
       baseUrl: config.openai.baseUrl,
       apiKey: config.openai.apiKey,

@@ -2,6 +2,7 @@ import type { AnswerDeps } from '../core/answers/answer-deps.ts'
 import type { Adapter, Platform } from '../core/contracts/chat.ts'
 import type { Translate } from '../core/i18n/i18n.ts'
 import type { Research } from '../core/research/research-service.ts'
+import type { Blocks } from '../core/state/blocks.ts'
 import type { Policy } from '../core/state/policy.ts'
 import type { CommandDef } from './define.ts'
 
@@ -14,6 +15,8 @@ export interface CommandContext extends AnswerDeps {
   /** Herald's words in the invoking person's language (bound per invocation by the dispatcher). */
   t: Translate
   policy: Policy
+  /** People blocked at run time (from the console), refused like BLOCK_USER_IDS. */
+  blocks: Blocks
   /** The running adapters, for surfaces without an incoming event (resumed jobs). */
   adapters: Map<Platform, Adapter>
   /** When this process started (for /status). */
