@@ -297,6 +297,34 @@ describe.skipIf(!hasChromium)('the operator console in a browser', () => {
     expect(answer.text).toBe('You asked with gpt-5: which model?')
   })
 
+  test('a person blocked from the page is refused in the chat with nothing sent upstream, and answered once unblocked', async () => {
+    const tg = e2e.platform
+    const bob = { id: 602, is_bot: false, first_name: 'Bob' }
+    const chat = { id: bob.id, type: 'private' as const }
+    await open('settings')
+    await page.getByLabel(t('en', 'console.blocks.person')).fill('telegram:602')
+    await page.getByRole('button', { name: t('en', 'console.blocks.block'), exact: true }).click()
+    await expect
+      .poll(() => page.getByRole('status').textContent())
+      .toBe(t('en', 'console.done.blocked', { person: 'telegram:602' }))
+    await shot('settings-blocked')
+
+    const upstream = e2e.responses.requests.length
+    tg.userSays({ chat, from: bob, text: 'hello?' })
+    await tg.waitFor(() => tg.botMessages(chat).at(-1)?.text === t('en', 'policy.blocked'), 10_000)
+    expect(e2e.responses.requests).toHaveLength(upstream)
+
+    await page
+      .getByRole('button', { name: t('en', 'console.blocks.unblock_label', { person: 'telegram:602' }) })
+      .click()
+    await expect
+      .poll(() => page.getByRole('status').textContent())
+      .toBe(t('en', 'console.done.unblocked', { person: 'telegram:602' }))
+    e2e.responses.enqueue(sse(textEvents('Hello Bob.', 'resp_bob')))
+    const { answer } = await askAndWait(e2e, { chat, from: bob, text: 'hello again' })
+    expect(answer.text).toBe('Hello Bob.')
+  })
+
   test('every page, in English and Chinese, has no console errors and passes the accessibility check', async () => {
     const axe = readFileSync(join(process.cwd(), 'node_modules/axe-core/axe.min.js'), 'utf8')
     await signIn()

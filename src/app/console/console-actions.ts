@@ -5,6 +5,7 @@ import type { Language, MessageKey, Translate } from '../../core/i18n/i18n.ts'
 import { buttonData } from '../../core/research/research-cards.ts'
 import { createResearchJobs } from '../../core/research/research-jobs.ts'
 import { keepMessage } from '../../core/research/research-message.ts'
+import { USER_KEY_PATTERN } from '../../core/state/blocks.ts'
 import { stopAnswer } from '../dispatcher.ts'
 import type { Services } from '../services.ts'
 
@@ -128,5 +129,22 @@ export async function changeSettings(
   } catch (err) {
     if (err instanceof InputError) return { text: t(err.key as MessageKey, err.params), error: true }
     throw err
+  }
+}
+
+/** Blocks or unblocks a person (`telegram:42`) in every process, as BLOCK_USER_IDS would. */
+export async function setBlocked(
+  s: Services,
+  { t }: Operator,
+  userKey: string,
+  blocked: boolean,
+): Promise<ActionResult> {
+  if (!USER_KEY_PATTERN.test(userKey)) return { text: t('console.blocks.bad_person'), error: true }
+  if (blocked) await s.blocks.block(userKey, `console:${OPERATOR_ID}`)
+  else await s.blocks.unblock(userKey)
+  s.log.info({ user: userKey, blocked, by: 'console' }, blocked ? 'person blocked' : 'person unblocked')
+  return {
+    text: t(blocked ? 'console.done.blocked' : 'console.done.unblocked', { person: userKey }),
+    error: false,
   }
 }

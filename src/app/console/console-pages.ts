@@ -336,11 +336,18 @@ export function settingsPage(
     'settings',
     html`<section aria-labelledby="set-chats"><h2 id="set-chats">${t('console.settings.chats')}</h2>
 <form method="get" action="/console/settings" class="inline open-scope"><input type="hidden" name="lang" value="${ctx.lang}">
-<label for="open-scope">${t('console.settings.open')}</label> <input id="open-scope" name="scope" placeholder="telegram:chat:-100123" pattern="[a-z]+:(user|chat):[A-Za-z0-9_-]+" required>
+<label for="open-scope">${t('console.settings.open')}</label> <input id="open-scope" name="scope" placeholder="telegram:chat:-100123" pattern="[a-z]+:(user|chat):[A-Za-z0-9_\\-]+" required>
 <button type="submit">${t('console.settings.open_button')}</button></form>
 <p class="muted">${t('console.settings.scope_help')}</p>
 ${view.scopes.length === 0 ? html`<p>${t('console.settings.no_chats')}</p>` : view.scopes.map((s) => settingsForm(ctx, s.scope, s.settings, chatModels))}
 </section>
+<section aria-labelledby="set-blocks"><h2 id="set-blocks">${t('console.blocks.title')}</h2>
+<div class="scroll"><table><thead><tr><th scope="col">${t('console.col.person')}</th><th scope="col">${t('console.blocks.since')}</th><th scope="col">${t('console.col.actions')}</th></tr></thead>
+<tbody>${view.blocked.length === 0 ? html`<tr><td colspan="3">${t('console.blocks.none')}</td></tr>` : view.blocked.map((b) => html`<tr data-blocked="${b.userKey}"><td>${b.name} <span class="muted">${b.userKey}</span></td><td>${when(b.at)}</td><td><form method="post" action="/console/blocks" class="inline">${hidden(ctx)}<input type="hidden" name="person" value="${b.userKey}"><input type="hidden" name="action" value="unblock"><button type="submit" class="quiet" aria-label="${t('console.blocks.unblock_label', { person: b.name })}">${t('console.blocks.unblock')}</button></form></td></tr>`)}</tbody></table></div>
+<form method="post" action="/console/blocks" class="open-scope">${hidden(ctx)}<input type="hidden" name="action" value="block">
+<label for="block-person">${t('console.blocks.person')}</label> <input id="block-person" name="person" placeholder="telegram:123456" pattern="(telegram|discord):[0-9A-Za-z_\\-]+" required>
+<button type="submit" class="danger">${t('console.blocks.block')}</button></form>
+<p class="muted">${t('console.blocks.help')}</p></section>
 <section aria-labelledby="set-models"><h2 id="set-models">${t('console.settings.models')}</h2>
 <div class="scroll"><table><thead><tr><th scope="col">${t('console.col.model')}</th><th scope="col">${t('console.settings.price_in')}</th><th scope="col">${t('console.settings.price_cached')}</th><th scope="col">${t('console.settings.price_out')}</th><th scope="col">${t('console.settings.price_search')}</th><th scope="col">${t('console.settings.efforts')}</th></tr></thead>
 <tbody>${models.map((m) => html`<tr><th scope="row">${m.id}${m.research ? html` <span class="badge">${t('console.settings.research_model')}</span>` : ''}</th><td>${price(m.price.input)}</td><td>${price(m.price.cachedInput)}</td><td>${price(m.price.output)}</td><td>${m.webSearch ? price(m.price.webSearchPer1k) : '—'}</td><td>${m.reasoningEfforts.join(', ') || '—'}</td></tr>`)}</tbody></table></div>

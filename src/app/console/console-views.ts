@@ -98,13 +98,21 @@ export async function researchView(s: Services): Promise<ResearchView> {
 
 export interface SettingsView {
   scopes: Array<{ scope: string; settings: ChatSettings }>
+  blocked: Array<{ userKey: string; name: string; by: string; at: number }>
 }
 
 export async function settingsView(s: Services): Promise<SettingsView> {
   const scopes = (await s.store.keys('settings')).sort()
+  const names = s.store.kv<string>(USER_NAMES)
   return {
     scopes: await Promise.all(
       scopes.map(async (scope) => ({ scope, settings: await s.settings.get(scope) })),
+    ),
+    blocked: await Promise.all(
+      (await s.blocks.list()).map(async (entry) => ({
+        ...entry,
+        name: (await names.get(entry.userKey)) ?? entry.userKey,
+      })),
     ),
   }
 }

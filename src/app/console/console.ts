@@ -9,6 +9,7 @@ import {
   type Operator,
   pressResearch,
   SCOPE_PATTERN,
+  setBlocked,
   stopFromConsole,
 } from './console-actions.ts'
 import { type ConsoleSession, createConsoleAuth } from './console-auth.ts'
@@ -252,6 +253,15 @@ export function mountConsole(http: HttpServer, opts: ConsoleOptions): MountedCon
       })
       return { result, back: 'settings', query: { scope } }
     }),
+  )
+
+  http.route(
+    'POST',
+    '/console/blocks',
+    action(async (form, op) => ({
+      result: await setBlocked(s, op, form.get('person') ?? '', form.get('action') === 'block'),
+      back: 'settings',
+    })),
   )
 
   return {

@@ -421,6 +421,18 @@ const en = {
     'This process: {id}, up {uptime}, store {store}, {answers} answers and {research} research runs streaming here.',
   'console.health.metrics': 'Metrics',
   'console.health.series': 'Series',
+  'console.blocks.title': 'Blocked people',
+  'console.blocks.none': 'Nobody is blocked from the console.',
+  'console.blocks.since': 'Blocked since',
+  'console.blocks.unblock': 'Unblock',
+  'console.blocks.unblock_label': 'Unblock {person}',
+  'console.blocks.person': 'Person to block',
+  'console.blocks.block': 'Block',
+  'console.blocks.help':
+    'A person is platform:user id, as in the spend lists (telegram:123456). Admins cannot be blocked; BLOCK_USER_IDS still applies.',
+  'console.blocks.bad_person': 'That is not a person: write platform:user id, for example telegram:123456.',
+  'console.done.blocked': '{person} is blocked.',
+  'console.done.unblocked': '{person} is unblocked.',
 } as const
 
 export type MessageKey = keyof typeof en
@@ -816,6 +828,18 @@ const zh: Record<MessageKey, string> = {
     '本进程：{id}，已运行 {uptime}，存储 {store}，此处有 {answers} 个回答和 {research} 个研究在进行。',
   'console.health.metrics': '指标',
   'console.health.series': '序列',
+  'console.blocks.title': '已屏蔽的用户',
+  'console.blocks.none': '没有在控制台屏蔽任何人。',
+  'console.blocks.since': '屏蔽时间',
+  'console.blocks.unblock': '解除屏蔽',
+  'console.blocks.unblock_label': '解除屏蔽 {person}',
+  'console.blocks.person': '要屏蔽的用户',
+  'console.blocks.block': '屏蔽',
+  'console.blocks.help':
+    '用户写作 平台:用户 ID，与花费列表相同（telegram:123456）。管理员不会被屏蔽；BLOCK_USER_IDS 仍然生效。',
+  'console.blocks.bad_person': '这不是有效的用户：请写作 平台:用户 ID，例如 telegram:123456。',
+  'console.done.blocked': '已屏蔽 {person}。',
+  'console.done.unblocked': '已解除屏蔽 {person}。',
 }
 
 const tables: Record<Language, Record<MessageKey, string>> = { en, zh }
