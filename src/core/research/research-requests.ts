@@ -87,10 +87,10 @@ export async function requestResearch(ctx: RequestContext, inv: Invocation, t: T
   if (admin) {
     const verdict = await s.budgets.checkResearch(requester.key, estimate.highUsd)
     if (!verdict.ok) {
-      await inv.notify(refusalLine(s, t, verdict, requester, estimate.highUsd))
+      await inv.notify(refusalLine(t, verdict, requester, estimate.highUsd))
       return
     }
-    const budget = { spentUsd: verdict.spentUsd, capUsd: config.research.dailyBudgetUsd }
+    const budget = { spentUsd: verdict.spentUsd, capUsd: verdict.capUsd }
     card = confirmCard(t, req, budget, config.research.maxToolCalls, ttlMinutes)
   } else {
     card = approvalCard(everyone, req, config.research.maxToolCalls, ttlMinutes)
@@ -162,8 +162,8 @@ export async function pressRequest(
   }
   const verdict = await s.budgets.reserveResearch(presser.key, req.estimate.highUsd)
   if (!verdict.ok) {
-    await press.answer(refusalLine(s, t, verdict, presser, req.estimate.highUsd))
-    const line = refusalLine(s, onCard, verdict, presser, req.estimate.highUsd)
+    await press.answer(refusalLine(t, verdict, presser, req.estimate.highUsd))
+    const line = refusalLine(onCard, verdict, presser, req.estimate.highUsd)
     void card.show(decidedCard(onCard, req, line), [], true)
     return
   }
@@ -240,13 +240,7 @@ export async function expireRequests(ctx: RequestContext): Promise<number> {
 }
 
 /** Why a run may not start: the research budget or the admin's daily count, and when it resets. */
-export function refusalLine(
-  s: ResearchDeps,
-  t: Translate,
-  verdict: ResearchVerdict,
-  who: Person,
-  highUsd: number,
-): string {
+export function refusalLine(t: Translate, verdict: ResearchVerdict, who: Person, highUsd: number): string {
   if (verdict.ok) return ''
   const resetsAt = new Date(verdict.resetsAt)
   if (verdict.reason === 'count') {
@@ -254,7 +248,7 @@ export function refusalLine(
   }
   return t('research.refused_budget', {
     spent: usd(verdict.spentUsd),
-    cap: usd(s.config.research.dailyBudgetUsd),
+    cap: usd(verdict.capUsd),
     high: usd(highUsd),
     resetsAt,
   })

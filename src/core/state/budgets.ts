@@ -21,9 +21,11 @@ export type BudgetVerdict =
   | { ok: false; scope: BudgetScope; resetsAt: number; spentUsd: number; capUsd: number }
 
 export type ResearchVerdict =
-  | { ok: true; spentUsd: number; runsToday: number }
+  | { ok: true; spentUsd: number; runsToday: number; capUsd: number }
   | {
       ok: false
+      /** Today's research cap in force (0: none). */
+      capUsd: number
       /** `budget`: the estimate does not fit in today's research budget; `count`: the admin's runs for today are used up. */
       reason: 'budget' | 'count'
       resetsAt: number
@@ -62,7 +64,24 @@ export interface Budgets {
   reserveResearch(adminId: string, estimatedUsd: number): Promise<ResearchVerdict>
   /** Gives back a reserved run that never started (the request was refused upstream). */
   unreserveResearch(adminId: string): Promise<void>
+  /** The daily caps in force (USD, 0 = none): one set at run time wins over the environment's. */
+  caps(): Promise<Caps>
+  /** Sets a cap at run time, in every process (the console); `undefined` goes back to the environment's. */
+  setCap(scope: CapScope, usd: number | undefined): Promise<void>
 }
+
+export type CapScope = BudgetScope | 'research'
+
+export interface Caps {
+  user: number
+  chat: number
+  global: number
+  research: number
+  /** The scopes whose cap was set at run time rather than by the environment. */
+  setAtRunTime: CapScope[]
+}
+
+export const CAP_SCOPES: readonly CapScope[] = ['user', 'chat', 'global', 'research']
 
 const RUNS_TTL_MS = 2 * 86_400_000
 const toMicro = (usd: number) => Math.round(usd * MICRO_USD_PER_USD)
@@ -72,39 +91,61 @@ export function createBudgets(opts: BudgetOptions): Budgets {
   const { ledger, store } = opts
   const clock = opts.clock ?? systemClock
   const adminsExempt = opts.adminsExempt ?? true
-  const researchCap = opts.research?.dailyBudgetUsd
   const perAdmin = opts.research?.dailyPerAdmin
   const runsKey = (adminId: string, at: number) => `research:runs:${utcDay(at)}:${adminId}`
+  // One key per scope, so two operators changing different caps never undo each other.
+  const stored = store.kv<number>('budget-caps')
+  const fromEnvironment: Record<CapScope, number> = {
+    user: opts.userDailyUsd ?? 0,
+    chat: opts.chatDailyUsd ?? 0,
+    global: opts.globalDailyUsd ?? 0,
+    research: opts.research?.dailyBudgetUsd ?? 0,
+  }
+  const caps = async (): Promise<Caps> => {
+    const values = await Promise.all(CAP_SCOPES.map((scope) => stored.get(scope)))
+    const set = Object.fromEntries(CAP_SCOPES.map((scope, i) => [scope, values[i]]))
+    const setAtRunTime = CAP_SCOPES.filter((scope) => typeof set[scope] === 'number')
+    const pick = (scope: CapScope) => (typeof set[scope] === 'number' ? set[scope] : fromEnvironment[scope])
+    return {
+      user: pick('user'),
+      chat: pick('chat'),
+      global: pick('global'),
+      research: pick('research'),
+      setAtRunTime,
+    }
+  }
 
   const researchVerdict = async (
     adminId: string,
     estimatedUsd: number,
     at: number,
   ): Promise<ResearchVerdict> => {
-    const [spentMicro, runsToday] = await Promise.all([
+    const [spentMicro, runsToday, { research: capUsd }] = await Promise.all([
       ledger.spentToday({ kind: 'research' }, at),
       store.counter(runsKey(adminId, at)),
+      caps(),
     ])
     const spentUsd = spentMicro / MICRO_USD_PER_USD
     const resetsAt = nextUtcMidnight(at)
     if (capped(perAdmin) && runsToday >= perAdmin)
-      return { ok: false, reason: 'count', resetsAt, spentUsd, runsToday }
-    if (capped(researchCap) && spentMicro + toMicro(Math.max(0, estimatedUsd)) > toMicro(researchCap)) {
-      return { ok: false, reason: 'budget', resetsAt, spentUsd, runsToday }
+      return { ok: false, reason: 'count', resetsAt, spentUsd, runsToday, capUsd }
+    if (capped(capUsd) && spentMicro + toMicro(Math.max(0, estimatedUsd)) > toMicro(capUsd)) {
+      return { ok: false, reason: 'budget', resetsAt, spentUsd, runsToday, capUsd }
     }
-    return { ok: true, spentUsd, runsToday }
+    return { ok: true, spentUsd, runsToday, capUsd }
   }
 
   return {
     async check({ user, chat, isAdmin, estimateUsd = 0 }) {
       if (isAdmin && adminsExempt) return { ok: true }
       const at = clock.now()
-      const caps: Array<[BudgetScope, number | undefined, () => Promise<number>]> = [
-        ['user', opts.userDailyUsd, () => ledger.spentToday({ kind: 'user', id: user }, at)],
-        ['chat', opts.chatDailyUsd, () => ledger.spentToday({ kind: 'chat', id: chat }, at)],
-        ['global', opts.globalDailyUsd, () => ledger.spentToday({ kind: 'global' }, at)],
+      const inForce = await caps()
+      const checks: Array<[BudgetScope, number, () => Promise<number>]> = [
+        ['user', inForce.user, () => ledger.spentToday({ kind: 'user', id: user }, at)],
+        ['chat', inForce.chat, () => ledger.spentToday({ kind: 'chat', id: chat }, at)],
+        ['global', inForce.global, () => ledger.spentToday({ kind: 'global' }, at)],
       ]
-      for (const [scope, capUsd, spent] of caps) {
+      for (const [scope, capUsd, spent] of checks) {
         if (!capped(capUsd)) continue
         const spentMicro = await spent()
         const estimate = toMicro(Math.max(0, estimateUsd))
@@ -144,15 +185,23 @@ export function createBudgets(opts: BudgetOptions): Budgets {
           resetsAt: nextUtcMidnight(at),
           spentUsd: verdict.spentUsd,
           runsToday: runs - 1,
+          capUsd: verdict.capUsd,
         }
       }
-      return { ok: true, spentUsd: verdict.spentUsd, runsToday: runs }
+      return { ok: true, spentUsd: verdict.spentUsd, runsToday: runs, capUsd: verdict.capUsd }
     },
 
     async unreserveResearch(adminId) {
       const at = clock.now()
       if ((await store.counter(runsKey(adminId, at))) > 0)
         await store.incrBy(runsKey(adminId, at), -1, RUNS_TTL_MS)
+    },
+
+    caps,
+
+    async setCap(scope, usd) {
+      if (usd === undefined) await stored.delete(scope)
+      else await stored.set(scope, Math.max(0, usd))
     },
   }
 }

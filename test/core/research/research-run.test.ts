@@ -190,7 +190,7 @@ describe('a confirmed research run', () => {
       'Research could not start: The AI service had an internal error. Please try again. It was not retried and does not count toward today’s runs.',
     )
     expect(h.posts()).toBe(1)
-    expect(await h.services.budgets.checkResearch('telegram:1', 1)).toEqual({
+    expect(await h.services.budgets.checkResearch('telegram:1', 1)).toMatchObject({
       ok: true,
       spentUsd: 0,
       runsToday: 0,

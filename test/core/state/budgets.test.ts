@@ -96,15 +96,40 @@ describe.each(BACKENDS)('budgets on %s', (backend) => {
     expect(await open.budgets.check({ user: 'u', chat: 'c', isAdmin: false })).toEqual({ ok: true })
   })
 
+  test('a cap set at run time wins over the environment’s in every check, and can be given back', async () => {
+    const { budgets, spend } = await setup({ globalDailyUsd: 1, research: { dailyBudgetUsd: 5 } })
+    await spend('u1', 'a')
+    expect(await budgets.caps()).toEqual({ user: 0, chat: 0, global: 1, research: 5, setAtRunTime: [] })
+    await budgets.setCap('global', 0.01)
+    await budgets.setCap('research', 2)
+    expect(await budgets.caps()).toEqual({
+      user: 0,
+      chat: 0,
+      global: 0.01,
+      research: 2,
+      setAtRunTime: ['global', 'research'],
+    })
+    expect(await budgets.check({ user: 'u2', chat: 'b', isAdmin: false })).toMatchObject({
+      ok: false,
+      scope: 'global',
+      capUsd: 0.01,
+    })
+    expect(await budgets.checkResearch('a1', 3)).toMatchObject({ ok: false, reason: 'budget', capUsd: 2 })
+    await budgets.setCap('global', undefined)
+    expect(await budgets.check({ user: 'u2', chat: 'b', isAdmin: false })).toEqual({ ok: true })
+    expect((await budgets.caps()).setAtRunTime).toEqual(['research'])
+  })
+
   test('research: the estimate must fit the daily research budget', async () => {
     const { ledger, budgets } = await setup({ research: { dailyBudgetUsd: 5 } })
-    expect(await budgets.checkResearch('a1', 5)).toEqual({ ok: true, spentUsd: 0, runsToday: 0 })
+    expect(await budgets.checkResearch('a1', 5)).toEqual({ ok: true, spentUsd: 0, runsToday: 0, capUsd: 5 })
     expect(await budgets.checkResearch('a1', 5.01)).toEqual({
       ok: false,
       reason: 'budget',
       resetsAt: MIDNIGHT,
       spentUsd: 0,
       runsToday: 0,
+      capUsd: 5,
     })
     const run: Usage = {
       input_tokens: 100_000,
@@ -136,11 +161,13 @@ describe.each(BACKENDS)('budgets on %s', (backend) => {
       resetsAt: MIDNIGHT,
       spentUsd: 0,
       runsToday: 2,
+      capUsd: 0,
     })
-    expect(await budgets.reserveResearch('a2', 1)).toEqual({ ok: true, spentUsd: 0, runsToday: 1 })
+    const ok = (runsToday: number) => ({ ok: true, spentUsd: 0, runsToday, capUsd: 0 })
+    expect(await budgets.reserveResearch('a2', 1)).toEqual(ok(1))
     await budgets.unreserveResearch('a1')
-    expect(await budgets.reserveResearch('a1', 1)).toEqual({ ok: true, spentUsd: 0, runsToday: 2 })
+    expect(await budgets.reserveResearch('a1', 1)).toEqual(ok(2))
     await clock.advance(MIDNIGHT - START)
-    expect(await budgets.checkResearch('a1', 1)).toEqual({ ok: true, spentUsd: 0, runsToday: 0 })
+    expect(await budgets.checkResearch('a1', 1)).toEqual(ok(0))
   })
 })
