@@ -325,6 +325,38 @@ describe.skipIf(!hasChromium)('the operator console in a browser', () => {
     expect(answer.text).toBe('Hello Bob.')
   })
 
+  test('a budget changed on the page is the one the next ask meets, until it is given back', async () => {
+    const tg = e2e.platform
+    const cy = { id: 603, is_bot: false, first_name: 'Cy' }
+    const chat = { id: cy.id, type: 'private' as const }
+    await open('spend')
+    const global = t('en', 'console.budget.global')
+    await page.getByLabel(t('en', 'console.budget.cap_label', { budget: global })).fill('0.001')
+    await page.getByRole('button', { name: t('en', 'console.budget.save_label', { budget: global }) }).click()
+    await expect
+      .poll(() => page.getByRole('status').textContent())
+      .toBe(t('en', 'console.done.budget', { budget: global }))
+    expect((await e2e.herald.running.services.budgets.caps()).global).toBe(0.001)
+
+    const upstream = e2e.responses.requests.length
+    tg.userSays({ chat, from: cy, text: 'one more?' })
+    const refused = await tg.waitFor(() => tg.botMessages(chat).at(-1)?.text, 10_000)
+    // The refusal everyone gets once the bot's cap is reached (its reset time aside).
+    const whole = t('en', 'budget.refused.global')
+    expect(refused).toContain(whole.slice(0, whole.indexOf('{resetsAt}')))
+    expect(e2e.responses.requests).toHaveLength(upstream)
+
+    await page
+      .getByRole('button', { name: t('en', 'console.budget.reset_label', { budget: global }) })
+      .click()
+    await expect
+      .poll(() => page.getByRole('status').textContent())
+      .toBe(t('en', 'console.done.budget_reset', { budget: global }))
+    e2e.responses.enqueue(sse(textEvents('Here you are.', 'resp_cy')))
+    const { answer } = await askAndWait(e2e, { chat, from: cy, text: 'and now?' })
+    expect(answer.text).toBe('Here you are.')
+  })
+
   test('every page, in English and Chinese, has no console errors and passes the accessibility check', async () => {
     const axe = readFileSync(join(process.cwd(), 'node_modules/axe-core/axe.min.js'), 'utf8')
     await signIn()

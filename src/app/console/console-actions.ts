@@ -6,6 +6,7 @@ import { buttonData } from '../../core/research/research-cards.ts'
 import { createResearchJobs } from '../../core/research/research-jobs.ts'
 import { keepMessage } from '../../core/research/research-message.ts'
 import { USER_KEY_PATTERN } from '../../core/state/blocks.ts'
+import { CAP_SCOPES, type CapScope } from '../../core/state/budgets.ts'
 import { stopAnswer } from '../dispatcher.ts'
 import type { Services } from '../services.ts'
 
@@ -145,6 +146,26 @@ export async function setBlocked(
   s.log.info({ user: userKey, blocked, by: 'console' }, blocked ? 'person blocked' : 'person unblocked')
   return {
     text: t(blocked ? 'console.done.blocked' : 'console.done.unblocked', { person: userKey }),
+    error: false,
+  }
+}
+
+/** Sets a daily cap (USD, 0 = none) in every process, or gives it back to the environment's. */
+export async function setBudget(
+  s: Services,
+  { t }: Operator,
+  scope: string,
+  usd: string | undefined,
+): Promise<ActionResult> {
+  if (!CAP_SCOPES.includes(scope as CapScope)) return { text: t('button.stale'), error: true }
+  const value = usd === undefined ? undefined : Number(usd)
+  if (value !== undefined && (usd === '' || !Number.isFinite(value) || value < 0 || value > 1_000_000))
+    return { text: t('console.budget.bad_amount'), error: true }
+  await s.budgets.setCap(scope as CapScope, value)
+  s.log.info({ scope, usd: value, by: 'console' }, 'budget cap changed')
+  const budget = t(`console.budget.${scope}` as MessageKey)
+  return {
+    text: t(value === undefined ? 'console.done.budget_reset' : 'console.done.budget', { budget }),
     error: false,
   }
 }

@@ -229,9 +229,15 @@ ${stackedBars({ label: t('console.spend.research'), days, series: [{ name: t('co
 <tbody>${view.topChats.length === 0 ? html`<tr><td colspan="4">${t('console.spend.nothing')}</td></tr>` : view.topChats.map((c) => html`<tr><td>${c.key}</td><td>${usd(c.usd)}</td><td>${c.requests}</td><td>${c.leftUsd === undefined ? t('console.budget.no_cap') : usd(c.leftUsd)}</td></tr>`)}</tbody></table></section>
 </div>
 <section aria-labelledby="spend-budgets"><h2 id="spend-budgets">${t('console.spend.budgets')}</h2>
-<table><thead><tr><th scope="col">${t('console.col.budget')}</th><th scope="col">${t('console.col.cap')}</th><th scope="col">${t('console.col.spent')}</th><th scope="col">${t('console.col.left')}</th></tr></thead>
-<tbody>${view.budgets.map((b) => html`<tr><th scope="row">${t(`console.budget.${b.scope}` as MessageKey)}</th><td>${b.capUsd > 0 ? usd(b.capUsd) : t('console.budget.no_cap')}</td><td>${b.spentUsd === undefined ? t('console.budget.per_each') : usd(b.spentUsd)}</td><td>${b.capUsd > 0 && b.spentUsd !== undefined ? usd(Math.max(0, b.capUsd - b.spentUsd)) : '—'}</td></tr>`)}</tbody></table>
-<p class="muted">${t('console.fixed_by_env')}</p></section>`,
+<div class="scroll"><table><thead><tr><th scope="col">${t('console.col.budget')}</th><th scope="col">${t('console.col.cap')}</th><th scope="col">${t('console.col.spent')}</th><th scope="col">${t('console.col.left')}</th><th scope="col">${t('console.budget.change')}</th></tr></thead>
+<tbody>${view.budgets.map((b) => {
+      const name = t(`console.budget.${b.scope}` as MessageKey)
+      return html`<tr data-budget="${b.scope}"><th scope="row">${name}</th><td>${b.capUsd > 0 ? usd(b.capUsd) : t('console.budget.no_cap')}<br><span class="muted">${b.setAtRunTime ? t('console.budget.set_here', { env: b.envUsd > 0 ? usd(b.envUsd) : t('console.budget.no_cap') }) : t('console.budget.from_env')}</span></td><td>${b.spentUsd === undefined ? t('console.budget.per_each') : usd(b.spentUsd)}</td><td>${b.capUsd > 0 && b.spentUsd !== undefined ? usd(Math.max(0, b.capUsd - b.spentUsd)) : '—'}</td>
+<td><form method="post" action="/console/budgets" class="open-scope">${hidden(ctx)}<input type="hidden" name="scope" value="${b.scope}">
+<label for="cap-${b.scope}" class="visually-hidden">${t('console.budget.cap_label', { budget: name })}</label><input id="cap-${b.scope}" name="usd" type="number" min="0" step="any" inputmode="decimal" value="${b.capUsd}" size="8">
+<button type="submit" aria-label="${t('console.budget.save_label', { budget: name })}">${t('console.settings.save')}</button>${b.setAtRunTime ? html` <button type="submit" name="reset" value="on" class="quiet" aria-label="${t('console.budget.reset_label', { budget: name })}">${t('console.budget.reset')}</button>` : ''}</form></td></tr>`
+    })}</tbody></table></div>
+<p class="muted">${t('console.budget.help')}</p></section>`,
   )
 }
 

@@ -4,6 +4,7 @@ import {
   type ResearchJob,
   type ResearchRequest,
 } from '../../core/research/research-jobs.ts'
+import type { CapScope } from '../../core/state/budgets.ts'
 import type { ChatSettings } from '../../core/state/settings.ts'
 import type { DaySpend } from '../../core/state/usage.ts'
 import type { HealthCheck } from '../http-server.ts'
@@ -21,8 +22,12 @@ export interface SpendView {
   topPeople: Array<{ key: string; name: string; usd: number; requests: number; leftUsd: number | undefined }>
   topChats: Array<{ key: string; usd: number; requests: number; leftUsd: number | undefined }>
   budgets: Array<{
-    scope: 'user' | 'chat' | 'global' | 'research'
+    scope: CapScope
+    /** The cap in force (0: none). */
     capUsd: number
+    /** The environment's cap, which applies again when the one set at run time is given back. */
+    envUsd: number
+    setAtRunTime: boolean
     spentUsd: number | undefined
   }>
 }
@@ -39,7 +44,15 @@ export async function spendView(s: Services, days = 30): Promise<SpendView> {
     s.budgets.researchSpentToday(),
   ])
   const names = s.store.kv<string>(USER_NAMES)
-  const caps = s.config.budgets
+  const caps = await s.budgets.caps()
+  const env = s.config.budgets
+  const row = (scope: CapScope, envUsd: number, spentUsd: number | undefined) => ({
+    scope,
+    capUsd: caps[scope],
+    envUsd,
+    setAtRunTime: caps.setAtRunTime.includes(scope),
+    spentUsd,
+  })
   return {
     days: daily,
     todayUsd: today.usd,
@@ -50,20 +63,20 @@ export async function spendView(s: Services, days = 30): Promise<SpendView> {
         name: (await names.get(p.user)) ?? p.user,
         usd: p.usd,
         requests: p.requests,
-        leftUsd: leftOf(caps.userDailyUsd, p.usd),
+        leftUsd: leftOf(caps.user, p.usd),
       })),
     ),
     topChats: chats.map((c) => ({
       key: c.chat,
       usd: c.usd,
       requests: c.requests,
-      leftUsd: leftOf(caps.chatDailyUsd, c.usd),
+      leftUsd: leftOf(caps.chat, c.usd),
     })),
     budgets: [
-      { scope: 'user', capUsd: caps.userDailyUsd, spentUsd: undefined },
-      { scope: 'chat', capUsd: caps.chatDailyUsd, spentUsd: undefined },
-      { scope: 'global', capUsd: caps.globalDailyUsd, spentUsd: today.usd },
-      { scope: 'research', capUsd: s.config.research.dailyBudgetUsd, spentUsd: researchUsd },
+      row('user', env.userDailyUsd, undefined),
+      row('chat', env.chatDailyUsd, undefined),
+      row('global', env.globalDailyUsd, today.usd),
+      row('research', s.config.research.dailyBudgetUsd, researchUsd),
     ],
   }
 }

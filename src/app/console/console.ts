@@ -10,6 +10,7 @@ import {
   pressResearch,
   SCOPE_PATTERN,
   setBlocked,
+  setBudget,
   stopFromConsole,
 } from './console-actions.ts'
 import { type ConsoleSession, createConsoleAuth } from './console-auth.ts'
@@ -261,6 +262,20 @@ export function mountConsole(http: HttpServer, opts: ConsoleOptions): MountedCon
     action(async (form, op) => ({
       result: await setBlocked(s, op, form.get('person') ?? '', form.get('action') === 'block'),
       back: 'settings',
+    })),
+  )
+
+  http.route(
+    'POST',
+    '/console/budgets',
+    action(async (form, op) => ({
+      result: await setBudget(
+        s,
+        op,
+        form.get('scope') ?? '',
+        form.get('reset') === 'on' ? undefined : (form.get('usd') ?? '').trim(),
+      ),
+      back: 'spend',
     })),
   )
 

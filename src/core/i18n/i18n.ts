@@ -433,6 +433,18 @@ const en = {
   'console.blocks.bad_person': 'That is not a person: write platform:user id, for example telegram:123456.',
   'console.done.blocked': '{person} is blocked.',
   'console.done.unblocked': '{person} is unblocked.',
+  'console.budget.change': 'Change',
+  'console.budget.set_here': 'set here; environment: {env}',
+  'console.budget.from_env': 'from the environment',
+  'console.budget.cap_label': 'Daily cap in US dollars for {budget} (0: none)',
+  'console.budget.save_label': 'Save the cap for {budget}',
+  'console.budget.reset': 'Use the environment’s',
+  'console.budget.reset_label': 'Use the environment’s cap for {budget}',
+  'console.budget.help':
+    'A cap set here applies at once in every process and stays until you give it back; the environment’s value applies again then. Per person and per chat caps apply to each one.',
+  'console.budget.bad_amount': 'Write an amount in US dollars, 0 or more.',
+  'console.done.budget': '{budget} cap saved.',
+  'console.done.budget_reset': '{budget} cap is the environment’s again.',
 } as const
 
 export type MessageKey = keyof typeof en
@@ -840,6 +852,18 @@ const zh: Record<MessageKey, string> = {
   'console.blocks.bad_person': '这不是有效的用户：请写作 平台:用户 ID，例如 telegram:123456。',
   'console.done.blocked': '已屏蔽 {person}。',
   'console.done.unblocked': '已解除屏蔽 {person}。',
+  'console.budget.change': '修改',
+  'console.budget.set_here': '在此设置；环境变量：{env}',
+  'console.budget.from_env': '来自环境变量',
+  'console.budget.cap_label': '{budget}的每日上限（美元，0 为不限）',
+  'console.budget.save_label': '保存{budget}的上限',
+  'console.budget.reset': '使用环境变量',
+  'console.budget.reset_label': '{budget}使用环境变量的上限',
+  'console.budget.help':
+    '在此设置的上限立即在所有进程生效，直到你恢复为环境变量的值。每位用户和每个聊天的上限分别适用于每一位、每一个。',
+  'console.budget.bad_amount': '请填写不小于 0 的美元金额。',
+  'console.done.budget': '{budget}上限已保存。',
+  'console.done.budget_reset': '{budget}上限已恢复为环境变量的值。',
 }
 
 const tables: Record<Language, Record<MessageKey, string>> = { en, zh }

@@ -112,6 +112,8 @@ function samples(t: Translate): Params {
       cost: usd(3.41),
     }),
     option: 'effort',
+    budget: t('console.budget.global'),
+    env: usd(20),
     choices: ['minimal', 'low', 'medium', 'high'],
   }
 }
