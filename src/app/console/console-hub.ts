@@ -1,5 +1,10 @@
 import type { ServerResponse } from 'node:http'
-import type { AnswerFeed, FinishedAnswer, LiveAnswer } from '../../core/answers/answer-feed.ts'
+import {
+  type AnswerFeed,
+  type FinishedAnswer,
+  type LiveAnswer,
+  WATCH_TTL_MS,
+} from '../../core/answers/answer-feed.ts'
 import type { Clock } from '../../core/contracts/clock.ts'
 import type { Logger } from '../../core/contracts/log.ts'
 
@@ -53,8 +58,14 @@ export function createConsoleHub(opts: {
   const loop = async () => {
     running = true
     let sentAt = opts.clock.now()
+    let watchedAt = Number.NEGATIVE_INFINITY
     while (tabs.size > 0 && !stopped.signal.aborted) {
       try {
+        // Answering processes publish snapshots only while someone watches.
+        if (opts.clock.now() - watchedAt >= WATCH_TTL_MS / 3) {
+          watchedAt = opts.clock.now()
+          await opts.feed.watch()
+        }
         const { key, frame } = await read()
         if (key !== last) {
           last = key

@@ -8,7 +8,10 @@ import type { Store } from '../store/store.ts'
  * publishes a snapshot of each running answer (throttled: at most one store write per `minGapMs`,
  * the newest state wins) and a summary once it finished. Snapshots are shown only while
  * `isRunning` says the answer still runs (the app asks its answer record and its process's
- * heartbeat), so a process that died leaves no ghost behind.
+ * heartbeat), so a process that died leaves no ghost behind. Snapshots are written only while a
+ * console watches (`watch()`, renewed by the page's event stream): with nobody looking, an answer
+ * costs the store one summary write, and each process asks whether anyone looks at most every
+ * `watchCheckMs`.
  *
  * @example
  *   const entry = feed.open({ id, platform: 'telegram', chatKey, userKey, userName: 'Ada', model })
@@ -74,7 +77,12 @@ export interface AnswerFeed {
   live(): Promise<LiveAnswer[]>
   /** Answers finished lately, newest first. */
   recent(limit?: number): Promise<FinishedAnswer[]>
+  /** Someone watches: every process publishes snapshots for the next `WATCH_TTL_MS`. */
+  watch(): Promise<void>
 }
+
+/** A watch lasts this long unless renewed. */
+export const WATCH_TTL_MS = 15_000
 
 export interface AnswerFeedOptions {
   store: Store
@@ -85,6 +93,8 @@ export interface AnswerFeedOptions {
   isRunning(id: string): Promise<boolean>
   /** Least time between two snapshot writes of one answer. Default 250 (four a second). */
   minGapMs?: number
+  /** How often this process asks the store whether a console watches. Default 2000. */
+  watchCheckMs?: number
 }
 
 /** The text a snapshot carries: enough for a page to show the answer growing. */
@@ -99,6 +109,23 @@ export function createAnswerFeed(opts: AnswerFeedOptions): AnswerFeed {
   const minGapMs = opts.minGapMs ?? 250
   const live = store.kv<LiveAnswer>('feed-live')
   const done = store.kv<FinishedAnswer>('feed-done')
+  const watches = store.kv<boolean>('feed-watch')
+  const watchCheckMs = opts.watchCheckMs ?? 2000
+  let watched = false
+  let checkedAt = Number.NEGATIVE_INFINITY
+  /** The last known answer, refreshed in the background when older than `watchCheckMs`. */
+  const isWatched = (): boolean => {
+    if (clock.now() - checkedAt >= watchCheckMs) {
+      checkedAt = clock.now()
+      void watches.get('on').then(
+        (value) => {
+          watched = value === true
+        },
+        (err: unknown) => log.debug({ err }, 'asking whether a console watches failed'),
+      )
+    }
+    return watched
+  }
 
   const recent = async (limit = 20): Promise<FinishedAnswer[]> => {
     const ids = await store.keys('feed-done')
@@ -110,6 +137,7 @@ export function createAnswerFeed(opts: AnswerFeedOptions): AnswerFeed {
 
   return {
     open(init) {
+      isWatched()
       const startedAt = clock.now()
       let latest: { state: AnswerState; queuePosition: number } | undefined
       let lastWriteAt = Number.NEGATIVE_INFINITY
@@ -130,8 +158,8 @@ export function createAnswerFeed(opts: AnswerFeedOptions): AnswerFeed {
       })
       const write = () => {
         const next = latest
+        if (!next || finished || !isWatched()) return
         latest = undefined
-        if (!next || finished) return
         lastWriteAt = clock.now()
         writing = writing
           .then(() => live.set(init.id, snapshot(next.state, next.queuePosition), LIVE_TTL_MS))
@@ -192,5 +220,11 @@ export function createAnswerFeed(opts: AnswerFeedOptions): AnswerFeed {
     },
 
     recent,
+
+    async watch() {
+      await watches.set('on', true, WATCH_TTL_MS)
+      watched = true
+      checkedAt = clock.now()
+    },
   }
 }

@@ -45,9 +45,15 @@ async function setUp() {
   return { clock, store, feed, running }
 }
 
+async function watchedSetUp() {
+  const setup = await setUp()
+  await setup.feed.watch()
+  return setup
+}
+
 describe('the answer feed', () => {
   test('snapshots are written at most every 250 ms and the newest text wins', async () => {
-    const { clock, store, feed } = await setUp()
+    const { clock, store, feed } = await watchedSetUp()
     const writes = recordWrites(store, clock)
     const entry = feed.open(ANSWER)
     entry.update(text('H'))
@@ -70,7 +76,7 @@ describe('the answer feed', () => {
   })
 
   test('a running answer is live with its text; once finished it is in the recent list with its cost', async () => {
-    const { clock, feed } = await setUp()
+    const { clock, feed } = await watchedSetUp()
     const entry = feed.open(ANSWER)
     entry.update(text('Rayleigh scattering'))
     await settle()
@@ -115,11 +121,32 @@ describe('the answer feed', () => {
   })
 
   test('a snapshot of an answer that no longer runs (its process died) is not shown', async () => {
-    const { feed, running } = await setUp()
+    const { feed, running } = await watchedSetUp()
     feed.open(ANSWER).update(text('half an answer'))
     await settle()
     expect(await feed.live()).toHaveLength(1)
     running.delete(ANSWER.id)
     expect(await feed.live()).toEqual([])
+  })
+
+  test('with no console watching nothing is written until one watches; the summary is kept anyway', async () => {
+    const { clock, store, feed } = await setUp()
+    const writes = recordWrites(store, clock)
+    const entry = feed.open(ANSWER)
+    entry.update(text('Hel'))
+    await clock.advance(1000)
+    entry.update(text('Hello'))
+    await settle()
+    expect(writes).toEqual([])
+    // Another process's console starts watching; this one notices at its next look, 2 s after the last.
+    await store.kv<boolean>('feed-watch').set('on', true, 15_000)
+    await clock.advance(1000)
+    entry.update(text('Hello wor'))
+    await settle()
+    entry.update(text('Hello world'))
+    await settle()
+    expect(writes).toEqual([[1_002_000, 'Hello world']])
+    await entry.finish({ status: 'completed', state: text('Hello world'), usd: undefined })
+    expect((await feed.recent()).map((a) => a.id)).toEqual(['a1'])
   })
 })
