@@ -19,6 +19,8 @@ import type { Services } from '../services.ts'
  *
  * Each returns the line to show on the page.
  */
+
+/** The line the page shows after an action, and whether it is an error. */
 export interface ActionResult {
   text: string
   error: boolean

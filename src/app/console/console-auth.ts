@@ -17,6 +17,8 @@ import type { Store } from '../../core/store/store.ts'
  *   const session = await auth.session(req)         // undefined: answer 401 or go to the sign-in page
  *   if (!auth.csrfOk(session, form.get('csrf'))) …
  */
+
+/** A signed-in browser, as the store keeps it. */
 export interface ConsoleSession {
   /** The hash of the cookie's session id: the store key. */
   key: string

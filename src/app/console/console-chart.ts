@@ -9,6 +9,8 @@ import { type Html, html } from './console-html.ts'
  * @example
  *   stackedBars({ label: 'By model', days: ['2025-06-01'], series: [{ name: 'gpt-5', values: [0.2] }] })
  */
+
+/** One coloured part of every bar: a model, a platform. */
 export interface Series {
   name: string
   values: number[]

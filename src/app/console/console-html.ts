@@ -6,6 +6,8 @@
  *   html`<td>${person.name}</td>`                     // a name with <script> in it stays text
  *   html`<ul>${items.map((i) => html`<li>${i}</li>`)}</ul>`
  */
+
+/** Markup that is safe to send as it is. */
 export class Html {
   readonly value: string
   constructor(value: string) {

@@ -16,6 +16,8 @@ import type { Logger } from '../../core/contracts/log.ts'
  *
  * Events: `answers` with `{ now, live: LiveAnswer[], recent: FinishedAnswer[] }`.
  */
+
+/** The event streams of the open tabs, fed by one loop. */
 export interface ConsoleHub {
   /** Serves one tab's stream until it goes away. */
   attach(res: ServerResponse): void

@@ -11,6 +11,8 @@ import type { HealthView, ResearchView, SettingsView, SpendView } from './consol
  * form POST carrying the session's CSRF token, so the pages work without scripts; console.js only
  * keeps the Live page current from the event stream.
  */
+
+/** The console's pages, each under /console/<name>. */
 export type PageName = 'live' | 'spend' | 'research' | 'settings' | 'health'
 export const PAGES: readonly PageName[] = ['live', 'spend', 'research', 'settings', 'health']
 

@@ -41,6 +41,8 @@ import { healthView, researchView, settingsView, spendView } from './console-vie
  *   …
  *   console.close()
  */
+
+/** What the console needs from the app. */
 export interface ConsoleOptions {
   services: Services
   token: string

@@ -19,6 +19,8 @@ import type { Store } from '../store/store.ts'
  *   await entry.finish({ status: 'completed', usage, usd: 0.0012 })
  *   await feed.live()                   // snapshots of answers streaming now, oldest first
  */
+
+/** A running answer as the console shows it: who, where, how far, and its text so far. */
 export interface LiveAnswer {
   id: string
   platform: string

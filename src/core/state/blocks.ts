@@ -12,6 +12,8 @@ import type { Store } from '../store/store.ts'
  *   if (await blocks.isBlocked('telegram:42')) refuse()
  *   await blocks.unblock('telegram:42')
  */
+
+/** One blocked person, with who blocked them and when. */
 export interface BlockEntry {
   /** `platform:id` of the person. */
   userKey: string
