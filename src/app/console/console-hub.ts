@@ -25,6 +25,9 @@ export interface ConsoleHub {
   close(): void
 }
 
+/** The recent list is read again at least this often while tabs are open. */
+const RECENT_EVERY_MS = 3000
+
 export interface AnswersEvent {
   now: number
   live: LiveAnswer[]
@@ -50,8 +53,18 @@ export function createConsoleHub(opts: {
   const send = (res: ServerResponse, frame: string) => {
     if (!res.writableEnded) res.write(frame)
   }
+  let recent: FinishedAnswer[] = []
+  let recentAt = Number.NEGATIVE_INFINITY
+  let liveIds = ''
   const read = async (): Promise<{ key: string; frame: string }> => {
-    const [live, recent] = await Promise.all([opts.feed.live(), opts.feed.recent(20)])
+    const live = await opts.feed.live()
+    // The recent list changes when an answer ends: read it then, and otherwise every few seconds.
+    const ids = live.map((a) => a.id).join(',')
+    if (ids !== liveIds || opts.clock.now() - recentAt >= RECENT_EVERY_MS) {
+      recent = await opts.feed.recent(20)
+      recentAt = opts.clock.now()
+      liveIds = ids
+    }
     const key = JSON.stringify([live, recent])
     const event: AnswersEvent = { now: opts.clock.now(), live, recent }
     return { key, frame: `event: answers\ndata: ${JSON.stringify(event)}\n\n` }

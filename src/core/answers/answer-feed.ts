@@ -201,8 +201,9 @@ export function createAnswerFeed(opts: AnswerFeedOptions): AnswerFeed {
             usd,
           }
           try {
-            await live.delete(init.id)
+            // The summary first: a page that sees the answer leave Live finds it in the recent list.
             await done.set(init.id, summary, DONE_TTL_MS)
+            await live.delete(init.id)
           } catch (err) {
             log.debug({ err, answer: init.id }, 'recording a finished answer failed')
           }
