@@ -53,6 +53,8 @@ function samples(t: Translate): Params {
     effort: 'high',
     search: t('settings.on'),
     reasoning: t('settings.off'),
+    pictures: t('settings.on'),
+    voice: t('settings.off'),
     models: 'gpt-5, gpt-5-mini',
     allowed: 'low, medium, high',
     who: 'Ada',
