@@ -22,7 +22,7 @@ import { audioOf } from './telegram-audio.ts'
 import { registerCommands } from './telegram-commands.ts'
 import { documentOf } from './telegram-document.ts'
 import { toSurfaceError } from './telegram-errors.ts'
-import { photoImage } from './telegram-photo.ts'
+import { photoImage, TELEGRAM_DOWNLOAD_LIMIT_BYTES } from './telegram-photo.ts'
 import { createSurfaceShared, createTelegramSurface } from './telegram-surface.ts'
 import { type BotIdentity, classifyMessage, isAnonymousAdmin } from './telegram-triggers.ts'
 import { createWebhookHandler, type HttpHandler, type HttpRoutes } from './telegram-webhook.ts'
@@ -31,7 +31,7 @@ import { createWebhookHandler, type HttpHandler, type HttpRoutes } from './teleg
  * Telegram for Herald, with telegraf: updates become Invocations and ButtonPresses handed to the
  * Herald without waiting for the answer (long polling awaits every handler of a batch, so one long
  * answer must never hold another chat), and each chat gets a Surface.
- * Long polling by default; webhook mode when `webhookUrl` is set, served on the lead's HTTP server.
+ * Long polling by default; webhook mode when `webhookUrl` is set, served on Herald's HTTP server.
  *
  * @example
  *   const telegram = createTelegramAdapter({ config: config.telegram, herald, commands, log, httpServer })
@@ -73,7 +73,6 @@ export interface TelegramAdapter extends Adapter, SupervisedClient {
   readonly webhook: { path: string; handler: HttpHandler } | undefined
 }
 
-export const TELEGRAM_FILE_MAX_BYTES = 20 * 1024 * 1024
 const ALLOWED_UPDATES = ['message', 'callback_query'] as const
 
 export function telegramChatRef(chat: Pick<Chat, 'id' | 'type'>): ChatRef {
@@ -143,7 +142,7 @@ export function createTelegramAdapter(options: TelegramAdapterOptions): Telegram
   const shared = createSurfaceShared()
   const admins = new Set(config.adminIds)
   const promptOption = commands.find((c) => c.name === 'ask')?.textOption ?? 'prompt'
-  const maxImageBytes = options.maxImageBytes ?? TELEGRAM_FILE_MAX_BYTES
+  const maxImageBytes = options.maxImageBytes ?? TELEGRAM_DOWNLOAD_LIMIT_BYTES
   const fetchOption = options.fetch ? { fetch: options.fetch } : {}
   const reporter = options.reporter ?? unsupervised
   let me: BotIdentity | undefined

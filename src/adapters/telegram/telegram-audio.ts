@@ -2,7 +2,7 @@ import type { Telegram } from 'telegraf'
 import type { Message } from 'telegraf/types'
 import type { AudioRef } from '../../core/contracts/chat.ts'
 import { InputError } from '../../core/contracts/errors.ts'
-import { downloadTelegramFile } from './telegram-photo.ts'
+import { sentFileFetch, TELEGRAM_DOWNLOAD_LIMIT_BYTES } from './telegram-photo.ts'
 
 /**
  * A Telegram voice note (Ogg/Opus, sent as is) or audio file as an AudioRef: its length and size
@@ -12,8 +12,6 @@ import { downloadTelegramFile } from './telegram-photo.ts'
  * @example
  *   const audio = audioOf(message, telegram)   // undefined for a message without voice or audio
  */
-export const TELEGRAM_DOWNLOAD_LIMIT_BYTES = 20 * 1024 * 1024
-
 const EXTENSIONS: Record<string, string> = {
   'audio/ogg': 'ogg',
   'audio/mpeg': 'mp3',
@@ -48,18 +46,7 @@ export function audioOf(
     duration: file.duration,
     mime,
     name,
-    async fetch(signal) {
-      if ((file.file_size ?? 0) > TELEGRAM_DOWNLOAD_LIMIT_BYTES) throw tooLarge()
-      const bytes = await downloadTelegramFile({
-        telegram,
-        fileId: file.file_id,
-        maxBytes: TELEGRAM_DOWNLOAD_LIMIT_BYTES,
-        fetch: fetchImpl,
-        tooLarge,
-        ...(signal ? { signal } : {}),
-      })
-      return { mime, bytes }
-    },
+    fetch: sentFileFetch(file, mime, { telegram, fetch: fetchImpl, tooLarge }),
   }
   if (file.file_size !== undefined) audio.size = file.file_size
   return audio

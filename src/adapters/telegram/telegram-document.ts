@@ -2,8 +2,7 @@ import type { Telegram } from 'telegraf'
 import type { Message } from 'telegraf/types'
 import type { DocumentRef } from '../../core/contracts/chat.ts'
 import { InputError } from '../../core/contracts/errors.ts'
-import { TELEGRAM_DOWNLOAD_LIMIT_BYTES } from './telegram-audio.ts'
-import { downloadTelegramFile } from './telegram-photo.ts'
+import { sentFileFetch, TELEGRAM_DOWNLOAD_LIMIT_BYTES } from './telegram-photo.ts'
 
 /**
  * A Telegram document (a PDF, a text file) as a DocumentRef: name, type and size as Telegram
@@ -29,18 +28,7 @@ export function documentOf(
   const doc: DocumentRef = {
     name,
     mime,
-    async fetch(signal) {
-      if ((file.file_size ?? 0) > TELEGRAM_DOWNLOAD_LIMIT_BYTES) throw tooLarge()
-      const bytes = await downloadTelegramFile({
-        telegram,
-        fileId: file.file_id,
-        maxBytes: TELEGRAM_DOWNLOAD_LIMIT_BYTES,
-        fetch: fetchImpl,
-        tooLarge,
-        ...(signal ? { signal } : {}),
-      })
-      return { mime, bytes }
-    },
+    fetch: sentFileFetch(file, mime, { telegram, fetch: fetchImpl, tooLarge }),
   }
   if (file.file_size !== undefined) doc.size = file.file_size
   return doc

@@ -99,6 +99,32 @@ export interface DownloadOptions {
   signal?: AbortSignal
 }
 
+/** The Bot API serves files of at most 20 MB. */
+export const TELEGRAM_DOWNLOAD_LIMIT_BYTES = 20 * 1024 * 1024
+
+/**
+ * A file a message announces (voice, audio, document), fetched only when the request is allowed,
+ * and refused before any download when Telegram says it is over the Bot API's limit.
+ */
+export function sentFileFetch(
+  file: { file_id: string; file_size?: number | undefined },
+  mime: string,
+  options: { telegram: Telegram; fetch: typeof globalThis.fetch; tooLarge: () => Error },
+): (signal?: AbortSignal) => Promise<{ mime: string; bytes: Uint8Array }> {
+  return async (signal) => {
+    if ((file.file_size ?? 0) > TELEGRAM_DOWNLOAD_LIMIT_BYTES) throw options.tooLarge()
+    const bytes = await downloadTelegramFile({
+      telegram: options.telegram,
+      fileId: file.file_id,
+      maxBytes: TELEGRAM_DOWNLOAD_LIMIT_BYTES,
+      fetch: options.fetch,
+      tooLarge: options.tooLarge,
+      ...(signal ? { signal } : {}),
+    })
+    return { mime, bytes }
+  }
+}
+
 /**
  * A file people sent: getFile, then `{apiRoot}/file/bot<token>/<file_path>`, refused as soon as it
  * shows it is over `maxBytes` (announced by getFile, by Content-Length, or while reading), and

@@ -106,6 +106,21 @@ export function createTelegramSurface(options: TelegramSurfaceOptions): Surface 
     const { reply_parameters } = quote()
     return reply_parameters ? { reply_parameters: JSON.stringify(reply_parameters) } : {}
   }
+  /** A photo or voice message in the chat's topic, quoting the question like a text answer. */
+  const sendUpload = async (method: 'sendPhoto' | 'sendVoice', fields: Record<string, unknown>) => {
+    try {
+      const message = (await callLoose(method, {
+        chat_id: chatId,
+        ...fields,
+        ...thread,
+        ...quoteInForm(),
+      })) as SentMessage
+      quotePending = false
+      return { id: String(message.message_id), chatId: String(message.chat.id) }
+    } catch (err) {
+      throw toSurfaceError(err)
+    }
+  }
 
   const surface: Surface = {
     chatKey: chat.key,
@@ -166,37 +181,17 @@ export function createTelegramSurface(options: TelegramSurfaceOptions): Surface 
       }
     },
 
-    async sendPicture(picture) {
-      try {
-        const message = (await callLoose('sendPhoto', {
-          chat_id: chatId,
-          photo: { source: Buffer.from(picture.bytes), filename: picture.name },
-          ...captionOf(picture),
-          ...thread,
-          ...quoteInForm(),
-        })) as SentMessage
-        quotePending = false
-        return { id: String(message.message_id), chatId: String(message.chat.id) }
-      } catch (err) {
-        throw toSurfaceError(err)
-      }
-    },
+    sendPicture: (picture) =>
+      sendUpload('sendPhoto', {
+        photo: { source: Buffer.from(picture.bytes), filename: picture.name },
+        ...captionOf(picture),
+      }),
 
-    async sendVoice(bytes, caption) {
-      try {
-        const message = (await callLoose('sendVoice', {
-          chat_id: chatId,
-          voice: { source: Buffer.from(bytes), filename: 'answer.ogg' },
-          ...(caption ? { caption: firstCodePoints(caption, TELEGRAM_CAPTION_LIMIT_CHARS) } : {}),
-          ...thread,
-          ...quoteInForm(),
-        })) as SentMessage
-        quotePending = false
-        return { id: String(message.message_id), chatId: String(message.chat.id) }
-      } catch (err) {
-        throw toSurfaceError(err)
-      }
-    },
+    sendVoice: (bytes, caption) =>
+      sendUpload('sendVoice', {
+        voice: { source: Buffer.from(bytes), filename: 'answer.ogg' },
+        ...(caption ? { caption: firstCodePoints(caption, TELEGRAM_CAPTION_LIMIT_CHARS) } : {}),
+      }),
 
     async editPicture(ref, picture) {
       try {

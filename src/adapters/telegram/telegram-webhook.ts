@@ -17,7 +17,7 @@ import type { Logger } from '../../core/contracts/log.ts'
 /** A route of Herald's HTTP server. */
 export type HttpHandler = (req: IncomingMessage, res: ServerResponse) => Promise<void>
 
-/** What the lead's HTTP server offers adapters: a handler for one path (every method). */
+/** What Herald's HTTP server offers adapters: a handler for one path (every method). */
 export interface HttpRoutes {
   route(path: string, handler: HttpHandler): void
 }

@@ -9,7 +9,7 @@ import type { ButtonPress, Herald, Invocation } from '../../../src/core/contract
 import type { Logger } from '../../../src/core/contracts/log.ts'
 import type { FakeTelegram } from '../../fakes/fake-telegram.ts'
 
-/** Commands shaped like the real ones, with a typed context, as the lead's list will be. */
+/** Commands shaped like the real ones, with a typed context, as the real list has them. */
 interface TestCtx {
   reply(text: string): Promise<void>
 }

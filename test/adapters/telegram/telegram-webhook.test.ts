@@ -21,7 +21,7 @@ afterEach(async () => {
   await new Promise((resolve) => server?.close(resolve))
 })
 
-/** A stand-in for the lead's HTTP server: one handler per path. */
+/** A stand-in for Herald's HTTP server: one handler per path. */
 async function startHttp(): Promise<{ routes: HttpRoutes; base: string; paths: Map<string, HttpHandler> }> {
   const paths = new Map<string, HttpHandler>()
   server = createServer((req, res) => {
