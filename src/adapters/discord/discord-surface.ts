@@ -145,18 +145,8 @@ export class DiscordChannelSurface implements Surface {
     this.chatKey = chatKeyOf(channelId)
   }
 
-  async send(content: Rendered): Promise<MessageRef> {
-    try {
-      const channel = await sendableChannel(this.#client, this.#channelId)
-      const options: MessageCreateOptions = toMessageOptions(content)
-      if (this.#replyTo !== undefined)
-        options.reply = { messageReference: this.#replyTo, failIfNotExists: false }
-      const message = await channel.send(options)
-      this.#replyTo = undefined
-      return { id: message.id, chatId: message.channelId }
-    } catch (err) {
-      throw toSurfaceError(err)
-    }
+  send(content: Rendered): Promise<MessageRef> {
+    return this.#sendReply(toMessageOptions(content))
   }
 
   async edit(ref: MessageRef, content: Rendered): Promise<void> {
@@ -179,27 +169,20 @@ export class DiscordChannelSurface implements Surface {
     }
   }
 
-  async sendPicture(picture: Picture): Promise<MessageRef> {
-    try {
-      const channel = await sendableChannel(this.#client, this.#channelId)
-      const { attachments: _, ...options } = pictureOptions(picture)
-      const message = await channel.send(
-        this.#replyTo === undefined
-          ? options
-          : { ...options, reply: { messageReference: this.#replyTo, failIfNotExists: false } },
-      )
-      this.#replyTo = undefined
-      return { id: message.id, chatId: message.channelId }
-    } catch (err) {
-      throw toSurfaceError(err)
-    }
+  sendPicture(picture: Picture): Promise<MessageRef> {
+    const { attachments: _, ...options } = pictureOptions(picture)
+    return this.#sendReply(options)
   }
 
   /** Speech as an Ogg/Opus attachment, which Discord shows with a player; a reply to the question. */
-  async sendVoice(bytes: Uint8Array, caption?: string): Promise<MessageRef> {
+  sendVoice(bytes: Uint8Array, caption?: string): Promise<MessageRef> {
+    return this.#sendReply(fileOptions(VOICE_FILE_NAME, bytes, caption))
+  }
+
+  /** Sends in the channel; the first message of the answer replies to the question. */
+  async #sendReply(options: MessageCreateOptions): Promise<MessageRef> {
     try {
       const channel = await sendableChannel(this.#client, this.#channelId)
-      const options = fileOptions(VOICE_FILE_NAME, bytes, caption)
       const message = await channel.send(
         this.#replyTo === undefined
           ? options
