@@ -10,7 +10,7 @@ import { type AnswerState, initialState, isFinal } from '../responses/state.ts'
 import type { EndpointCapability, EndpointFlags } from '../state/endpoint-flags.ts'
 import type { ResearchJob, ResearchMode } from './research-jobs.ts'
 import { missingRoute, refusesBackground, refusesStreaming, transient } from './research-refusals.ts'
-import { createTracker, type Tracker } from './research-tracker.ts'
+import { createTracker, type JobDriver, type Tracker } from './research-tracker.ts'
 
 /**
  * Drives one research job upstream until its final status is known. It sends the request at most
@@ -51,20 +51,6 @@ export interface RunnerDeps {
   /** Silence allowed on a research stream (RESEARCH_IDLE_TIMEOUT_MS). */
   idleMs: number
   endpoint: EndpointFlags
-}
-
-export interface JobDriver {
-  job: ResearchJob
-  /** Aborted by stop() or a lost lock: the runner returns `stopped` and the job stays as saved. */
-  signal: AbortSignal
-  /** Aborted to cancel by closing the stream: the runner returns `closed`. */
-  closeSignal: AbortSignal
-  save(change: (job: ResearchJob) => ResearchJob): Promise<unknown>
-  onState(state: AnswerState): void
-  /** Cancel was pressed before the response id was known. */
-  cancelRequested(): boolean
-  /** Cancels the run upstream now that its response id is known (a press that came before it). */
-  cancel(responseId: string): void
 }
 
 /** Why a run was cut and cannot be followed. */

@@ -1,7 +1,8 @@
+import type { Clock } from '../contracts/clock.ts'
+import type { Logger } from '../contracts/log.ts'
 import type { ResponseObject, StreamEvent } from '../responses/events.ts'
 import type { AnswerState } from '../responses/state.ts'
 import type { ResearchJob } from './research-jobs.ts'
-import type { JobDriver, RunnerDeps } from './research-runner.ts'
 
 /**
  * What a research run keeps of its stream: it counts events (a stream that made progress is
@@ -31,7 +32,30 @@ export interface Tracker {
 }
 
 /** Follows events and states: saves the response id at once, progress now and then, and cancels early asks. */
-export function createTracker(deps: RunnerDeps, driver: JobDriver): Tracker {
+/** What the tracker needs of the runner's dependencies. */
+export interface TrackerDeps {
+  clock: Clock
+  log: Logger
+  /** The job's progress is saved at most this often while events arrive. */
+  saveEveryMs: number
+}
+
+/** The job a runner drives: its record, its signals, and what it tells the runtime. */
+export interface JobDriver {
+  job: ResearchJob
+  /** Aborted by stop() or a lost lock: the runner returns `stopped` and the job stays as saved. */
+  signal: AbortSignal
+  /** Aborted to cancel by closing the stream: the runner returns `closed`. */
+  closeSignal: AbortSignal
+  save(change: (job: ResearchJob) => ResearchJob): Promise<unknown>
+  onState(state: AnswerState): void
+  /** Cancel was pressed before the response id was known. */
+  cancelRequested(): boolean
+  /** Cancels the run upstream now that its response id is known (a press that came before it). */
+  cancel(responseId: string): void
+}
+
+export function createTracker(deps: TrackerDeps, driver: JobDriver): Tracker {
   let events = 0
   let terminal: ResponseObject | undefined
   let knownId = driver.job.responseId
