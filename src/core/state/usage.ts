@@ -228,6 +228,22 @@ export function createUsageLedger(opts: UsageLedgerOptions): UsageLedger {
     }
   }
 
+  /** The people or chats of a period, highest spend first (ties by id), with their requests. */
+  const ranked = async (p: string, ids: string[], kind: 'user' | 'chat', limit: number) => {
+    const rows = await Promise.all(
+      ids.map(async (id) => {
+        const scope: UsageScope = { kind, id }
+        const [microUsd, requests] = await Promise.all([
+          store.counter(counterKey(p, 'usd', scope)),
+          store.counter(counterKey(p, 'req', scope)),
+        ])
+        return { id, microUsd, usd: microUsd / MICRO_USD_PER_USD, requests }
+      }),
+    )
+    rows.sort((a, b) => b.microUsd - a.microUsd || a.id.localeCompare(b.id))
+    return rows.slice(0, limit)
+  }
+
   return {
     priceOf(model, usage, webSearchCalls = 0) {
       const info = models.get(model)
@@ -298,36 +314,14 @@ export function createUsageLedger(opts: UsageLedgerOptions): UsageLedger {
 
     async topSpenders(period, limit = 10, at = clock.now()) {
       const p = periodKey(period, at)
-      const users = await store.members(spendersKey(p))
-      const rows = await Promise.all(
-        users.map(async (user) => {
-          const scope: UsageScope = { kind: 'user', id: user }
-          const [microUsd, requests] = await Promise.all([
-            store.counter(counterKey(p, 'usd', scope)),
-            store.counter(counterKey(p, 'req', scope)),
-          ])
-          return { user, microUsd, usd: microUsd / MICRO_USD_PER_USD, requests }
-        }),
-      )
-      rows.sort((a, b) => b.microUsd - a.microUsd || a.user.localeCompare(b.user))
-      return rows.slice(0, limit)
+      const rows = await ranked(p, await store.members(spendersKey(p)), 'user', limit)
+      return rows.map(({ id, ...row }) => ({ user: id, ...row }))
     },
 
     async topChats(period, limit = 10, at = clock.now()) {
       const p = periodKey(period, at)
-      const chats = await store.members(setKey(p, 'chats'))
-      const rows = await Promise.all(
-        chats.map(async (chat) => {
-          const scope: UsageScope = { kind: 'chat', id: chat }
-          const [microUsd, requests] = await Promise.all([
-            store.counter(counterKey(p, 'usd', scope)),
-            store.counter(counterKey(p, 'req', scope)),
-          ])
-          return { chat, microUsd, usd: microUsd / MICRO_USD_PER_USD, requests }
-        }),
-      )
-      rows.sort((a, b) => b.microUsd - a.microUsd || a.chat.localeCompare(b.chat))
-      return rows.slice(0, limit)
+      const rows = await ranked(p, await store.members(setKey(p, 'chats')), 'chat', limit)
+      return rows.map(({ id, ...row }) => ({ chat: id, ...row }))
     },
 
     async daily(days, at = clock.now()) {
