@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest'
 import type { ChatRef } from '../../../src/core/contracts/chat.ts'
 import type { LanguageRule } from '../../../src/core/i18n/i18n.ts'
-import { createI18n } from '../../../src/core/i18n/i18n-service.ts'
+import { createI18n } from '../../../src/core/state/languages.ts'
 import { loadModels } from '../../../src/core/state/models.ts'
 import { createSettings, settingsScope } from '../../../src/core/state/settings.ts'
 import { storeFixture } from '../store/store-backends.ts'

@@ -1,6 +1,4 @@
 import type { ChatRef, UserRef } from '../contracts/chat.ts'
-import { type Settings, settingsScope } from '../state/settings.ts'
-import type { Store } from '../store/store.ts'
 import {
   LANGUAGES,
   type Language,
@@ -8,7 +6,9 @@ import {
   languageOf,
   type Translate,
   translator,
-} from './i18n.ts'
+} from '../i18n/i18n.ts'
+import type { Store } from '../store/store.ts'
+import { type Settings, settingsScope } from './settings.ts'
 
 /**
  * Whose words in which language. A reply to one person follows that person: in a private chat
