@@ -6,15 +6,6 @@ import type { LiveTranslate } from '../live/compose.ts'
 import { createLiveMessage, type LiveMessage } from '../live/live-message.ts'
 import { createLivePictures, type LivePictures } from '../live/live-pictures.ts'
 import { UpstreamError } from '../responses/errors.ts'
-import type {
-  InputFile,
-  InputImage,
-  InputItem,
-  InputText,
-  ReasoningEffort,
-  ResponsesRequest,
-  ToolDefinition,
-} from '../responses/request.ts'
 import { type AnswerState, initialState, NO_TOKENS } from '../responses/state.ts'
 import type { StreamTicket } from '../state/limits.ts'
 import type { PictureCharge } from '../state/usage.ts'
@@ -23,11 +14,16 @@ import { runWithTools } from '../tools/run-with-tools.ts'
 import type { AnswerDeps } from './answer-deps.ts'
 import type { AnswerFeedEntry } from './answer-feed.ts'
 import type { RunningAnswer } from './answer-records.ts'
-import { readDocuments } from './documents.ts'
+import {
+  type Attached,
+  attachedNote,
+  readAttached,
+  rejectsServerState,
+  turnRequest,
+} from './answer-request.ts'
 import {
   type DrawRequest,
   drawWithEndpoint,
-  imageTool,
   imageToolUnsupported,
   isSafetyRefusal,
   markImageToolUnsupported,
@@ -89,18 +85,6 @@ export function stopButtonData(answerId: string): string {
 }
 
 const INTERRUPTED = 'interrupted'
-
-/** What goes with the prompt in the user's message: images, PDFs, text files. */
-type Attached = InputImage | InputFile | InputText
-
-/** What stands for the attachments in local history (their bytes are not kept). */
-function attachedNote(inv: Invocation): string | undefined {
-  const notes = [
-    ...(inv.images.length > 0 ? [`${inv.images.length} image(s)`] : []),
-    ...(inv.documents ?? []).map((doc) => `file: ${doc.name}`),
-  ]
-  return notes.length > 0 ? `[${notes.join(', ')}]` : undefined
-}
 
 /** The answer path's services with the words of the person who asked (status lines, Stop, the last line). */
 export type AskDeps = AnswerDeps & { t: Translate }
@@ -194,13 +178,8 @@ class AnswerRun {
       this.s.metrics.activeStreams.inc()
       this.feed.update(this.state)
       await this.listen()
-      const signal = this.ask.running.controller.signal
-      const maxFileBytes = this.s.config.limits.maxFileBytes
-      const images = [
-        ...(await this.fetchImages()),
-        ...(await readDocuments(this.inv.documents ?? [], maxFileBytes, signal)),
-      ]
-      this.state = await this.drawOrStream(images)
+      const attached = await readAttached(this.s, this.inv, this.ask.running.controller.signal)
+      this.state = await this.drawOrStream(attached)
       this.countProblem()
     } catch (err) {
       this.state = this.failedState(err)
@@ -308,7 +287,15 @@ class AnswerRun {
       this.feed.update(next)
     }
     for (let attempt = 0; ; attempt++) {
-      const request = await this.request(images)
+      const request = await turnRequest(s, inv.chat.key, inv.replyTo, {
+        model: ask.model,
+        question: this.question,
+        attached: images,
+        effort: ask.effort,
+        search: ask.search,
+        draw: ask.draw,
+        offerPictures: this.offerPictures,
+      })
       try {
         return await runWithTools(s.client, request, s.tools, {
           signal,
@@ -326,36 +313,6 @@ class AnswerRun {
         await s.conversations.markServerStateUnsupported()
       }
     }
-  }
-
-  /** The request for this turn: the conversation (by server state or local history) and the settings. */
-  private async request(images: Attached[]): Promise<ResponsesRequest> {
-    const { s, inv, ask } = this
-    const resolved = await s.conversations.resolve(inv.chat.key, inv.replyTo)
-    const content = [
-      ...(this.question === '' ? [] : [{ type: 'input_text' as const, text: this.question }]),
-      ...images,
-    ]
-    const user: InputItem = { role: 'user', content }
-    const request: ResponsesRequest = {
-      model: ask.model,
-      instructions: s.config.instructions,
-      input: resolved.mode === 'local' ? [...resolved.history, user] : [user],
-      store: resolved.mode === 'server',
-      tools: [
-        ...((await searchTool(s, ask.search)) ?? []),
-        ...(ask.draw ? [imageTool(s.config.imageModel, ask.draw)] : []),
-        ...(this.offerPictures ? [imageTool(s.config.imageModel, { forced: false })] : []),
-      ],
-    }
-    if (ask.draw?.forced) request.tool_choice = { type: 'image_generation' }
-    if (resolved.previousResponseId) request.previous_response_id = resolved.previousResponseId
-    if (ask.effort) {
-      // A relay that refuses reasoning summaries still takes the effort.
-      const summary = !(await s.endpoint.isUnsupported('reasoning-summary'))
-      request.reasoning = { effort: ask.effort as ReasoningEffort, ...(summary ? { summary: 'auto' } : {}) }
-    }
-    return request
   }
 
   /** Counts what went wrong upstream in a stream that did not throw, and words a failure for people. */
@@ -495,19 +452,6 @@ class AnswerRun {
     return cost.usd
   }
 
-  private async fetchImages(): Promise<InputImage[]> {
-    const images: InputImage[] = []
-    for (const ref of this.inv.images) {
-      const { mime, bytes } = await ref.fetch(this.ask.running.controller.signal)
-      checkImage(this.s.config.limits.maxImageBytes, bytes.byteLength, mime)
-      images.push({
-        type: 'input_image',
-        image_url: `data:${mime};base64,${Buffer.from(bytes).toString('base64')}`,
-      })
-    }
-    return images
-  }
-
   private liveTranslator(): LiveTranslate {
     const { s, ticket } = this
     return (key, params) => {
@@ -519,28 +463,6 @@ class AnswerRun {
   }
 }
 
-const IMAGE_TYPES = ['image/jpeg', 'image/png', 'image/gif', 'image/webp']
-
-/** Throws InputError for an image past `maxBytes` or of a type the API does not take. */
-export function checkImage(maxBytes: number, size: number | undefined, mime: string | undefined): void {
-  if (size !== undefined && size > maxBytes) {
-    throw new InputError('limits.image_too_large', {
-      size: Math.round((size / 1048576) * 10) / 10,
-      max: Math.round((maxBytes / 1048576) * 10) / 10,
-    })
-  }
-  if (mime !== undefined && !IMAGE_TYPES.includes(mime)) throw new InputError('limits.image_type', { mime })
-}
-
-function rejectsServerState(err: unknown, request: ResponsesRequest): boolean {
-  return (
-    err instanceof UpstreamError &&
-    err.kind === 'bad_request' &&
-    request.previous_response_id !== undefined &&
-    (err.param === 'previous_response_id' || /previous_response_id/i.test(err.message))
-  )
-}
-
 /** What went wrong upstream in a stream that did not throw (it was cut, went silent, or failed). */
 function upstreamProblem(state: AnswerState): string | undefined {
   if (state.status === 'failed') return 'response_failed'
@@ -548,10 +470,4 @@ function upstreamProblem(state: AnswerState): string | undefined {
   if (state.incompleteReason === 'stream_ended') return 'stream'
   if (state.incompleteReason === 'timeout') return 'timeout'
   return undefined
-}
-
-/** The web search tool this endpoint takes, or none where it has none (`npm run doctor` found out). */
-async function searchTool(s: AnswerDeps, search: boolean): Promise<ToolDefinition[] | undefined> {
-  if (!search || (await s.endpoint.isUnsupported('web-search'))) return undefined
-  return [{ type: await s.endpoint.webSearchTool() }]
 }
