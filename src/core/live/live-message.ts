@@ -1,5 +1,5 @@
 import type { Clock } from '../contracts/clock.ts'
-import { FormatRejected, Gone, RateLimited, SurfaceError } from '../contracts/errors.ts'
+import type { Gone } from '../contracts/errors.ts'
 import type { Button, MessageRef, Rendered, Surface } from '../contracts/surface.ts'
 import { type AnswerState, initialState } from '../responses/state.ts'
 import {
@@ -15,6 +15,7 @@ import {
 } from './compose.ts'
 import { AnswerDrafts, type DraftMode, type DraftState, isDraftRefusal } from './draft.ts'
 import { formatFor, type MessageFormat, plainFormat } from './format.ts'
+import { contentKey, MessageWriter, type WriteFailure, type WrittenMessage } from './message-writer.ts'
 import type { Lane, LaneCall, LaneRegistry, LaneTask } from './scheduler.ts'
 import { type Chunk, type Place, splitForLimit, splitNearEnd } from './split.ts'
 import { keepTyping } from './typing.ts'
@@ -126,27 +127,18 @@ export function postText(
   })
 }
 
-interface Slot {
-  ref?: MessageRef
-  /** What the platform shows now, as `keyOf(rendered)`. */
-  shown?: string
+/** One message of the answer: its piece of the answer, and how writing it goes (message-writer.ts). */
+interface Slot extends WrittenMessage {
   chunk: Chunk
   /** Finalised while the answer streams: its piece of the answer is fixed for good. */
   frozen: boolean
   /** Its render while the answer streams (messages finalised are not edited again until the final state). */
   settled?: Rendered | undefined
-  plain: boolean
-  failures: number
-  notBefore: number
   /** Where the answer's text ended in the content last shown (for the early rollover). */
   shownEnd?: number
   /** Its preview while it is written, when the answer drafts. */
   draft?: DraftState
 }
-
-/** Backoff after a failed call: the message's pace (at least 250 ms), doubled each time, at most 30 s. */
-const MIN_BACKOFF_MS = 250
-const MAX_BACKOFF_MS = 30_000
 
 class LiveEngine implements LaneTask {
   readonly goneSignal = new AbortController()
@@ -159,6 +151,7 @@ class LiveEngine implements LaneTask {
   private readonly reasoningLength: number
   private readonly typingStop = new AbortController()
   private readonly drafts: AnswerDrafts
+  private readonly writer: MessageWriter
   private readonly slots: Slot[] = []
   private latest = initialState()
   private final: AnswerState | undefined
@@ -177,6 +170,10 @@ class LiveEngine implements LaneTask {
     this.t = this.options.t ?? englishLabels
     this.reasoningLength = this.options.reasoningLength ?? Math.min(1000, Math.floor(this.surface.limit / 4))
     this.drafts = new AnswerDrafts(this.surface, this.clock, this.options, () => this.lane.offer(this))
+    this.writer = new MessageWriter(this.surface, this.clock, {
+      final: () => this.final !== undefined,
+      finalRetries: this.options.finalRetries,
+    })
     this.settled = new Promise((resolve) => {
       this.resolve = resolve
     })
@@ -240,13 +237,13 @@ class LiveEngine implements LaneTask {
       const end = slot.chunk.end
       if (this.drafts.active && !this.final && !slot.frozen && !slot.ref) {
         const done = () => Object.assign(slot, { shownEnd: end, failures: 0, notBefore: 0 })
-        const call = this.drafts.call(slot, content, keyOf(content), done, (err) =>
+        const call = this.drafts.call(slot, content, contentKey(content), done, (err) =>
           this.draftFailed(slot, content, err),
         )
         if (call) return call
         continue
       }
-      if (slot.shown === keyOf(content)) continue
+      if (slot.shown === contentKey(content)) continue
       return {
         messageId: slot.ref?.id,
         final: this.final !== undefined,
@@ -375,47 +372,38 @@ class LiveEngine implements LaneTask {
   }
 
   private async write(slot: Slot, content: Rendered, end: number): Promise<string | undefined> {
-    try {
-      if (slot.ref) await this.surface.edit(slot.ref, content)
-      else slot.ref = await this.surface.send(content)
-      slot.shown = keyOf(content)
-      slot.shownEnd = end
-      slot.failures = 0
-      slot.notBefore = 0
-    } catch (err) {
-      if (err instanceof RateLimited) throw err
-      this.failed(slot, content, err)
-    }
+    const result = await this.writer.write(slot, content)
+    if (result.kind === 'shown') slot.shownEnd = end
+    else this.failed(slot, result)
     return slot.ref?.id
   }
 
   /** A refused draft: the answer sends and edits from now on, starting in this turn when it can. */
   private draftFailed(slot: Slot, content: Rendered, err: unknown): Promise<string | undefined> | undefined {
-    if (!isDraftRefusal(err)) return void this.failed(slot, content, err)
+    if (!isDraftRefusal(err)) return void this.failed(slot, this.writer.failed(slot, content, err))
     this.drafts.stop()
     const call = this.next()
     if (!call || call.messageId !== undefined || (call.notBefore ?? 0) > this.clock.now()) return undefined
     return call.run()
   }
 
-  private failed(slot: Slot, content: Rendered, err: unknown): void {
-    if (err instanceof Gone) {
-      this.settle('gone', err)
-      this.options.onGone?.(err)
-      return
+  /** A failed call, as the writer judged it: a message gone ends the answer, refused HTML re-plans it plain. */
+  private failed(slot: Slot, result: WriteFailure): void {
+    switch (result.kind) {
+      case 'gone':
+        this.settle('gone', result.error)
+        this.options.onGone?.(result.error)
+        return
+      case 'plain':
+        slot.settled = undefined
+        this.version++
+        return
+      case 'given-up':
+        this.settle('failed', result.error)
+        return
+      case 'retry':
+        return
     }
-    if (err instanceof FormatRejected && content.format !== 'plain') {
-      slot.plain = true
-      slot.settled = undefined
-      this.version++
-      return
-    }
-    slot.failures++
-    const base = Math.max(MIN_BACKOFF_MS, this.surface.pace.perMessageMs)
-    slot.notBefore = this.clock.now() + Math.min(MAX_BACKOFF_MS, base * 2 ** slot.failures)
-    const transient = err instanceof SurfaceError && err.transient
-    if (this.final && (!transient || slot.failures > (this.options.finalRetries ?? 5)))
-      this.settle('failed', err)
   }
 
   private settle(outcome: LiveResult['outcome'], error?: unknown): void {
@@ -430,8 +418,4 @@ class LiveEngine implements LaneTask {
     if (outcome === 'gone') this.goneSignal.abort(error)
     this.resolve?.(this.result)
   }
-}
-
-function keyOf(content: Rendered): string {
-  return JSON.stringify([content.format, content.text, content.buttons ?? null])
 }
