@@ -1,12 +1,12 @@
 import type { Surface } from '../contracts/surface.ts'
 import { clip } from '../live/compose.ts'
 import { inLane } from '../live/in-lane.ts'
+import type { KeptMessage } from '../live/kept-message.ts'
 import { postText } from '../live/live-message.ts'
 import type { AnswerState } from '../responses/state.ts'
 import { buttonData, finalProgressText } from './research-cards.ts'
 import { type ResearchDeps, wordsOf } from './research-deps.ts'
 import { deliveredKey, type JobOutcome, type ResearchJob } from './research-jobs.ts'
-import type { KeptMessage } from './research-message.ts'
 import { reportFile, reportMarkdown, summaryLine } from './research-report.ts'
 
 /**

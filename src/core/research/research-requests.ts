@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto'
 import type { ButtonPress, Invocation } from '../contracts/chat.ts'
 import type { Button, Surface } from '../contracts/surface.ts'
 import { type Translate, usd } from '../i18n/i18n.ts'
+import { keepMessage } from '../live/kept-message.ts'
 import type { ResearchVerdict } from '../state/budgets.ts'
 import { approvalCard, type ButtonAction, confirmCard, decidedCard } from './research-cards.ts'
 import { type ResearchDeps, wordsOf } from './research-deps.ts'
@@ -15,7 +16,6 @@ import {
   type ResearchJobs,
   type ResearchRequest,
 } from './research-jobs.ts'
-import { keepMessage } from './research-message.ts'
 
 /**
  * The way into a run: `/research` makes a card, a button decides it. An admin gets a confirmation

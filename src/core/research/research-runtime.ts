@@ -1,12 +1,12 @@
 import type { Clock } from '../contracts/clock.ts'
 import type { Logger } from '../contracts/log.ts'
 import type { Surface } from '../contracts/surface.ts'
+import { type KeptMessage, keepMessage } from '../live/kept-message.ts'
 import { type AnswerState, initialState } from '../responses/state.ts'
 import { logStoreFailure } from '../store/store.ts'
 import { buttonData, type Phase, progressText } from './research-cards.ts'
 import { type ResearchDeps, wordsOf } from './research-deps.ts'
 import { lockKey, type ResearchJob, type ResearchJobs } from './research-jobs.ts'
-import { type KeptMessage, keepMessage } from './research-message.ts'
 
 /**
  * A job this process holds the lock of, while it waits, runs and is delivered: its record (every
