@@ -5,12 +5,12 @@ import type { Translate } from '../i18n/i18n.ts'
 import { stateFromResponse } from '../responses/fold.ts'
 import { type AnswerState, initialState } from '../responses/state.ts'
 import { logStoreFailure } from '../store/store.ts'
+import { ResearchCancel } from './research-cancel.ts'
 import { BUTTON_PREFIX, parseButton } from './research-cards.ts'
 import { deliver, outcomeOf } from './research-delivery.ts'
 import { type ResearchDeps, wordsOf } from './research-deps.ts'
 import type { TypicalRun } from './research-estimate.ts'
-import { createResearchJobs, type JobOutcome, lockKey, personOf, type ResearchJob } from './research-jobs.ts'
-import { missingRoute } from './research-refusals.ts'
+import { createResearchJobs, type JobOutcome, lockKey, type ResearchJob } from './research-jobs.ts'
 import {
   expireRequests,
   type Origin,
@@ -64,9 +64,6 @@ export interface ResearchOptions {
   estimate?: Partial<TypicalRun>
 }
 
-/** Cancel presses for runs another process drives (the message is the job id). */
-const CANCEL_CHANNEL = 'research:cancel'
-
 /** Model choices of the command (only those in the registry are accepted). */
 export const RESEARCH_MODEL_CHOICES = ['o3-deep-research', 'o4-mini-deep-research'] as const
 
@@ -83,8 +80,6 @@ export function createResearch(s: ResearchDeps, options: ResearchOptions = {}): 
   const sweeps = new AbortController()
   let sweeping = false
   let stopped = false
-  /** Cancel presses in other processes, heard while this one drives runs (resolves with the unsubscribe). */
-  let listening: Promise<() => void> | undefined
   const log = s.log.child({ component: 'research', processId })
   const deps: RunnerDeps = {
     client: s.client,
@@ -100,6 +95,12 @@ export function createResearch(s: ResearchDeps, options: ResearchOptions = {}): 
     endpoint: s.endpoint,
   }
   const ctx: RequestContext = { s, jobs, processId, typical: options.estimate ?? {}, launch }
+  const cancel = new ResearchCancel({
+    s,
+    jobs,
+    log,
+    runs: { get: (id) => runtimes.get(id), cancelQueued },
+  })
 
   const runtimeDeps: RuntimeDeps = {
     s,
@@ -111,7 +112,7 @@ export function createResearch(s: ResearchDeps, options: ResearchOptions = {}): 
     onLockLost: (rt) => {
       if (!driving.has(rt)) void end(rt)
     },
-    onCancelRequested: (rt) => void cancelRequestedElsewhere(rt),
+    onCancelRequested: (rt) => void cancel.requestedElsewhere(rt),
   }
 
   function renderQueue(): void {
@@ -131,12 +132,7 @@ export function createResearch(s: ResearchDeps, options: ResearchOptions = {}): 
     }
     const rt = new JobRuntime(runtimeDeps, job, surface, origin.openThread)
     runtimes.set(job.id, rt)
-    listening ??= s.store
-      .listen(CANCEL_CHANNEL, (id) => void runtimes.get(id)?.checkCancelRequested())
-      .catch((err: unknown) => {
-        log.warn({ err }, 'cannot hear research cancels from other processes: the lock renewal will')
-        return () => {}
-      })
+    cancel.listen()
     rt.start()
     if (job.status === 'queued') {
       queue.push(rt)
@@ -190,7 +186,7 @@ export function createResearch(s: ResearchDeps, options: ResearchOptions = {}): 
         },
         cancelRequested: () => rt.cancelRequested || rt.job.cancelRequested === true,
         closeSignal: rt.closing.signal,
-        cancel: (responseId) => void stopRun(rt, responseId),
+        cancel: (responseId) => void cancel.stopRun(rt, responseId),
       })
     } catch (err) {
       log.error({ err, job: rt.job.id }, 'research run failed')
@@ -287,80 +283,13 @@ export function createResearch(s: ResearchDeps, options: ResearchOptions = {}): 
     await rt.close()
   }
 
-  async function cancelJob(press: ButtonPress, id: string): Promise<void> {
-    const rt = runtimes.get(id)
-    const job = rt?.job ?? (await jobs.get(id))
-    const t = await s.i18n.forPerson(press.user, press.chat)
-    if (!job || job.status === 'finished' || job.status === 'delivered')
-      return press.answer(t('button.stale'))
-    if (!press.user.isAdmin && personOf(press.user).key !== job.requester.key) {
-      return press.answer(t('research.cancel_not_allowed'))
-    }
-    await press.answer(t('research.cancelling'))
-    log.info({ job: id, by: personOf(press.user).key }, 'research cancel pressed')
-    if (rt) {
-      rt.cancelRequested = true
-      const at = queue.indexOf(rt)
-      if (at >= 0) {
-        queue.splice(at, 1)
-        renderQueue()
-        void cancelBeforeStart(rt)
-        return
-      }
-      rt.phase = { kind: 'cancelling' }
-      rt.render()
-    }
-    const responseId = rt?.job.responseId ?? job.responseId
-    if (rt && (rt.job.mode === 'foreground' || responseId !== undefined)) return stopRun(rt, responseId)
-    // Not sent yet: it is cancelled as soon as its response id is known.
-    if (rt) return void (await rt.save((j) => ({ ...j, cancelRequested: true })))
-    // Driven by another process, which alone can close its stream, or not sent yet.
-    if (responseId === undefined || job.mode === 'foreground' || (await cancelUnsupported())) {
-      return requestCancelElsewhere(id)
-    }
-    await cancelUpstream(undefined, id, responseId)
-  }
-
-  /** Stops a run this process drives: a foreground stream (or one without /cancel) is closed. */
-  async function stopRun(rt: JobRuntime, responseId: string | undefined): Promise<void> {
-    if (rt.job.mode === 'foreground' || (await cancelUnsupported())) return rt.closing.abort()
-    if (responseId !== undefined) await cancelUpstream(rt, rt.job.id, responseId)
-  }
-
-  const cancelUnsupported = () => s.endpoint.isUnsupported('cancel').catch(() => false)
-
-  /** POST /responses/{id}/cancel; where the endpoint has no such route, the stream is closed instead. */
-  async function cancelUpstream(rt: JobRuntime | undefined, id: string, responseId: string): Promise<void> {
-    try {
-      await s.client.cancel(responseId)
-    } catch (err) {
-      if (!missingRoute(err)) return log.warn({ err, job: id }, 'research cancel refused')
-      log.warn({ job: id }, 'the endpoint has no cancel: closing the stream instead')
-      await s.endpoint.markUnsupported('cancel').catch(() => {})
-      if (rt) rt.closing.abort()
-      else await requestCancelElsewhere(id)
-    }
-  }
-
-  /** Records the press on the job (read at the driver's next lock renewal) and tells the driver now. */
-  async function requestCancelElsewhere(id: string): Promise<void> {
-    await jobs.update(id, (j) => ({ ...j, cancelRequested: true }))
-    await s.store
-      .notify(CANCEL_CHANNEL, id)
-      .catch((err: unknown) => log.warn({ err, job: id }, 'could not notify the research cancel'))
-  }
-
-  /** Cancel was pressed in another process before it could stop the run: this one does. */
-  async function cancelRequestedElsewhere(rt: JobRuntime): Promise<void> {
-    const responseId = rt.job.responseId
-    if (rt.closing.signal.aborted) return
-    // A background run without its id yet is cancelled by the runner as soon as the id arrives.
-    if (rt.job.mode !== 'foreground' && responseId === undefined) return
-    log.info({ job: rt.job.id }, 'research cancel pressed elsewhere')
-    rt.cancelRequested = true
-    rt.phase = { kind: 'cancelling' }
-    rt.render()
-    await stopRun(rt, responseId)
+  function cancelQueued(rt: JobRuntime): boolean {
+    const at = queue.indexOf(rt)
+    if (at < 0) return false
+    queue.splice(at, 1)
+    renderQueue()
+    void cancelBeforeStart(rt)
+    return true
   }
 
   async function sweep(): Promise<number> {
@@ -399,7 +328,7 @@ export function createResearch(s: ResearchDeps, options: ResearchOptions = {}): 
       if (!press.data.startsWith(BUTTON_PREFIX)) return false
       const button = parseButton(press.data)
       if (!button) await press.answer((await s.i18n.forPerson(press.user, press.chat))('button.stale'))
-      else if (button.action === 'k') await cancelJob(press, button.id)
+      else if (button.action === 'k') await cancel.pressed(press, button.id)
       else if (button.action === 'r') await runAgain(ctx, press, button.id)
       else await pressRequest(ctx, press, button.action, button.id)
       return true
@@ -421,9 +350,7 @@ export function createResearch(s: ResearchDeps, options: ResearchOptions = {}): 
     async stop() {
       stopped = true
       sweeps.abort()
-      const unlisten = listening
-      listening = undefined
-      void unlisten?.then((stop) => stop())
+      cancel.unlisten()
       const all = [...runtimes.values()]
       for (const rt of all) {
         rt.controller.abort()
