@@ -2,8 +2,9 @@ import { randomBytes } from 'node:crypto'
 import type { ButtonPress, Invocation } from '../contracts/chat.ts'
 import type { Button, Surface } from '../contracts/surface.ts'
 import { type Translate, usd } from '../i18n/i18n.ts'
-import { keepMessage } from '../live/kept-message.ts'
+import { type KeptMessage, keepMessage } from '../live/kept-message.ts'
 import type { ResearchVerdict } from '../state/budgets.ts'
+import type { ModelInfo } from '../state/models.ts'
 import { approvalCard, type ButtonAction, confirmCard, decidedCard } from './research-cards.ts'
 import { type ResearchDeps, wordsOf } from './research-deps.ts'
 import { estimateResearch, type TypicalRun } from './research-estimate.ts'
@@ -39,6 +40,9 @@ export interface RequestContext {
   launch(job: ResearchJob, origin: Origin): Promise<void>
 }
 
+/** The buttons of a card: Confirm, Cancel (the requester's own), Approve, Decline (an admin's). */
+type Decision = Exclude<ButtonAction, 'k' | 'r'>
+
 export function newId(): string {
   return randomBytes(8).toString('hex')
 }
@@ -46,24 +50,13 @@ export function newId(): string {
 /** `t`: the requester's words; the approval card and the job speak the chat's language. */
 export async function requestResearch(ctx: RequestContext, inv: Invocation, t: Translate): Promise<void> {
   const { s } = ctx
+  const admitted = admit(s, inv, t)
+  if ('refusal' in admitted) {
+    await inv.notify(admitted.refusal)
+    return
+  }
+  const { question, model } = admitted
   const { config } = s
-  const question = typeof inv.args.question === 'string' ? inv.args.question.trim() : ''
-  const modelId =
-    typeof inv.args.model === 'string' && inv.args.model !== '' ? inv.args.model : config.researchModel
-  const model = s.models.get(modelId)
-  if (!inv.user.isAdmin && inv.chat.kind !== 'group') {
-    await inv.notify(t('research.refused_private'))
-    return
-  }
-  if (question === '') {
-    await inv.notify(t('research.empty'))
-    return
-  }
-  if (!model?.research) {
-    const models = s.models.researchModels().map((m) => m.id)
-    await inv.notify(t('research.model_unknown', { model: modelId, models }))
-    return
-  }
   const estimate = estimateResearch(model, config.research.maxToolCalls, ctx.typical)
   const requester = personOf(inv.user)
   const now = s.clock.now()
@@ -83,17 +76,12 @@ export async function requestResearch(ctx: RequestContext, inv: Invocation, t: T
     lang: admin ? t.lang : everyone.lang,
     chatLang: everyone.lang,
   }
-  let card: { markdown: string; buttons: Button[] }
-  if (admin) {
-    const verdict = await s.budgets.checkResearch(requester.key, estimate.highUsd)
-    if (!verdict.ok) {
-      await inv.notify(refusalLine(t, verdict, requester, estimate.highUsd))
-      return
-    }
-    const budget = { spentUsd: verdict.spentUsd, capUsd: verdict.capUsd }
-    card = confirmCard(t, req, budget, config.research.maxToolCalls, ttlMinutes)
-  } else {
-    card = approvalCard(everyone, req, config.research.maxToolCalls, ttlMinutes)
+  const card = admin
+    ? await confirmation(s, req, t, ttlMinutes)
+    : approvalCard(everyone, req, config.research.maxToolCalls, ttlMinutes)
+  if ('refusal' in card) {
+    await inv.notify(card.refusal)
+    return
   }
   // Stored before the card is shown, so even the quickest press finds it.
   await ctx.jobs.putRequest(req)
@@ -105,11 +93,43 @@ export async function requestResearch(ctx: RequestContext, inv: Invocation, t: T
   )
 }
 
+/** Who may ask, and for what: the question and a research model, or the line that refuses. */
+function admit(
+  s: ResearchDeps,
+  inv: Invocation,
+  t: Translate,
+): { refusal: string } | { question: string; model: ModelInfo } {
+  const question = typeof inv.args.question === 'string' ? inv.args.question.trim() : ''
+  const modelId =
+    typeof inv.args.model === 'string' && inv.args.model !== '' ? inv.args.model : s.config.researchModel
+  const model = s.models.get(modelId)
+  if (!inv.user.isAdmin && inv.chat.kind !== 'group') return { refusal: t('research.refused_private') }
+  if (question === '') return { refusal: t('research.empty') }
+  if (!model?.research) {
+    const models = s.models.researchModels().map((m) => m.id)
+    return { refusal: t('research.model_unknown', { model: modelId, models }) }
+  }
+  return { question, model }
+}
+
+/** An admin's own card, with today's research budget, unless the budget or their daily count refuses. */
+async function confirmation(
+  s: ResearchDeps,
+  req: ResearchRequest,
+  t: Translate,
+  ttlMinutes: number,
+): Promise<{ refusal: string } | { markdown: string; buttons: Button[] }> {
+  const verdict = await s.budgets.checkResearch(req.requester.key, req.estimate.highUsd)
+  if (!verdict.ok) return { refusal: refusalLine(t, verdict, req.requester, req.estimate.highUsd) }
+  const budget = { spentUsd: verdict.spentUsd, capUsd: verdict.capUsd }
+  return confirmCard(t, req, budget, s.config.research.maxToolCalls, ttlMinutes)
+}
+
 /** Confirm / Cancel (the requester's card) and Approve / Decline (a member's request). */
 export async function pressRequest(
   ctx: RequestContext,
   press: ButtonPress,
-  action: Exclude<ButtonAction, 'k' | 'r'>,
+  action: Decision,
   id: string,
 ): Promise<void> {
   const { s, jobs } = ctx
@@ -124,76 +144,110 @@ export async function pressRequest(
     void card.show((await s.i18n.forChat(press.chat))('research.expired'), [], true)
     return
   }
-  const onCard = wordsOf(s, req)
-  const toEveryone = wordsOf(s, { lang: req.chatLang })
-  const presser = personOf(press.user)
-  const forRequester = action === 'c' || action === 'x'
-  if (forRequester !== (req.kind === 'confirm')) return press.answer(t('button.stale'))
-  if (forRequester && presser.key !== req.requester.key) {
-    return press.answer(t('research.not_requester', { name: req.requester.name }))
-  }
-  if (!forRequester && !press.user.isAdmin) return press.answer(t('research.admins_only'))
+  const refusal = mayNotDecide(req, action, press, t)
+  if (refusal !== undefined) return press.answer(refusal)
   if (!(await s.store.claim(decidedKey(id), ctx.processId, DECIDED_TTL_MS))) {
     return press.answer(t('research.already_decided'))
   }
   await jobs.deleteRequest(id)
+  const presser = personOf(press.user)
+  const started = await decide(ctx, press, req, action, card, t)
+  if (started) await ctx.launch(jobOf(req, presser, s.clock.now()), originOf(press))
+}
+
+/** Why this press may not decide the request (a line for the presser), or undefined when it may. */
+function mayNotDecide(
+  req: ResearchRequest,
+  action: Decision,
+  press: ButtonPress,
+  t: Translate,
+): string | undefined {
+  const forRequester = action === 'c' || action === 'x'
+  if (forRequester !== (req.kind === 'confirm')) return t('button.stale')
+  if (forRequester && personOf(press.user).key !== req.requester.key) {
+    return t('research.not_requester', { name: req.requester.name })
+  }
+  if (!forRequester && !press.user.isAdmin) return t('research.admins_only')
+  return undefined
+}
+
+/**
+ * A claimed decision: the card says what became of the request and the chat is told; resolves true
+ * when the run may start (confirmed or approved, and its cost reserved on the presser's budget).
+ */
+async function decide(
+  ctx: RequestContext,
+  press: ButtonPress,
+  req: ResearchRequest,
+  action: Decision,
+  card: KeptMessage,
+  t: Translate,
+): Promise<boolean> {
+  const { s } = ctx
+  const onCard = wordsOf(s, req)
+  const toEveryone = wordsOf(s, { lang: req.chatLang })
+  const presser = personOf(press.user)
+  const settle = (line: string) => void card.show(decidedCard(onCard, req, line), [], true)
   if (s.clock.now() >= req.expiresAt) {
     await press.answer(t('research.expired'))
-    void card.show(decidedCard(onCard, req, onCard('research.expired')), [], true)
-    return
+    settle(onCard('research.expired'))
+    return false
   }
   if (action === 'x') {
     await press.answer()
-    const line = onCard('research.request_cancelled', { name: presser.name })
-    void card.show(decidedCard(onCard, req, line), [], true)
-    return
+    settle(onCard('research.request_cancelled', { name: presser.name }))
+    return false
   }
   if (action === 'd') {
     await press.answer()
-    void card.show(
-      decidedCard(onCard, req, onCard('research.declined_card', { admin: presser.name })),
-      [],
-      true,
-    )
+    settle(onCard('research.declined_card', { admin: presser.name }))
     await press.notify(
       toEveryone('research.declined', { requester: req.requester.name, admin: presser.name }),
     )
-    return
+    return false
   }
   const verdict = await s.budgets.reserveResearch(presser.key, req.estimate.highUsd)
   if (!verdict.ok) {
     await press.answer(refusalLine(t, verdict, presser, req.estimate.highUsd))
-    const line = refusalLine(onCard, verdict, presser, req.estimate.highUsd)
-    void card.show(decidedCard(onCard, req, line), [], true)
-    return
+    settle(refusalLine(onCard, verdict, presser, req.estimate.highUsd))
+    return false
   }
   await press.answer()
-  const line =
+  settle(
     action === 'c'
       ? onCard('research.confirmed', { name: presser.name })
-      : onCard('research.approved_card', { admin: presser.name })
-  void card.show(decidedCard(onCard, req, line), [], true)
+      : onCard('research.approved_card', { admin: presser.name }),
+  )
   if (action === 'a') {
     await press.notify(
       toEveryone('research.approved', { requester: req.requester.name, admin: presser.name }),
     )
   }
+  return true
+}
+
+/** The job a decided request becomes: queued, paid for by the admin who confirmed or approved it. */
+function jobOf(req: ResearchRequest, approver: Person, now: number): ResearchJob {
   const job: ResearchJob = {
     id: req.id,
     question: req.question,
     model: req.model,
     chat: req.chat,
     requester: req.requester,
-    approver: presser,
+    approver,
     estimate: req.estimate,
     status: 'queued',
-    created: s.clock.now(),
+    created: now,
     lastSequence: -1,
     streaming: true,
     searches: [],
   }
   if (req.chatLang) job.lang = req.chatLang
-  await ctx.launch(job, { surface: press.surface, openThread: press.openThread?.bind(press) })
+  return job
+}
+
+function originOf(press: ButtonPress): Origin {
+  return { surface: press.surface, openThread: press.openThread?.bind(press) }
 }
 
 /** Run again (a run cut short): a new card for the same question, so a new confirmation and estimate. */
