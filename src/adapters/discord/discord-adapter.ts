@@ -30,7 +30,7 @@ import { postText } from '../../core/live/live-message.ts'
 import type { LaneRegistry } from '../../core/live/scheduler.ts'
 import { registerCommands } from './discord-commands.ts'
 import { AnswerMessageIds, deletedMessages } from './discord-deletions.ts'
-import { toSurfaceError, withRateLimitRetry } from './discord-errors.ts'
+import { describeError, toSurfaceError, withRateLimitRetry } from './discord-errors.ts'
 import {
   type AdminPolicy,
   argsOf,
@@ -43,7 +43,7 @@ import {
   slashImagesOf,
   userRefOf,
 } from './discord-events.ts'
-import { describeError, gatewayCloseError, guardPackets } from './discord-gateway.ts'
+import { gatewayCloseError, guardPackets } from './discord-gateway.ts'
 import { DiscordInteractionSurface, InteractionReplies } from './discord-interaction-surface.ts'
 import { discordRequest } from './discord-request.ts'
 import { chatKeyOf, DiscordChannelSurface, discordLimits, noPings } from './discord-surface.ts'

@@ -60,8 +60,8 @@ export function toSurfaceError(err: unknown): HeraldError {
     })
   }
   if (isNetworkError(err))
-    return new SurfaceError(`discord unreachable: ${describe(err)}`, true, { cause: err })
-  return new SurfaceError(`discord call failed: ${describe(err)}`, false, { cause: err })
+    return new SurfaceError(`discord unreachable: ${describeError(err)}`, true, { cause: err })
+  return new SurfaceError(`discord call failed: ${describeError(err)}`, false, { cause: err })
 }
 
 /** The interaction token can no longer be used (15 minutes are over, or Discord forgot it). */
@@ -102,6 +102,7 @@ function isNetworkError(err: unknown): boolean {
   return err instanceof TypeError && err.message === 'fetch failed'
 }
 
-function describe(err: unknown): string {
+/** An error in one line for a log or a message: its class and message. */
+export function describeError(err: unknown): string {
   return err instanceof Error ? `${err.name}: ${err.message}` : String(err)
 }

@@ -78,7 +78,3 @@ export function guardPackets(
     }
   }
 }
-
-export function describeError(err: unknown): string {
-  return err instanceof Error ? `${err.name}: ${err.message}` : String(err)
-}
