@@ -150,23 +150,16 @@ export class DiscordChannelSurface implements Surface {
   }
 
   async edit(ref: MessageRef, content: Rendered): Promise<void> {
-    try {
-      const channel = await sendableChannel(this.#client, ref.chatId)
+    await this.#in(ref.chatId, (channel) => {
       const options: MessageEditOptions = toMessageOptions(content)
-      await channel.messages.edit(ref.id, options)
-    } catch (err) {
-      throw toSurfaceError(err)
-    }
+      return channel.messages.edit(ref.id, options)
+    })
   }
 
-  async sendFile(name: string, bytes: Uint8Array, caption?: string): Promise<MessageRef> {
-    try {
-      const channel = await sendableChannel(this.#client, this.#channelId)
-      const message = await channel.send(fileOptions(name, bytes, caption))
-      return { id: message.id, chatId: message.channelId }
-    } catch (err) {
-      throw toSurfaceError(err)
-    }
+  sendFile(name: string, bytes: Uint8Array, caption?: string): Promise<MessageRef> {
+    return this.#in(this.#channelId, async (channel) =>
+      refOf(await channel.send(fileOptions(name, bytes, caption))),
+    )
   }
 
   sendPicture(picture: Picture): Promise<MessageRef> {
@@ -180,36 +173,37 @@ export class DiscordChannelSurface implements Surface {
   }
 
   /** Sends in the channel; the first message of the answer replies to the question. */
-  async #sendReply(options: MessageCreateOptions): Promise<MessageRef> {
-    try {
-      const channel = await sendableChannel(this.#client, this.#channelId)
+  #sendReply(options: MessageCreateOptions): Promise<MessageRef> {
+    return this.#in(this.#channelId, async (channel) => {
       const message = await channel.send(
         this.#replyTo === undefined
           ? options
           : { ...options, reply: { messageReference: this.#replyTo, failIfNotExists: false } },
       )
       this.#replyTo = undefined
-      return { id: message.id, chatId: message.channelId }
-    } catch (err) {
-      throw toSurfaceError(err)
-    }
+      return refOf(message)
+    })
   }
 
   async editPicture(ref: MessageRef, picture: Picture): Promise<void> {
-    try {
-      const channel = await sendableChannel(this.#client, ref.chatId)
-      await channel.messages.edit(ref.id, pictureOptions(picture))
-    } catch (err) {
-      throw toSurfaceError(err)
-    }
+    await this.#in(ref.chatId, (channel) => channel.messages.edit(ref.id, pictureOptions(picture)))
   }
 
-  async typing(): Promise<void> {
+  typing(): Promise<void> {
+    return this.#in(this.#channelId, (channel) => channel.sendTyping())
+  }
+
+  /** Every call goes to a channel looked up by id, and every failure leaves as a surface error. */
+  async #in<T>(channelId: string, call: (channel: SendableChannels) => Promise<T>): Promise<T> {
     try {
-      const channel = await sendableChannel(this.#client, this.#channelId)
-      await channel.sendTyping()
+      return await call(await sendableChannel(this.#client, channelId))
     } catch (err) {
       throw toSurfaceError(err)
     }
   }
+}
+
+/** The ref of a message discord.js returns. */
+export function refOf(message: { id: string; channelId: string }): MessageRef {
+  return { id: message.id, chatId: message.channelId }
 }
