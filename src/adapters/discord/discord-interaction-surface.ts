@@ -19,6 +19,7 @@ import {
   noPings,
   type PictureOptions,
   pictureOptions,
+  refOf,
   toMessageOptions,
   VOICE_FILE_NAME,
 } from './discord-surface.ts'
@@ -134,28 +135,22 @@ export class InteractionReplies {
     ephemeral: boolean,
     inChannel: () => Promise<MessageRef>,
   ): Promise<MessageRef> {
-    if (this.tokenUsable()) {
-      try {
-        if (!ephemeral && this.#placeholder) {
-          // Claimed before the call, so a notice and the answer never both fill the deferred reply.
-          this.#placeholder = false
-          const message = await this.#o.interaction.editReply(options).catch((err: unknown) => {
-            this.#placeholder = true
-            throw err
-          })
-          this.#owned.set(message.id, { hook: '@original', ephemeral: false })
-          return { id: message.id, chatId: message.channelId }
-        }
-        const message = await this.#o.interaction.followUp(
-          ephemeral ? { ...options, flags: MessageFlags.Ephemeral } : options,
-        )
-        this.#owned.set(message.id, { hook: message.id, ephemeral })
-        return { id: message.id, chatId: message.channelId }
-      } catch (err) {
-        if (!isTokenGone(err)) throw toSurfaceError(err)
-        this.#spend(err)
+    const sent = await this.#withToken(async () => {
+      if (!ephemeral && this.#placeholder) {
+        // Claimed before the call, so a notice and the answer never both fill the deferred reply.
+        this.#placeholder = false
+        const message = await this.#o.interaction.editReply(options).catch((err: unknown) => {
+          this.#placeholder = true
+          throw err
+        })
+        return this.#own(message, '@original', false)
       }
-    }
+      const message = await this.#o.interaction.followUp(
+        ephemeral ? { ...options, flags: MessageFlags.Ephemeral } : options,
+      )
+      return this.#own(message, message.id, ephemeral)
+    })
+    if (sent) return sent.value
     const posted = await inChannel()
     if (this.#placeholder) {
       this.#placeholder = false
@@ -173,15 +168,10 @@ export class InteractionReplies {
     if (moved) return inChannel.edit(moved)
     const owned = this.#owned.get(ref.id)
     if (!owned) return inChannel.edit(ref)
-    if (this.tokenUsable()) {
-      try {
-        await this.#o.interaction.editReply({ ...options, message: owned.hook })
-        return
-      } catch (err) {
-        if (!isTokenGone(err)) throw toSurfaceError(err)
-        this.#spend(err)
-      }
-    }
+    const edited = await this.#withToken(() =>
+      this.#o.interaction.editReply({ ...options, message: owned.hook }),
+    )
+    if (edited) return
     if (owned.ephemeral)
       throw new Gone('an ephemeral interaction message cannot be edited after its token expired')
     const fresh = await inChannel.send()
@@ -195,17 +185,11 @@ export class InteractionReplies {
   }
 
   async postFile(name: string, bytes: Uint8Array, caption?: string): Promise<MessageRef> {
-    if (this.tokenUsable()) {
-      try {
-        const message = await this.#o.interaction.followUp(fileOptions(name, bytes, caption))
-        this.#owned.set(message.id, { hook: message.id, ephemeral: false })
-        return { id: message.id, chatId: message.channelId }
-      } catch (err) {
-        if (!isTokenGone(err)) throw toSurfaceError(err)
-        this.#spend(err)
-      }
-    }
-    return this.channel.sendFile(name, bytes, caption)
+    const sent = await this.#withToken(async () => {
+      const message = await this.#o.interaction.followUp(fileOptions(name, bytes, caption))
+      return this.#own(message, message.id, false)
+    })
+    return sent ? sent.value : this.channel.sendFile(name, bytes, caption)
   }
 
   /** While the deferred reply shows "thinking…", typing is already visible: no call then. */
@@ -223,6 +207,27 @@ export class InteractionReplies {
     } catch (err) {
       this.#o.log.warn({ err: toSurfaceError(err).message }, 'could not remove the deferred reply')
     }
+  }
+
+  /**
+   * A call through the interaction token while it is usable. Once Discord refuses the token, the
+   * token is spent and the result is undefined: the caller goes on in the channel instead.
+   */
+  async #withToken<T>(call: () => Promise<T>): Promise<{ value: T } | undefined> {
+    if (!this.tokenUsable()) return undefined
+    try {
+      return { value: await call() }
+    } catch (err) {
+      if (!isTokenGone(err)) throw toSurfaceError(err)
+      this.#spend(err)
+      return undefined
+    }
+  }
+
+  /** Remembers a message sent through the token, so later edits know how the webhook names it. */
+  #own(message: { id: string; channelId: string }, hook: string, ephemeral: boolean): MessageRef {
+    this.#owned.set(message.id, { hook, ephemeral })
+    return refOf(message)
   }
 
   #spend(err: unknown): void {
