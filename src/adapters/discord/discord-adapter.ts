@@ -2,14 +2,10 @@ import {
   type ButtonInteraction,
   ChannelType,
   type ChatInputCommandInteraction,
-  Client,
-  DiscordjsErrorCodes,
+  type Client,
   Events,
-  GatewayIntentBits,
   type Interaction,
   type Message,
-  Partials,
-  Status,
   ThreadAutoArchiveDuration,
 } from 'discord.js'
 import type { CommandDef } from '../../commands/define.ts'
@@ -22,15 +18,15 @@ import type {
   NotifyOptions,
 } from '../../core/contracts/chat.ts'
 import { type Clock, systemClock } from '../../core/contracts/clock.ts'
-import { ConfigError, SurfaceError } from '../../core/contracts/errors.ts'
 import type { Logger } from '../../core/contracts/log.ts'
 import { type PlatformReporter, type SupervisedClient, unsupervised } from '../../core/contracts/platform.ts'
 import type { MessageRef, Rendered, Surface } from '../../core/contracts/surface.ts'
 import { postText } from '../../core/live/live-message.ts'
 import type { LaneRegistry } from '../../core/live/scheduler.ts'
 import { registerCommands } from './discord-commands.ts'
+import { DiscordConnection } from './discord-connection.ts'
 import { AnswerMessageIds, deletedMessages } from './discord-deletions.ts'
-import { describeError, toSurfaceError, withRateLimitRetry } from './discord-errors.ts'
+import { toSurfaceError, withRateLimitRetry } from './discord-errors.ts'
 import {
   type AdminPolicy,
   argsOf,
@@ -43,10 +39,8 @@ import {
   slashImagesOf,
   userRefOf,
 } from './discord-events.ts'
-import { gatewayCloseError, guardPackets } from './discord-gateway.ts'
 import { DiscordInteractionSurface, InteractionReplies } from './discord-interaction-surface.ts'
-import { discordRequest } from './discord-request.ts'
-import { chatKeyOf, DiscordChannelSurface, discordLimits, noPings } from './discord-surface.ts'
+import { chatKeyOf, DiscordChannelSurface, discordLimits } from './discord-surface.ts'
 
 /**
  * The Discord adapter: discord.js 14 events → Invocations and ButtonPresses for the Herald, a Surface
@@ -108,78 +102,34 @@ const MARKDOWN = 'discord-markdown' as const
 export function createDiscordAdapter(options: DiscordAdapterOptions): DiscordAdapter {
   const { config, herald, log } = options
   const clock = options.clock ?? systemClock
-  const reporter = options.reporter ?? unsupervised
   const admins: AdminPolicy = { adminIds: config.adminIds, adminRoleIds: config.adminRoleIds }
   const askOption = options.commands.find((c) => c.name === 'ask')?.textOption ?? 'prompt'
   const answerIds = new AnswerMessageIds()
-  let stopped = false
   let registration: Awaited<ReturnType<typeof registerCommands>> | 'left to shard 0' | undefined
-  /** Rejects the connection under way (login until ready) when its client fails first. */
-  let connecting: ((err: unknown) => void) | undefined
-  let client = buildClient()
-
-  /** A client that fails reports to the supervisor; one replaced by a rebuild says nothing more. */
-  function fail(from: Client, err: unknown): void {
-    if (from !== client || stopped) return
-    if (connecting) connecting(err)
-    else reporter.failed(err)
-  }
-
-  function buildClient(): Client {
-    const built = new Client({
-      intents: [
-        GatewayIntentBits.Guilds,
-        GatewayIntentBits.GuildMessages,
-        GatewayIntentBits.MessageContent,
-        GatewayIntentBits.DirectMessages,
-      ],
-      // Discord sends no CHANNEL_CREATE for DMs: without this, DM messages never reach messageCreate.
-      partials: [Partials.Channel],
-      allowedMentions: noPings,
-      // Rate limits come back to us as RateLimitError so the live engine paces, not the client's queue.
-      rest: {
-        api: config.apiRoot,
-        rejectOnRateLimit: () => true,
-        offset: discordDefaults.rateLimitMarginMs,
-        makeRequest: discordRequest,
-      },
-    })
-    const current = () => built === client && !stopped
-    // Without an `error` listener, an error event (a throwing listener included) kills the process.
-    built.on(Events.Error, (err) => log.error({ err }, 'discord client error'))
-    built.on(Events.Warn, (message) => log.warn({ message }, 'discord client warning'))
-    built.on(Events.ShardDisconnect, (event) => fail(built, gatewayCloseError(event.code)))
-    built.on(Events.ShardReconnecting, () => {
-      if (current()) reporter.trouble('discord: gateway connection lost; reconnecting')
-    })
-    built.on(Events.ShardResume, () => {
-      if (current()) reporter.up()
-    })
-    built.on(Events.ShardReady, () => {
-      if (current()) reporter.up()
-    })
-    built.on(Events.InteractionCreate, (interaction) =>
-      detached(() => onInteraction(interaction), 'interaction'),
-    )
-    built.on(Events.MessageCreate, (message) => detached(() => onMessage(message), 'message'))
-    // Raw dispatches: discord.js emits messageDelete only for messages in its cache (or as partials).
-    built.on(Events.Raw, (packet: { t?: unknown; d?: unknown }) => {
-      try {
-        for (const { channelId, messageId } of deletedMessages(packet)) {
-          const answerId = answerIds.answerIdOf(messageId)
-          if (answerId !== undefined) herald.onMessageDeleted?.(chatKeyOf(channelId), answerId)
+  const connection = new DiscordConnection({
+    token: config.token,
+    apiRoot: config.apiRoot,
+    log,
+    reporter: options.reporter ?? unsupervised,
+    rateLimitMarginMs: discordDefaults.rateLimitMarginMs,
+    listen(client) {
+      client.on(Events.InteractionCreate, (interaction) =>
+        detached(() => onInteraction(interaction), 'interaction'),
+      )
+      client.on(Events.MessageCreate, (message) => detached(() => onMessage(message), 'message'))
+      // Raw dispatches: discord.js emits messageDelete only for messages in its cache (or as partials).
+      client.on(Events.Raw, (packet: { t?: unknown; d?: unknown }) => {
+        try {
+          for (const { channelId, messageId } of deletedMessages(packet)) {
+            const answerId = answerIds.answerIdOf(messageId)
+            if (answerId !== undefined) herald.onMessageDeleted?.(chatKeyOf(channelId), answerId)
+          }
+        } catch (err) {
+          log.error({ err }, 'discord message deletion handling failed')
         }
-      } catch (err) {
-        log.error({ err }, 'discord message deletion handling failed')
-      }
-    })
-    guardPackets(built, {
-      log,
-      onBroken: (event, err) =>
-        fail(built, new SurfaceError(`discord: discord.js failed on ${event}: ${describeError(err)}`, true)),
-    })
-    return built
-  }
+      })
+    },
+  })
 
   /** Runs work outside the event listener; nothing it throws reaches discord.js. */
   function detached(work: () => Promise<void>, what: string): void {
@@ -216,7 +166,7 @@ export function createDiscordAdapter(options: DiscordAdapterOptions): DiscordAda
               autoArchiveDuration: ThreadAutoArchiveDuration.OneDay,
             })
           }
-          const channel = await client.channels.fetch(channelId)
+          const channel = await connection.client.channels.fetch(channelId)
           if (channel?.type !== ChannelType.GuildText)
             throw new Error(`channel ${channelId} cannot hold threads`)
           return channel.threads.create({
@@ -224,7 +174,7 @@ export function createDiscordAdapter(options: DiscordAdapterOptions): DiscordAda
             autoArchiveDuration: ThreadAutoArchiveDuration.OneDay,
           })
         }, clock)
-        return new DiscordChannelSurface(client, thread.id)
+        return new DiscordChannelSurface(connection.client, thread.id)
       } catch (err) {
         throw toSurfaceError(err)
       }
@@ -232,9 +182,9 @@ export function createDiscordAdapter(options: DiscordAdapterOptions): DiscordAda
   }
 
   async function onInteraction(interaction: Interaction): Promise<void> {
-    if (stopped || (!interaction.isChatInputCommand() && !interaction.isButton())) return
+    if (connection.stopped || (!interaction.isChatInputCommand() && !interaction.isButton())) return
     const replies = new InteractionReplies({
-      client,
+      client: connection.client,
       interaction,
       clock,
       log,
@@ -310,7 +260,8 @@ export function createDiscordAdapter(options: DiscordAdapterOptions): DiscordAda
   }
 
   async function onMessage(message: Message): Promise<void> {
-    if (stopped || !client.user) return
+    const client = connection.client
+    if (connection.stopped || !client.user) return
     const prompt = promptOf(message, client.user.id)
     if (!prompt) return
     const invocation: Invocation = {
@@ -323,7 +274,7 @@ export function createDiscordAdapter(options: DiscordAdapterOptions): DiscordAda
       surface: new DiscordChannelSurface(client, message.channelId, message.id),
       // Notices reply to the user's message; Discord has no ephemeral messages outside interactions.
       notify: (text, notify = {}) =>
-        postNotice(new DiscordChannelSurface(client, message.channelId, message.id), text, notify),
+        postNotice(new DiscordChannelSurface(connection.client, message.channelId, message.id), text, notify),
     }
     if (prompt.replyTo !== undefined) invocation.replyTo = prompt.replyTo
     const audio = audioOf(message)
@@ -336,22 +287,7 @@ export function createDiscordAdapter(options: DiscordAdapterOptions): DiscordAda
 
   /** Logs in with the current client and waits for it to be ready; registers the commands once. */
   async function connect(): Promise<void> {
-    const current = client
-    const ready = new Promise<void>((resolve, reject) => {
-      current.once(Events.ClientReady, () => resolve())
-      connecting = reject
-    })
-    // A failure during login rejects both login() and this; login's rejection is the one thrown.
-    ready.catch(() => {})
-    try {
-      await current.login(config.token)
-      await ready
-    } catch (err) {
-      await current.destroy()
-      throw loginError(err)
-    } finally {
-      connecting = undefined
-    }
+    const current = await connection.connect()
     // Under discord.js sharding every shard process starts an adapter; the one with shard 0 registers.
     const registers = current.shard === null || current.shard.ids.includes(0)
     registration ??= registers
@@ -370,63 +306,26 @@ export function createDiscordAdapter(options: DiscordAdapterOptions): DiscordAda
     )
   }
 
-  /**
-   * Closes a client's gateway connection. destroy() also forgets the token of the REST client:
-   * running answers still edit their messages through it (during a shutdown's grace period, or
-   * across a rebuild), so it gets it back (REST keeps no timers).
-   */
-  async function disconnect(old: Client): Promise<void> {
-    await old.destroy()
-    old.rest.setToken(config.token)
-  }
-
   return {
     platform: 'discord',
     get client() {
-      return client
+      return connection.client
     },
 
     start: connect,
 
     async restart() {
-      if (stopped) return
-      const old = client
-      client = buildClient()
-      await disconnect(old)
+      if (connection.stopped) return
+      await connection.rebuild()
       await connect()
     },
 
-    async stop() {
-      stopped = true
-      connecting?.(new Error('discord adapter stopped'))
-      await disconnect(client)
-    },
+    stop: () => connection.close(),
 
-    healthy() {
-      return !stopped && client.ws.status === Status.Ready
-    },
+    healthy: () => connection.healthy(),
 
     surfaceFor(chat: ChatRef): Surface {
-      return new DiscordChannelSurface(client, chat.id)
+      return new DiscordChannelSurface(connection.client, chat.id)
     },
   }
-}
-
-/** Operator errors at login, in words that say what to do. */
-function loginError(err: unknown): unknown {
-  const code = (err as { code?: unknown } | undefined)?.code
-  const message = err instanceof Error ? err.message : String(err)
-  if (code === DiscordjsErrorCodes.TokenInvalid) {
-    return new ConfigError(
-      'DISCORD_TOKEN',
-      'rejected by Discord (401): reset it in the Developer Portal (Bot → Reset Token)',
-    )
-  }
-  if (code === DiscordjsErrorCodes.DisallowedIntents || /disallowed intent/i.test(message)) {
-    return new ConfigError(
-      'DISCORD_TOKEN',
-      'the bot may not use the Message Content intent: enable it in the Developer Portal (Bot → Privileged Gateway Intents)',
-    )
-  }
-  return err
 }

@@ -1,13 +1,14 @@
-import { type Client, GatewayCloseCodes } from 'discord.js'
+import { type Client, DiscordjsErrorCodes, GatewayCloseCodes } from 'discord.js'
 import { ConfigError, SurfaceError } from '../../core/contracts/errors.ts'
 import type { Logger } from '../../core/contracts/log.ts'
 
 /**
- * The Discord gateway's failures, as the platform's supervisor acts on them: close codes that need
- * a person become ConfigErrors naming the fix, and an exception discord.js throws while handling one
- * dispatch is caught at the packet handler instead of ending the process.
+ * The Discord gateway's failures, as the platform's supervisor acts on them: a refused login and
+ * close codes that need a person become ConfigErrors naming the fix, and an exception discord.js
+ * throws while handling one dispatch is caught at the packet handler instead of ending the process.
  *
  * @example
+ *   await client.login(token).catch((err) => { throw loginError(err) })
  *   client.on(Events.ShardDisconnect, (event) => reporter.failed(gatewayCloseError(event.code)))
  *   guardPackets(client, { log, onBroken: (event, err) => reporter.failed(err) })
  */
@@ -38,6 +39,25 @@ export function gatewayCloseError(code: number): Error {
     default:
       return new SurfaceError(`discord: the gateway closed the connection for good (${code})`, true)
   }
+}
+
+/** Operator errors at login, in words that say what to do. */
+export function loginError(err: unknown): unknown {
+  const code = (err as { code?: unknown } | undefined)?.code
+  const message = err instanceof Error ? err.message : String(err)
+  if (code === DiscordjsErrorCodes.TokenInvalid) {
+    return new ConfigError(
+      'DISCORD_TOKEN',
+      'rejected by Discord (401): reset it in the Developer Portal (Bot → Reset Token)',
+    )
+  }
+  if (code === DiscordjsErrorCodes.DisallowedIntents || /disallowed intent/i.test(message)) {
+    return new ConfigError(
+      'DISCORD_TOKEN',
+      'the bot may not use the Message Content intent: enable it in the Developer Portal (Bot → Privileged Gateway Intents)',
+    )
+  }
+  return err
 }
 
 /** Dispatches whose loss leaves discord.js's cache incomplete: the client is rebuilt rather than trusted. */
