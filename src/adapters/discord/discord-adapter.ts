@@ -23,7 +23,7 @@ import { type PlatformReporter, type SupervisedClient, unsupervised } from '../.
 import type { MessageRef, Rendered, Surface } from '../../core/contracts/surface.ts'
 import { postText } from '../../core/live/live-message.ts'
 import type { LaneRegistry } from '../../core/live/scheduler.ts'
-import { registerCommands } from './discord-commands.ts'
+import { CommandRegistration } from './discord-commands.ts'
 import { DiscordConnection } from './discord-connection.ts'
 import { AnswerMessageIds, deletedMessages } from './discord-deletions.ts'
 import { toSurfaceError, withRateLimitRetry } from './discord-errors.ts'
@@ -105,7 +105,12 @@ export function createDiscordAdapter(options: DiscordAdapterOptions): DiscordAda
   const admins: AdminPolicy = { adminIds: config.adminIds, adminRoleIds: config.adminRoleIds }
   const askOption = options.commands.find((c) => c.name === 'ask')?.textOption ?? 'prompt'
   const answerIds = new AnswerMessageIds()
-  let registration: Awaited<ReturnType<typeof registerCommands>> | 'left to shard 0' | undefined
+  const registration = new CommandRegistration({
+    guildIds: config.guildIds,
+    commands: options.commands,
+    clock,
+    log,
+  })
   const connection = new DiscordConnection({
     token: config.token,
     apiRoot: config.apiRoot,
@@ -288,20 +293,9 @@ export function createDiscordAdapter(options: DiscordAdapterOptions): DiscordAda
   /** Logs in with the current client and waits for it to be ready; registers the commands once. */
   async function connect(): Promise<void> {
     const current = await connection.connect()
-    // Under discord.js sharding every shard process starts an adapter; the one with shard 0 registers.
-    const registers = current.shard === null || current.shard.ids.includes(0)
-    registration ??= registers
-      ? await registerCommands({
-          rest: current.rest,
-          applicationId: current.application?.id ?? (current.user?.id as string),
-          guildIds: config.guildIds,
-          commands: options.commands,
-          clock,
-          log,
-        })
-      : 'left to shard 0'
+    const registered = await registration.ensure(current)
     log.info(
-      { user: current.user?.tag, guilds: current.guilds.cache.size, commands: registration },
+      { user: current.user?.tag, guilds: current.guilds.cache.size, commands: registered },
       'discord adapter ready',
     )
   }

@@ -1,4 +1,10 @@
-import { ApplicationCommandOptionType, ApplicationCommandType, type REST, Routes } from 'discord.js'
+import {
+  ApplicationCommandOptionType,
+  ApplicationCommandType,
+  type Client,
+  type REST,
+  Routes,
+} from 'discord.js'
 import { type CommandDef, isAdminOnly, type OptionDef } from '../../commands/define.ts'
 import type { Clock } from '../../core/contracts/clock.ts'
 import type { Logger } from '../../core/contracts/log.ts'
@@ -154,4 +160,31 @@ export async function registerCommands(options: RegisterOptions): Promise<Regist
     options.log.info({ target: target.key, commands: desired.length }, 'discord commands registered')
   }
   return { scope: options.guildIds.length > 0 ? 'guild' : 'global', updated }
+}
+
+/**
+ * The commands of one adapter, registered once: after its first ready client, not again after a
+ * restart. Under discord.js sharding every shard process starts an adapter; the one holding shard 0
+ * registers.
+ */
+export class CommandRegistration {
+  private readonly options: Omit<RegisterOptions, 'rest' | 'applicationId'>
+  private result: Registration | 'left to shard 0' | undefined
+
+  constructor(options: Omit<RegisterOptions, 'rest' | 'applicationId'>) {
+    this.options = options
+  }
+
+  /** Registers through a ready client unless done before; resolves with what was done, for the log. */
+  async ensure(client: Client): Promise<Registration | 'left to shard 0'> {
+    const registers = client.shard === null || client.shard.ids.includes(0)
+    this.result ??= registers
+      ? await registerCommands({
+          ...this.options,
+          rest: client.rest,
+          applicationId: client.application?.id ?? (client.user?.id as string),
+        })
+      : 'left to shard 0'
+    return this.result
+  }
 }
