@@ -1,12 +1,10 @@
 import {
   type ButtonInteraction,
-  ChannelType,
   type ChatInputCommandInteraction,
   type Client,
   Events,
   type Interaction,
   type Message,
-  ThreadAutoArchiveDuration,
 } from 'discord.js'
 import type { CommandDef } from '../../commands/define.ts'
 import type {
@@ -20,13 +18,12 @@ import type {
 import { type Clock, systemClock } from '../../core/contracts/clock.ts'
 import type { Logger } from '../../core/contracts/log.ts'
 import { type PlatformReporter, type SupervisedClient, unsupervised } from '../../core/contracts/platform.ts'
-import type { MessageRef, Rendered, Surface } from '../../core/contracts/surface.ts'
-import { postText } from '../../core/live/live-message.ts'
+import type { MessageRef, Surface } from '../../core/contracts/surface.ts'
 import type { LaneRegistry } from '../../core/live/scheduler.ts'
 import { CommandRegistration } from './discord-commands.ts'
 import { DiscordConnection } from './discord-connection.ts'
 import { AnswerMessageIds, deletedMessages } from './discord-deletions.ts'
-import { toSurfaceError, withRateLimitRetry } from './discord-errors.ts'
+import { toSurfaceError } from './discord-errors.ts'
 import {
   type AdminPolicy,
   argsOf,
@@ -40,7 +37,9 @@ import {
   userRefOf,
 } from './discord-events.ts'
 import { DiscordInteractionSurface, InteractionReplies } from './discord-interaction-surface.ts'
-import { chatKeyOf, DiscordChannelSurface, discordLimits } from './discord-surface.ts'
+import { Notices } from './discord-notices.ts'
+import { chatKeyOf, DiscordChannelSurface } from './discord-surface.ts'
+import { Threads } from './discord-threads.ts'
 
 /**
  * The Discord adapter: discord.js 14 events → Invocations and ButtonPresses for the Herald, a Surface
@@ -97,14 +96,14 @@ export const discordDefaults = {
   rateLimitMarginMs: 50,
 } as const
 
-const MARKDOWN = 'discord-markdown' as const
-
 export function createDiscordAdapter(options: DiscordAdapterOptions): DiscordAdapter {
   const { config, herald, log } = options
   const clock = options.clock ?? systemClock
   const admins: AdminPolicy = { adminIds: config.adminIds, adminRoleIds: config.adminRoleIds }
   const askOption = options.commands.find((c) => c.name === 'ask')?.textOption ?? 'prompt'
   const answerIds = new AnswerMessageIds()
+  const notices = new Notices({ lanes: options.lanes, clock })
+  const threads = new Threads(() => connection.client, clock)
   const registration = new CommandRegistration({
     guildIds: config.guildIds,
     commands: options.commands,
@@ -145,47 +144,6 @@ export function createDiscordAdapter(options: DiscordAdapterOptions): DiscordAda
     }
   }
 
-  function rendered(text: string, notify: NotifyOptions = {}): Rendered {
-    return notify.buttons ? { text, format: MARKDOWN, buttons: notify.buttons } : { text, format: MARKDOWN }
-  }
-
-  /** A short visible line in a chat: through the chat's lane when there is one. */
-  async function postNotice(surface: Surface, text: string, notify: NotifyOptions): Promise<MessageRef> {
-    if (!options.lanes) return withRateLimitRetry(() => surface.send(rendered(text, notify)), clock)
-    const buttons = notify.buttons
-    const posted = await postText(surface, options.lanes, text, buttons ? { finalButtons: buttons } : {})
-    const first = posted.messages[0]?.ref
-    if (posted.outcome !== 'delivered' || !first)
-      throw posted.error ?? new Error(`discord notify: ${posted.outcome}`)
-    return first
-  }
-
-  function threadOpener(channelId: string, startMessage?: Message): (name: string) => Promise<Surface> {
-    return async (name) => {
-      const threadName = name.trim().slice(0, discordLimits.threadNameChars) || 'Herald'
-      try {
-        const thread = await withRateLimitRetry(async () => {
-          if (startMessage) {
-            return startMessage.startThread({
-              name: threadName,
-              autoArchiveDuration: ThreadAutoArchiveDuration.OneDay,
-            })
-          }
-          const channel = await connection.client.channels.fetch(channelId)
-          if (channel?.type !== ChannelType.GuildText)
-            throw new Error(`channel ${channelId} cannot hold threads`)
-          return channel.threads.create({
-            name: threadName,
-            autoArchiveDuration: ThreadAutoArchiveDuration.OneDay,
-          })
-        }, clock)
-        return new DiscordChannelSurface(connection.client, thread.id)
-      } catch (err) {
-        throw toSurfaceError(err)
-      }
-    }
-  }
-
   async function onInteraction(interaction: Interaction): Promise<void> {
     if (connection.stopped || (!interaction.isChatInputCommand() && !interaction.isButton())) return
     const replies = new InteractionReplies({
@@ -221,10 +179,10 @@ export function createDiscordAdapter(options: DiscordAdapterOptions): DiscordAda
       surface: new DiscordInteractionSurface(replies),
       notify: (text: string, notify: NotifyOptions = {}): Promise<MessageRef | undefined> =>
         notify.ephemeral === true
-          ? withRateLimitRetry(() => replies.post(rendered(text, notify), true), clock)
-          : postNotice(new DiscordInteractionSurface(replies), text, notify),
+          ? notices.whisper(replies, text, notify)
+          : notices.post(new DiscordInteractionSurface(replies), text, notify),
     }
-    return canOpenThread(interaction.channel) ? { ...parts, openThread: threadOpener(channelId) } : parts
+    return canOpenThread(interaction.channel) ? { ...parts, openThread: threads.opener(channelId) } : parts
   }
 
   async function handleCommand(
@@ -257,7 +215,7 @@ export function createDiscordAdapter(options: DiscordAdapterOptions): DiscordAda
       // The press is already acknowledged (deferUpdate); a text answer is an ephemeral follow-up.
       answer: async (text) => {
         if (text === undefined || text === '') return
-        await withRateLimitRetry(() => replies.post(rendered(text), true), clock)
+        await notices.whisper(replies, text)
       },
       ...interactionParts(interaction, replies),
     }
@@ -279,14 +237,18 @@ export function createDiscordAdapter(options: DiscordAdapterOptions): DiscordAda
       surface: new DiscordChannelSurface(client, message.channelId, message.id),
       // Notices reply to the user's message; Discord has no ephemeral messages outside interactions.
       notify: (text, notify = {}) =>
-        postNotice(new DiscordChannelSurface(connection.client, message.channelId, message.id), text, notify),
+        notices.post(
+          new DiscordChannelSurface(connection.client, message.channelId, message.id),
+          text,
+          notify,
+        ),
     }
     if (prompt.replyTo !== undefined) invocation.replyTo = prompt.replyTo
     const audio = audioOf(message)
     if (audio) invocation.audio = audio
     const documents = documentsOf(message)
     if (documents.length > 0) invocation.documents = documents
-    if (canOpenThread(message.channel)) invocation.openThread = threadOpener(message.channelId, message)
+    if (canOpenThread(message.channel)) invocation.openThread = threads.opener(message.channelId, message)
     await herald.handle(invocation)
   }
 
