@@ -4,7 +4,6 @@ import {
   type Client,
   Events,
   type Interaction,
-  type Message,
 } from 'discord.js'
 import type { CommandDef } from '../../commands/define.ts'
 import type {
@@ -27,16 +26,13 @@ import { toSurfaceError } from './discord-errors.ts'
 import {
   type AdminPolicy,
   argsOf,
-  audioOf,
   canOpenThread,
   chatRefOf,
-  documentsOf,
-  imagesOf,
-  promptOf,
   slashImagesOf,
   userRefOf,
 } from './discord-events.ts'
 import { DiscordInteractionSurface, InteractionReplies } from './discord-interaction-surface.ts'
+import { MessageIntake } from './discord-message-intake.ts'
 import { Notices } from './discord-notices.ts'
 import { chatKeyOf, DiscordChannelSurface } from './discord-surface.ts'
 import { Threads } from './discord-threads.ts'
@@ -100,10 +96,17 @@ export function createDiscordAdapter(options: DiscordAdapterOptions): DiscordAda
   const { config, herald, log } = options
   const clock = options.clock ?? systemClock
   const admins: AdminPolicy = { adminIds: config.adminIds, adminRoleIds: config.adminRoleIds }
-  const askOption = options.commands.find((c) => c.name === 'ask')?.textOption ?? 'prompt'
   const answerIds = new AnswerMessageIds()
   const notices = new Notices({ lanes: options.lanes, clock })
   const threads = new Threads(() => connection.client, clock)
+  const messages = new MessageIntake({
+    herald,
+    commands: options.commands,
+    client: () => connection.client,
+    admins,
+    notices,
+    threads,
+  })
   const registration = new CommandRegistration({
     guildIds: config.guildIds,
     commands: options.commands,
@@ -120,7 +123,9 @@ export function createDiscordAdapter(options: DiscordAdapterOptions): DiscordAda
       client.on(Events.InteractionCreate, (interaction) =>
         detached(() => onInteraction(interaction), 'interaction'),
       )
-      client.on(Events.MessageCreate, (message) => detached(() => onMessage(message), 'message'))
+      client.on(Events.MessageCreate, (message) => {
+        if (!connection.stopped) detached(() => messages.take(message), 'message')
+      })
       // Raw dispatches: discord.js emits messageDelete only for messages in its cache (or as partials).
       client.on(Events.Raw, (packet: { t?: unknown; d?: unknown }) => {
         try {
@@ -220,36 +225,6 @@ export function createDiscordAdapter(options: DiscordAdapterOptions): DiscordAda
       ...interactionParts(interaction, replies),
     }
     await herald.press(press)
-  }
-
-  async function onMessage(message: Message): Promise<void> {
-    const client = connection.client
-    if (connection.stopped || !client.user) return
-    const prompt = promptOf(message, client.user.id)
-    if (!prompt) return
-    const invocation: Invocation = {
-      eventId: `discord:message:${message.id}`,
-      command: 'ask',
-      args: { [askOption]: prompt.text },
-      user: userRefOf(message.author, message.member, message.guildId, admins),
-      chat: chatRefOf(message.channel, message.channelId, message.guildId, message.guild?.preferredLocale),
-      images: imagesOf(message),
-      surface: new DiscordChannelSurface(client, message.channelId, message.id),
-      // Notices reply to the user's message; Discord has no ephemeral messages outside interactions.
-      notify: (text, notify = {}) =>
-        notices.post(
-          new DiscordChannelSurface(connection.client, message.channelId, message.id),
-          text,
-          notify,
-        ),
-    }
-    if (prompt.replyTo !== undefined) invocation.replyTo = prompt.replyTo
-    const audio = audioOf(message)
-    if (audio) invocation.audio = audio
-    const documents = documentsOf(message)
-    if (documents.length > 0) invocation.documents = documents
-    if (canOpenThread(message.channel)) invocation.openThread = threads.opener(message.channelId, message)
-    await herald.handle(invocation)
   }
 
   /** Logs in with the current client and waits for it to be ready; registers the commands once. */
