@@ -1,37 +1,15 @@
-import {
-  type ButtonInteraction,
-  type ChatInputCommandInteraction,
-  type Client,
-  Events,
-  type Interaction,
-} from 'discord.js'
+import { type Client, Events } from 'discord.js'
 import type { CommandDef } from '../../commands/define.ts'
-import type {
-  Adapter,
-  ButtonPress,
-  ChatRef,
-  Herald,
-  Invocation,
-  NotifyOptions,
-} from '../../core/contracts/chat.ts'
+import type { Adapter, ChatRef, Herald } from '../../core/contracts/chat.ts'
 import { type Clock, systemClock } from '../../core/contracts/clock.ts'
 import type { Logger } from '../../core/contracts/log.ts'
 import { type PlatformReporter, type SupervisedClient, unsupervised } from '../../core/contracts/platform.ts'
-import type { MessageRef, Surface } from '../../core/contracts/surface.ts'
+import type { Surface } from '../../core/contracts/surface.ts'
 import type { LaneRegistry } from '../../core/live/scheduler.ts'
 import { CommandRegistration } from './discord-commands.ts'
 import { DiscordConnection } from './discord-connection.ts'
 import { AnswerMessageIds, deletedMessages } from './discord-deletions.ts'
-import { toSurfaceError } from './discord-errors.ts'
-import {
-  type AdminPolicy,
-  argsOf,
-  canOpenThread,
-  chatRefOf,
-  slashImagesOf,
-  userRefOf,
-} from './discord-events.ts'
-import { DiscordInteractionSurface, InteractionReplies } from './discord-interaction-surface.ts'
+import { InteractionIntake } from './discord-interaction-intake.ts'
 import { MessageIntake } from './discord-message-intake.ts'
 import { Notices } from './discord-notices.ts'
 import { chatKeyOf, DiscordChannelSurface } from './discord-surface.ts'
@@ -95,17 +73,24 @@ export const discordDefaults = {
 export function createDiscordAdapter(options: DiscordAdapterOptions): DiscordAdapter {
   const { config, herald, log } = options
   const clock = options.clock ?? systemClock
-  const admins: AdminPolicy = { adminIds: config.adminIds, adminRoleIds: config.adminRoleIds }
   const answerIds = new AnswerMessageIds()
-  const notices = new Notices({ lanes: options.lanes, clock })
-  const threads = new Threads(() => connection.client, clock)
-  const messages = new MessageIntake({
+  /** What both intakes need: whom to hand events to, and how their handlers reach back. */
+  const intake = {
     herald,
     commands: options.commands,
     client: () => connection.client,
-    admins,
-    notices,
-    threads,
+    admins: { adminIds: config.adminIds, adminRoleIds: config.adminRoleIds },
+    notices: new Notices({ lanes: options.lanes, clock }),
+    threads: new Threads(() => connection.client, clock),
+  }
+  const messages = new MessageIntake(intake)
+  const interactions = new InteractionIntake({
+    ...intake,
+    clock,
+    log,
+    handoverAfterMs: options.handoverAfterMs ?? discordDefaults.handoverAfterMs,
+    handoverNotice: (locale) => options.handoverNotice?.(locale) ?? discordDefaults.handoverNotice,
+    onMoved: (from, to) => answerIds.moved(from, to.id),
   })
   const registration = new CommandRegistration({
     guildIds: config.guildIds,
@@ -120,9 +105,9 @@ export function createDiscordAdapter(options: DiscordAdapterOptions): DiscordAda
     reporter: options.reporter ?? unsupervised,
     rateLimitMarginMs: discordDefaults.rateLimitMarginMs,
     listen(client) {
-      client.on(Events.InteractionCreate, (interaction) =>
-        detached(() => onInteraction(interaction), 'interaction'),
-      )
+      client.on(Events.InteractionCreate, (interaction) => {
+        if (!connection.stopped) detached(() => interactions.take(interaction), 'interaction')
+      })
       client.on(Events.MessageCreate, (message) => {
         if (!connection.stopped) detached(() => messages.take(message), 'message')
       })
@@ -147,84 +132,6 @@ export function createDiscordAdapter(options: DiscordAdapterOptions): DiscordAda
     } catch (err) {
       log.error({ err, what }, 'discord event handling failed')
     }
-  }
-
-  async function onInteraction(interaction: Interaction): Promise<void> {
-    if (connection.stopped || (!interaction.isChatInputCommand() && !interaction.isButton())) return
-    const replies = new InteractionReplies({
-      client: connection.client,
-      interaction,
-      clock,
-      log,
-      handoverAfterMs: options.handoverAfterMs ?? discordDefaults.handoverAfterMs,
-      handoverNotice: options.handoverNotice?.(interaction.locale) ?? discordDefaults.handoverNotice,
-      onMoved: (from, to) => answerIds.moved(from, to.id),
-    })
-    try {
-      await replies.acknowledge()
-    } catch (err) {
-      log.warn(
-        { interaction: interaction.id, err: toSurfaceError(err).message },
-        'discord interaction not acknowledged',
-      )
-      return
-    }
-    if (interaction.isChatInputCommand()) await handleCommand(interaction, replies)
-    else await handlePress(interaction as ButtonInteraction, replies)
-  }
-
-  function interactionParts(
-    interaction: ChatInputCommandInteraction | ButtonInteraction,
-    replies: InteractionReplies,
-  ) {
-    const channelId = interaction.channelId as string
-    const parts = {
-      user: userRefOf(interaction.user, interaction.member, interaction.guildId, admins, interaction.locale),
-      chat: chatRefOf(interaction.channel, channelId, interaction.guildId, interaction.guildLocale),
-      surface: new DiscordInteractionSurface(replies),
-      notify: (text: string, notify: NotifyOptions = {}): Promise<MessageRef | undefined> =>
-        notify.ephemeral === true
-          ? notices.whisper(replies, text, notify)
-          : notices.post(new DiscordInteractionSurface(replies), text, notify),
-    }
-    return canOpenThread(interaction.channel) ? { ...parts, openThread: threads.opener(channelId) } : parts
-  }
-
-  async function handleCommand(
-    interaction: ChatInputCommandInteraction,
-    replies: InteractionReplies,
-  ): Promise<void> {
-    const invocation: Invocation = {
-      eventId: `discord:interaction:${interaction.id}`,
-      command: interaction.commandName,
-      args: argsOf(interaction),
-      images: slashImagesOf(interaction, commandOptions(interaction.commandName)),
-      ...interactionParts(interaction, replies),
-    }
-    try {
-      await herald.handle(invocation)
-    } finally {
-      await replies.closePlaceholder()
-    }
-  }
-
-  function commandOptions(name: string): CommandDef<unknown>['options'] {
-    return options.commands.find((c) => c.name === name)?.options ?? []
-  }
-
-  async function handlePress(interaction: ButtonInteraction, replies: InteractionReplies): Promise<void> {
-    const press: ButtonPress = {
-      eventId: `discord:interaction:${interaction.id}`,
-      data: interaction.customId,
-      message: { id: interaction.message.id, chatId: interaction.channelId },
-      // The press is already acknowledged (deferUpdate); a text answer is an ephemeral follow-up.
-      answer: async (text) => {
-        if (text === undefined || text === '') return
-        await notices.whisper(replies, text)
-      },
-      ...interactionParts(interaction, replies),
-    }
-    await herald.press(press)
   }
 
   /** Logs in with the current client and waits for it to be ready; registers the commands once. */

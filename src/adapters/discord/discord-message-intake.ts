@@ -26,6 +26,8 @@ import type { Threads } from './discord-threads.ts'
  *   const intake = new MessageIntake({ herald, commands, client: () => connection.client, admins, notices, threads })
  *   client.on(Events.MessageCreate, (message) => void intake.take(message))
  */
+
+/** What an intake needs: whom to hand events to, and how their handlers reach back to the chat. */
 export interface MessageIntakeOptions {
   herald: Pick<Herald, 'handle'>
   commands: readonly CommandDef<unknown>[]
