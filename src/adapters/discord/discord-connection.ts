@@ -20,6 +20,8 @@ import { noPings } from './discord-surface.ts'
  *   await connection.rebuild()                  // a new client, not yet connected
  *   await connection.close()
  */
+
+/** What a connection is built from; `listen` attaches Herald's event handlers to each new client. */
 export interface DiscordConnectionOptions {
   token: string
   apiRoot: string

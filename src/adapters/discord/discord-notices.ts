@@ -18,6 +18,8 @@ import type { InteractionReplies } from './discord-interaction-surface.ts'
  *   await notices.post(surface, 'Estimated cost: $12. Go?', { buttons: [confirm] })
  *   await notices.whisper(replies, 'Only admins can confirm research.')
  */
+
+/** `lanes`: the chats' lanes (Herald's LaneRegistry); without them a notice is sent at once. */
 export interface NoticesOptions {
   lanes?: LaneRegistry | undefined
   clock: Clock

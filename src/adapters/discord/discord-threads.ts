@@ -13,6 +13,8 @@ import { DiscordChannelSurface, discordLimits } from './discord-surface.ts'
  *   invocation.openThread = threads.opener(message.channelId, message)
  *   const surface = await invocation.openThread('Research: tides')   // the thread's channel surface
  */
+
+/** Opens threads through the current client, waiting out a rate limit like the adapter's other own calls. */
 export class Threads {
   /** The current client (a restart replaces it): the thread is opened when asked, maybe much later. */
   private readonly client: () => Client
