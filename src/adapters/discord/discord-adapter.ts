@@ -17,7 +17,15 @@ import { Threads } from './discord-threads.ts'
 
 /**
  * The Discord adapter: discord.js 14 events → Invocations and ButtonPresses for the Herald, a Surface
- * per answer, slash commands derived from the command definitions.
+ * per answer, slash commands derived from the command definitions. Each job is one collaborator:
+ *
+ *   discord-connection.ts          the client: build, log in, gateway trouble, rebuild on restart
+ *   discord-message-intake.ts      channel messages that ask → Invocations of the ask command
+ *   discord-interaction-intake.ts  slash commands and button presses → Invocations and ButtonPresses
+ *   discord-deletions.ts           deleted messages → the answers they stop
+ *   discord-commands.ts            slash commands from the definitions, registered once
+ *   discord-notices.ts, discord-threads.ts                how a handler reaches back beside its answer
+ *   discord-surface.ts, discord-interaction-surface.ts    where answers are written
  *
  * @example
  *   const discord = createDiscordAdapter({ config: config.discord, herald, commands, log })
@@ -25,6 +33,7 @@ import { Threads } from './discord-threads.ts'
  *   …
  *   await discord.stop()
  */
+
 /** The Discord part of the configuration (DISCORD_* variables). */
 export interface DiscordConfig {
   token: string
@@ -71,99 +80,129 @@ export const discordDefaults = {
 } as const
 
 export function createDiscordAdapter(options: DiscordAdapterOptions): DiscordAdapter {
-  const { config, herald, log } = options
-  const clock = options.clock ?? systemClock
-  const answerIds = new AnswerMessageIds()
-  /** What both intakes need: whom to hand events to, and how their handlers reach back. */
-  const intake = {
-    herald,
-    commands: options.commands,
-    client: () => connection.client,
-    admins: { adminIds: config.adminIds, adminRoleIds: config.adminRoleIds },
-    notices: new Notices({ lanes: options.lanes, clock }),
-    threads: new Threads(() => connection.client, clock),
-  }
-  const messages = new MessageIntake(intake)
-  const interactions = new InteractionIntake({
-    ...intake,
-    clock,
-    log,
-    handoverAfterMs: options.handoverAfterMs ?? discordDefaults.handoverAfterMs,
-    handoverNotice: (locale) => options.handoverNotice?.(locale) ?? discordDefaults.handoverNotice,
-    onMoved: (from, to) => answerIds.moved(from, to.id),
-  })
-  const registration = new CommandRegistration({
-    guildIds: config.guildIds,
-    commands: options.commands,
-    clock,
-    log,
-  })
-  const connection = new DiscordConnection({
-    token: config.token,
-    apiRoot: config.apiRoot,
-    log,
-    reporter: options.reporter ?? unsupervised,
-    rateLimitMarginMs: discordDefaults.rateLimitMarginMs,
-    listen(client) {
-      client.on(Events.InteractionCreate, (interaction) => {
-        if (!connection.stopped) detached(() => interactions.take(interaction), 'interaction')
-      })
-      client.on(Events.MessageCreate, (message) => {
-        if (!connection.stopped) detached(() => messages.take(message), 'message')
-      })
-      // Raw dispatches: discord.js emits messageDelete only for messages in its cache (or as partials).
-      client.on(Events.Raw, (packet: { t?: unknown; d?: unknown }) => {
-        try {
-          for (const { channelId, messageId } of deletedMessages(packet)) {
-            const answerId = answerIds.answerIdOf(messageId)
-            if (answerId !== undefined) herald.onMessageDeleted?.(chatKeyOf(channelId), answerId)
-          }
-        } catch (err) {
-          log.error({ err }, 'discord message deletion handling failed')
-        }
-      })
-    },
-  })
+  return new DiscordBot(options)
+}
 
-  /** Runs work outside the event listener; nothing it throws reaches discord.js. */
-  function detached(work: () => Promise<void>, what: string): void {
-    try {
-      work().catch((err: unknown) => log.error({ err, what }, 'discord event handling failed'))
-    } catch (err) {
-      log.error({ err, what }, 'discord event handling failed')
+/**
+ * One connection whose every client feeds the intakes (messages, interactions, deletions), and the
+ * commands registered once it is first ready. The collaborators each do one job; this class wires
+ * them and answers the supervisor.
+ */
+class DiscordBot implements DiscordAdapter {
+  readonly platform = 'discord'
+  private readonly herald: Herald
+  private readonly log: Logger
+  /** Which answer a deleted message belongs to, across interaction answers that moved. */
+  private readonly answerIds = new AnswerMessageIds()
+  private readonly messages: MessageIntake
+  private readonly interactions: InteractionIntake
+  private readonly registration: CommandRegistration
+  private readonly connection: DiscordConnection
+
+  constructor(options: DiscordAdapterOptions) {
+    const { config, herald, log } = options
+    const clock = options.clock ?? systemClock
+    this.herald = herald
+    this.log = log
+    // What both intakes need: whom to hand events to, and how their handlers reach back.
+    const intake = {
+      herald,
+      commands: options.commands,
+      client: () => this.connection.client,
+      admins: { adminIds: config.adminIds, adminRoleIds: config.adminRoleIds },
+      notices: new Notices({ lanes: options.lanes, clock }),
+      threads: new Threads(() => this.connection.client, clock),
     }
+    this.messages = new MessageIntake(intake)
+    this.interactions = new InteractionIntake({
+      ...intake,
+      clock,
+      log,
+      handoverAfterMs: options.handoverAfterMs ?? discordDefaults.handoverAfterMs,
+      handoverNotice: (locale) => options.handoverNotice?.(locale) ?? discordDefaults.handoverNotice,
+      onMoved: (from, to) => this.answerIds.moved(from, to.id),
+    })
+    this.registration = new CommandRegistration({
+      guildIds: config.guildIds,
+      commands: options.commands,
+      clock,
+      log,
+    })
+    this.connection = new DiscordConnection({
+      token: config.token,
+      apiRoot: config.apiRoot,
+      log,
+      reporter: options.reporter ?? unsupervised,
+      rateLimitMarginMs: discordDefaults.rateLimitMarginMs,
+      listen: (client) => this.listen(client),
+    })
+  }
+
+  get client(): Client {
+    return this.connection.client
+  }
+
+  start(): Promise<void> {
+    return this.connect()
+  }
+
+  async restart(): Promise<void> {
+    if (this.connection.stopped) return
+    await this.connection.rebuild()
+    await this.connect()
+  }
+
+  stop(): Promise<void> {
+    return this.connection.close()
+  }
+
+  healthy(): boolean {
+    return this.connection.healthy()
+  }
+
+  surfaceFor(chat: ChatRef): Surface {
+    return new DiscordChannelSurface(this.connection.client, chat.id)
   }
 
   /** Logs in with the current client and waits for it to be ready; registers the commands once. */
-  async function connect(): Promise<void> {
-    const current = await connection.connect()
-    const registered = await registration.ensure(current)
-    log.info(
-      { user: current.user?.tag, guilds: current.guilds.cache.size, commands: registered },
+  private async connect(): Promise<void> {
+    const client = await this.connection.connect()
+    const registered = await this.registration.ensure(client)
+    this.log.info(
+      { user: client.user?.tag, guilds: client.guilds.cache.size, commands: registered },
       'discord adapter ready',
     )
   }
 
-  return {
-    platform: 'discord',
-    get client() {
-      return connection.client
-    },
+  /** The events Herald serves, on every client the connection builds. */
+  private listen(client: Client): void {
+    client.on(Events.InteractionCreate, (interaction) =>
+      this.serve(() => this.interactions.take(interaction), 'interaction'),
+    )
+    client.on(Events.MessageCreate, (message) => this.serve(() => this.messages.take(message), 'message'))
+    // Raw dispatches: discord.js emits messageDelete only for messages in its cache (or as partials).
+    client.on(Events.Raw, (packet: { t?: unknown; d?: unknown }) => this.onDeletions(packet))
+  }
 
-    start: connect,
+  /** Runs an event's work outside the listener, once stopped not at all; nothing it throws reaches discord.js. */
+  private serve(work: () => Promise<void>, what: string): void {
+    if (this.connection.stopped) return
+    try {
+      work().catch((err: unknown) => this.log.error({ err, what }, 'discord event handling failed'))
+    } catch (err) {
+      this.log.error({ err, what }, 'discord event handling failed')
+    }
+  }
 
-    async restart() {
-      if (connection.stopped) return
-      await connection.rebuild()
-      await connect()
-    },
-
-    stop: () => connection.close(),
-
-    healthy: () => connection.healthy(),
-
-    surfaceFor(chat: ChatRef): Surface {
-      return new DiscordChannelSurface(connection.client, chat.id)
-    },
+  /** Tells the Herald about each deleted message an answer streams into, so it stops that answer. */
+  private onDeletions(packet: { t?: unknown; d?: unknown }): void {
+    try {
+      for (const { channelId, messageId } of deletedMessages(packet)) {
+        const answerId = this.answerIds.answerIdOf(messageId)
+        if (answerId !== undefined) this.herald.onMessageDeleted?.(chatKeyOf(channelId), answerId)
+      }
+    } catch (err) {
+      this.log.error({ err }, 'discord message deletion handling failed')
+    }
   }
 }

@@ -403,6 +403,31 @@ describe('resilience', () => {
     expect(h.adapter.healthy()).toBe(true)
   })
 
+  test('a restart serves events through a new client and registers the commands only once', async () => {
+    h = await startHarness()
+    const first = h.adapter.client
+    await h.adapter.restart()
+    expect(h.adapter.client).not.toBe(first)
+    expect(h.adapter.healthy()).toBe(true)
+    expect(h.fake.gateway.stats.identifies).toBe(2)
+    const commandCalls = h.fake.requests.filter((r) => r.route.includes('/commands'))
+    expect(commandCalls.map((r) => r.method)).toEqual(['GET', 'PUT'])
+    h.fake.userMessage({ content: `<@${h.fake.bot.id}> after the restart` })
+    expect((await nextInvocation(h)).args).toEqual({ prompt: 'after the restart' })
+    expect(h.herald.invocations).toHaveLength(1)
+    expect(h.logs.filter((l) => l.msg === 'discord adapter ready')).toHaveLength(2)
+  })
+
+  test('a restart after stop does nothing', async () => {
+    h = await startHarness()
+    const client = h.adapter.client
+    await h.adapter.stop()
+    await h.adapter.restart()
+    expect(h.adapter.client).toBe(client)
+    expect(h.fake.gateway.stats.identifies).toBe(1)
+    expect(h.adapter.healthy()).toBe(false)
+  })
+
   test('heartbeats are acknowledged', async () => {
     h = await startHarness({ fake: { heartbeatIntervalMs: 100 } })
     const harness = h
