@@ -10,10 +10,8 @@ import type { Logger } from '../../core/contracts/log.ts'
 import type { MessageRef, Picture, Rendered, Surface } from '../../core/contracts/surface.ts'
 import { isTokenGone, toSurfaceError, withRateLimitRetry } from './discord-errors.ts'
 import {
-  chatKeyOf,
   DiscordChannelSurface,
-  discordLimits,
-  discordPace,
+  DiscordSurface,
   fileOptions,
   type MessageOptions,
   noPings,
@@ -256,16 +254,12 @@ export class InteractionReplies {
 }
 
 /** The Surface of an interaction's answer: a thin face over InteractionReplies. */
-export class DiscordInteractionSurface implements Surface {
-  readonly chatKey: string
-  readonly limit = discordLimits.messageChars
-  readonly pace = discordPace
-  readonly format = 'discord-markdown' as const
+export class DiscordInteractionSurface extends DiscordSurface implements Surface {
   readonly #replies: InteractionReplies
 
   constructor(replies: InteractionReplies) {
+    super(replies.interaction.channelId as string)
     this.#replies = replies
-    this.chatKey = chatKeyOf(replies.interaction.channelId as string)
   }
 
   send(content: Rendered): Promise<MessageRef> {

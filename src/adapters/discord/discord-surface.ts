@@ -128,21 +128,29 @@ export async function sendableChannel(client: Client, channelId: string): Promis
   return channel
 }
 
-/** Ordinary channel messages. The first message replies to `replyTo` (the user's message) when given. */
-export class DiscordChannelSurface implements Surface {
+/** What every Discord surface is: a channel's lane, Discord's message limit and pace, its Markdown. */
+export abstract class DiscordSurface {
   readonly chatKey: string
   readonly limit = discordLimits.messageChars
   readonly pace = discordPace
   readonly format = 'discord-markdown' as const
+
+  constructor(channelId: string) {
+    this.chatKey = chatKeyOf(channelId)
+  }
+}
+
+/** Ordinary channel messages. The first message replies to `replyTo` (the user's message) when given. */
+export class DiscordChannelSurface extends DiscordSurface implements Surface {
   readonly #client: Client
   readonly #channelId: string
   #replyTo: string | undefined
 
   constructor(client: Client, channelId: string, replyTo?: string) {
+    super(channelId)
     this.#client = client
     this.#channelId = channelId
     this.#replyTo = replyTo
-    this.chatKey = chatKeyOf(channelId)
   }
 
   send(content: Rendered): Promise<MessageRef> {
