@@ -2,8 +2,9 @@ import { Agent, type Dispatcher, request } from 'undici'
 import { type Clock, systemClock } from '../contracts/clock.ts'
 import { type ErrorKind, HeraldError } from '../contracts/errors.ts'
 import { type Logger, silentLogger } from '../contracts/log.ts'
+import { CallDeadline, type OpenedCall } from './call-deadline.ts'
 import { isPushBack, rateLimitHeaders, type UpstreamSignal } from './concurrency.ts'
-import { ConnectionError, header, UpstreamError, UpstreamTimeoutError } from './errors.ts'
+import { ConnectionError, header, UpstreamError } from './errors.ts'
 import type { ResponseObject, StreamEvent } from './events.ts'
 import { finishUnterminated, fold, stateFromResponse } from './fold.ts'
 import type { ResponsesRequest } from './request.ts'
@@ -11,7 +12,6 @@ import { readResponseBody } from './response-body.ts'
 import { withRetries } from './retry.ts'
 import { createStreamEventParser } from './sse.ts'
 import { type AnswerState, initialState, isFinal } from './state.ts'
-import { createWatchdog } from './watchdog.ts'
 
 /**
  * The Responses API client. `run` streams one answer and resolves with its final state; every
@@ -116,15 +116,6 @@ interface Call {
   idleMs?: number | undefined
 }
 
-/** An answer whose status line arrived, with the means to read its body under the deadlines. */
-interface Opened {
-  response: Dispatcher.ResponseData
-  /** Moves the deadline to now + ms; from here on an expiry counts as an idle timeout. */
-  arm(ms: number): void
-  /** What an error while reading means: a timeout, the caller's abort, or a broken connection. */
-  translate(error: unknown): HeraldError
-}
-
 export function createResponsesClient(options: ResponsesClientOptions): ResponsesClient {
   const clock = options.clock ?? systemClock
   const log = options.log ?? silentLogger
@@ -137,32 +128,13 @@ export function createResponsesClient(options: ResponsesClientOptions): Response
   const context = { baseUrl: options.baseUrl, secrets: [options.apiKey] }
 
   /** One call: opens it (with retries) under the first-byte deadline, then hands it to `read`. */
-  async function perform<T>(call: Call, read: (opened: Opened) => Promise<T>): Promise<T> {
-    // One controller per attempt: a first-byte timeout aborts that attempt only, and the next may run.
-    let controller = new AbortController()
-    let phase: 'first_byte' | 'idle' = 'first_byte'
-    let timedOut: UpstreamTimeoutError | undefined
-    const idleMs = call.idleMs ?? timeouts.idleMs
-    const firstByteMs = Math.max(timeouts.firstByteMs, call.idleMs ?? 0)
-    const watchdog = createWatchdog(clock, () => {
-      timedOut = new UpstreamTimeoutError(phase, phase === 'first_byte' ? firstByteMs : idleMs)
-      controller.abort(timedOut)
+  async function perform<T>(call: Call, read: (opened: OpenedCall) => Promise<T>): Promise<T> {
+    const deadline = new CallDeadline(clock, call.signal, {
+      firstByteMs: Math.max(timeouts.firstByteMs, call.idleMs ?? 0),
+      idleMs: call.idleMs ?? timeouts.idleMs,
     })
-    const onAbort = () => controller.abort(call.signal?.reason)
-    call.signal?.addEventListener('abort', onAbort, { once: true })
-    const translate = (error: unknown): HeraldError => {
-      if (timedOut) return timedOut
-      if (call.signal?.aborted) return new HeraldError('aborted', 'aborted by the caller')
-      if (error instanceof HeraldError) return error
-      const code = (error as { code?: unknown } | null)?.code
-      const detail = typeof code === 'string' ? code : error instanceof Error ? error.message : String(error)
-      return new ConnectionError(`could not reach the OpenAI API (${detail})`, { cause: error })
-    }
     const open = async () => {
-      controller = new AbortController()
-      timedOut = undefined
-      if (call.signal?.aborted) throw translate(call.signal.reason)
-      watchdog.arm(firstByteMs)
+      const signal = deadline.startAttempt()
       const sentAt = clock.now()
       try {
         const response = await request(`${baseUrl}${call.path}`, {
@@ -174,7 +146,7 @@ export function createResponsesClient(options: ResponsesClientOptions): Response
             ...(call.body === undefined ? {} : { 'content-type': 'application/json' }),
           },
           body: call.body === undefined ? null : JSON.stringify(call.body),
-          signal: controller.signal,
+          signal,
           dispatcher,
           headersTimeout: 0,
           bodyTimeout: 0,
@@ -189,7 +161,7 @@ export function createResponsesClient(options: ResponsesClientOptions): Response
           now: clock.now(),
         })
       } catch (error) {
-        watchdog.disarm()
+        deadline.attemptFailed()
         if (isPushBack(error)) {
           const retryAfterMs = error.retryAfterMs
           options.onUpstreamSignal?.({
@@ -198,11 +170,11 @@ export function createResponsesClient(options: ResponsesClientOptions): Response
             ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
           })
         }
-        throw translate(error)
+        throw deadline.translate(error)
       }
     }
     try {
-      if (call.signal?.aborted) throw translate(call.signal.reason)
+      if (call.signal?.aborted) throw deadline.translate(call.signal.reason)
       const response = await withRetries(open, {
         maxRetries: call.retries,
         clock,
@@ -213,26 +185,21 @@ export function createResponsesClient(options: ResponsesClientOptions): Response
           options.onRetry?.(error.kind)
         },
       }).catch((error: unknown) => {
-        throw translate(error)
+        throw deadline.translate(error)
       })
-      const arm = (ms: number) => {
-        phase = 'idle'
-        watchdog.arm(ms)
-      }
-      return await read({ response, arm, translate })
+      return await read({ response, deadline })
     } finally {
-      watchdog.disarm()
-      call.signal?.removeEventListener('abort', onAbort)
+      deadline.close()
     }
   }
 
   /** Reads a whole JSON body under the deadline. */
-  async function readJson(opened: Opened): Promise<ResponseObject> {
+  async function readJson(opened: OpenedCall): Promise<ResponseObject> {
     let text: string
     try {
       text = await opened.response.body.text()
     } catch (error) {
-      throw opened.translate(error)
+      throw opened.deadline.translate(error)
     }
     let parsed: ResponseObject | undefined
     try {
@@ -253,7 +220,7 @@ export function createResponsesClient(options: ResponsesClientOptions): Response
       state = next
       runOptions.onState?.(state)
     }
-    const read = async (opened: Opened) => {
+    const read = async (opened: OpenedCall) => {
       const { response } = opened
       if ((header(response.headers, 'content-type') ?? '').includes('json')) {
         publish(stateFromResponse(await readJson(opened), state.lastSequence))
@@ -281,7 +248,7 @@ export function createResponsesClient(options: ResponsesClientOptions): Response
           try {
             next = await chunks.next()
           } catch (error) {
-            failure = opened.translate(error)
+            failure = opened.deadline.translate(error)
             break
           }
           if (next.done) {
@@ -289,7 +256,7 @@ export function createResponsesClient(options: ResponsesClientOptions): Response
             break
           }
           parser.feed(next.value)
-          opened.arm(isFinal(state) ? TERMINAL_GRACE_MS : (call.idleMs ?? timeouts.idleMs))
+          opened.deadline.arm(isFinal(state) ? TERMINAL_GRACE_MS : (call.idleMs ?? timeouts.idleMs))
         }
       } finally {
         response.body.destroy()
