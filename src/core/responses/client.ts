@@ -2,16 +2,14 @@ import { Agent, type Dispatcher, request } from 'undici'
 import { type Clock, systemClock } from '../contracts/clock.ts'
 import { type ErrorKind, HeraldError } from '../contracts/errors.ts'
 import { type Logger, silentLogger } from '../contracts/log.ts'
+import { AnswerStream, readJsonBody } from './answer-stream.ts'
 import { CallDeadline, type OpenedCall } from './call-deadline.ts'
 import { isPushBack, rateLimitHeaders, type UpstreamSignal } from './concurrency.ts'
-import { ConnectionError, header, UpstreamError } from './errors.ts'
+import { UpstreamError } from './errors.ts'
 import type { ResponseObject, StreamEvent } from './events.ts'
-import { finishUnterminated, fold, stateFromResponse } from './fold.ts'
 import type { ResponsesRequest } from './request.ts'
-import { readResponseBody } from './response-body.ts'
 import { withRetries } from './retry.ts'
-import { createStreamEventParser } from './sse.ts'
-import { type AnswerState, initialState, isFinal } from './state.ts'
+import { type AnswerState, initialState } from './state.ts'
 
 /**
  * The Responses API client. `run` streams one answer and resolves with its final state; every
@@ -62,9 +60,6 @@ export interface Timeouts {
 }
 
 export const defaultTimeouts: Timeouts = { connectMs: 10_000, firstByteMs: 120_000, idleMs: 90_000 }
-
-/** After the terminal event, how long the server may keep the stream open before we close it. */
-const TERMINAL_GRACE_MS = 2_000
 
 export interface RunOptions {
   signal?: AbortSignal
@@ -193,94 +188,26 @@ export function createResponsesClient(options: ResponsesClientOptions): Response
     }
   }
 
-  /** Reads a whole JSON body under the deadline. */
-  async function readJson(opened: OpenedCall): Promise<ResponseObject> {
-    let text: string
-    try {
-      text = await opened.response.body.text()
-    } catch (error) {
-      throw opened.deadline.translate(error)
-    }
-    let parsed: ResponseObject | undefined
-    try {
-      parsed = readResponseBody(JSON.parse(text))
-    } catch {
-      parsed = undefined
-    }
-    if (!parsed)
-      throw new UpstreamError('server', opened.response.statusCode, 'OpenAI API answered unreadable JSON')
-    return parsed
-  }
-
   /** Folds an SSE (or JSON) answer onto `initial`; see the interface doc for how it ends. */
   async function streamCall(call: Call, initial: AnswerState, runOptions: RunOptions, fresh: boolean) {
-    let state = initial
-    const publish = (next: AnswerState) => {
-      if (next === state) return
-      state = next
-      runOptions.onState?.(state)
-    }
-    const read = async (opened: OpenedCall) => {
-      const { response } = opened
-      if ((header(response.headers, 'content-type') ?? '').includes('json')) {
-        publish(stateFromResponse(await readJson(opened), state.lastSequence))
-        return state
-      }
-      let events = 0
-      const parser = createStreamEventParser({
-        onEvent: (event) => {
-          if (event.sequence_number <= initial.lastSequence) return
-          events++
-          runOptions.onEvent?.(event)
-          publish(fold(state, event))
-        },
-        onUnknown: (type) => log.debug({ type }, 'unknown stream event skipped'),
-        onMalformed: (data) => {
-          log.debug({ data: data.slice(0, 200) }, 'malformed stream event skipped')
-          options.onMalformedEvent?.()
-        },
-      })
-      let failure: HeraldError | undefined
-      const chunks: AsyncIterator<Buffer> = response.body[Symbol.asyncIterator]()
-      try {
-        for (;;) {
-          let next: IteratorResult<Buffer>
-          try {
-            next = await chunks.next()
-          } catch (error) {
-            failure = opened.deadline.translate(error)
-            break
-          }
-          if (next.done) {
-            parser.end()
-            break
-          }
-          parser.feed(next.value)
-          opened.deadline.arm(isFinal(state) ? TERMINAL_GRACE_MS : (call.idleMs ?? timeouts.idleMs))
-        }
-      } finally {
-        response.body.destroy()
-      }
-      const reason =
-        failure?.kind === 'timeout' ? 'timeout' : failure?.kind === 'aborted' ? 'aborted' : 'stream_ended'
-      if (events === 0 && fresh && failure && reason !== 'aborted') throw failure
-      if (parser.stats.malformed > 0)
-        log.warn({ malformed: parser.stats.malformed }, 'malformed stream events skipped')
-      if (events === 0 && fresh && !isFinal(state))
-        throw new ConnectionError('the OpenAI API stream ended before any event')
-      publish(finishUnterminated(state, reason))
-      return state
-    }
+    const answer = new AnswerStream({
+      initial,
+      fresh,
+      idleMs: call.idleMs ?? timeouts.idleMs,
+      onState: runOptions.onState,
+      onEvent: runOptions.onEvent,
+      onMalformedEvent: options.onMalformedEvent,
+      log,
+    })
     try {
-      return await perform(call, read)
+      return await perform(call, (opened) => answer.read(opened))
     } catch (error) {
       if (!(error instanceof HeraldError && error.kind === 'aborted')) throw error
-      publish(finishUnterminated(state, 'aborted'))
-      return state
+      return answer.aborted()
     }
   }
 
-  const jsonCall = (call: Call) => perform(call, readJson)
+  const jsonCall = (call: Call) => perform(call, readJsonBody)
   const responsePath = (id: string) => `/responses/${encodeURIComponent(id)}`
 
   return {
