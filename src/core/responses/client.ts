@@ -8,28 +8,10 @@ import { isPushBack, rateLimitHeaders, type UpstreamSignal } from './concurrency
 import { UpstreamError } from './errors.ts'
 import type { ResponseObject, StreamEvent } from './events.ts'
 import type { ResponsesRequest } from './request.ts'
-import { withRetries } from './retry.ts'
+import { type RetryOptions, withRetries } from './retry.ts'
 import { type AnswerState, initialState } from './state.ts'
 
-/**
- * The Responses API client. `run` streams one answer and resolves with its final state; every
- * folded state on the way goes to `onState` (the live message keeps only the newest).
- *
- * How a call ends:
- * - Nothing received yet (error status, unreachable, no first byte in `firstByteMs`): it throws an
- *   `UpstreamError`, `ConnectionError` or `UpstreamTimeoutError`, after retries (see retry.ts;
- *   never for `background: true`).
- * - Once an event arrived it always resolves: a stream cut before its terminal event gives status
- *   'incomplete' with `incompleteReason` 'stream_ended'; no data for `idleMs` gives 'timeout'. The
- *   text so far is kept.
- * - The caller's `signal` aborting resolves (at any point) with the state so far, status
- *   'incomplete' and `incompleteReason` 'aborted'; the connection is closed.
- * - A JSON answer (a relay that does not stream) is read as a Response or a Chat Completions body.
- *
- * @example
- *   const client = createResponsesClient({ baseUrl: 'https://api.openai.com/v1', apiKey })
- *   const final = await client.run({ model, input: 'Hi' }, { signal, onState: (s) => lane.offer(render(s)) })
- */
+/** What `createResponsesClient` needs; everything but the address and the key has a default. */
 export interface ResponsesClientOptions {
   /** Ends in /v1, e.g. `https://api.openai.com/v1`. */
   baseUrl: string
@@ -85,6 +67,25 @@ export interface CallOptions {
   signal?: AbortSignal
 }
 
+/**
+ * The Responses API client. `run` streams one answer and resolves with its final state; every
+ * folded state on the way goes to `onState` (the live message keeps only the newest).
+ *
+ * How a call ends:
+ * - Nothing received yet (error status, unreachable, no first byte in `firstByteMs`): it throws an
+ *   `UpstreamError`, `ConnectionError` or `UpstreamTimeoutError`, after retries (see retry.ts;
+ *   never for `background: true`).
+ * - Once an event arrived it always resolves: a stream cut before its terminal event gives status
+ *   'incomplete' with `incompleteReason` 'stream_ended'; no data for `idleMs` gives 'timeout'. The
+ *   text so far is kept.
+ * - The caller's `signal` aborting resolves (at any point) with the state so far, status
+ *   'incomplete' and `incompleteReason` 'aborted'; the connection is closed.
+ * - A JSON answer (a relay that does not stream) is read as a Response or a Chat Completions body.
+ *
+ * @example
+ *   const client = createResponsesClient({ baseUrl: 'https://api.openai.com/v1', apiKey })
+ *   const final = await client.run({ model, input: 'Hi' }, { signal, onState: (s) => lane.offer(render(s)) })
+ */
 export interface ResponsesClient {
   /** POST /responses with `stream: true`, folded; see the interface doc for how it ends. */
   run(req: ResponsesRequest, options?: RunOptions): Promise<AnswerState>
@@ -100,6 +101,7 @@ export interface ResponsesClient {
   close(): Promise<void>
 }
 
+/** One request to the API, as a public method describes it; `perform` runs it. */
 interface Call {
   method: 'GET' | 'POST'
   path: string
@@ -111,157 +113,235 @@ interface Call {
   idleMs?: number | undefined
 }
 
+/** The client over its own connection pool (or the given dispatcher); see `ResponsesClient`. */
 export function createResponsesClient(options: ResponsesClientOptions): ResponsesClient {
-  const clock = options.clock ?? systemClock
-  const log = options.log ?? silentLogger
-  const random = options.random ?? Math.random
-  const maxRetries = options.maxRetries ?? 2
-  const timeouts: Timeouts = { ...defaultTimeouts, ...options.timeouts }
-  const ownAgent = options.dispatcher ? undefined : new Agent({ connect: { timeout: timeouts.connectMs } })
-  const dispatcher = options.dispatcher ?? (ownAgent as Agent)
-  const baseUrl = options.baseUrl.replace(/\/+$/, '')
-  const context = { baseUrl: options.baseUrl, secrets: [options.apiKey] }
+  const client = new ResponsesApiClient(options)
+  return {
+    run: (req, runOptions) => client.run(req, runOptions),
+    retrieveStream: (id, startingAfter, resumeOptions) =>
+      client.retrieveStream(id, startingAfter, resumeOptions),
+    create: (req, callOptions) => client.create(req, callOptions),
+    retrieve: (id, callOptions) => client.retrieve(id, callOptions),
+    cancel: (id, callOptions) => client.cancel(id, callOptions),
+    close: () => client.close(),
+  }
+}
 
-  /** One call: opens it (with retries) under the first-byte deadline, then hands it to `read`. */
-  async function perform<T>(call: Call, read: (opened: OpenedCall) => Promise<T>): Promise<T> {
-    const deadline = new CallDeadline(clock, call.signal, {
-      firstByteMs: Math.max(timeouts.firstByteMs, call.idleMs ?? 0),
-      idleMs: call.idleMs ?? timeouts.idleMs,
-    })
-    const open = async () => {
-      const signal = deadline.startAttempt()
-      const sentAt = clock.now()
-      try {
-        const response = await request(`${baseUrl}${call.path}`, {
-          method: call.method,
-          headers: {
-            authorization: `Bearer ${options.apiKey}`,
-            accept: call.stream ? 'text/event-stream' : 'application/json',
-            'user-agent': 'herald',
-            ...(call.body === undefined ? {} : { 'content-type': 'application/json' }),
-          },
-          body: call.body === undefined ? null : JSON.stringify(call.body),
-          signal,
-          dispatcher,
-          headersTimeout: 0,
-          bodyTimeout: 0,
-        })
-        if (response.statusCode < 400) {
-          options.onUpstreamSignal?.({ kind: 'ok', sentAt, ...rateLimitHeaders(response.headers) })
-          return response
-        }
-        const text = await response.body.text()
-        throw UpstreamError.from(response.statusCode, text, response.headers, {
-          ...context,
-          now: clock.now(),
-        })
-      } catch (error) {
-        deadline.attemptFailed()
-        if (isPushBack(error)) {
-          const retryAfterMs = error.retryAfterMs
-          options.onUpstreamSignal?.({
-            kind: 'push_back',
-            sentAt,
-            ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
-          })
-        }
-        throw deadline.translate(error)
-      }
-    }
-    try {
-      if (call.signal?.aborted) throw deadline.translate(call.signal.reason)
-      const response = await withRetries(open, {
-        maxRetries: call.retries,
-        clock,
-        random,
-        ...(call.signal ? { signal: call.signal } : {}),
-        onRetry: ({ attempt, delayMs, error }) => {
-          log.warn({ path: call.path, kind: error.kind, attempt, delayMs }, 'retrying OpenAI call')
-          options.onRetry?.(error.kind)
-        },
-      }).catch((error: unknown) => {
-        throw deadline.translate(error)
-      })
-      return await read({ response, deadline })
-    } finally {
-      deadline.close()
-    }
+const responsePath = (id: string) => `/responses/${encodeURIComponent(id)}`
+
+/**
+ * The client behind `createResponsesClient`. Each public method describes a `Call`; `perform`
+ * opens it with retries under a `CallDeadline` (call-deadline.ts) and hands the answer to its
+ * reader: an `AnswerStream` for a stream (answer-stream.ts), `readJsonBody` for JSON.
+ */
+class ResponsesApiClient {
+  private readonly options: ResponsesClientOptions
+  private readonly clock: Clock
+  private readonly log: Logger
+  private readonly random: () => number
+  private readonly maxRetries: number
+  private readonly timeouts: Timeouts
+  /** The client's own pool, when no dispatcher was given: `close` ends it. */
+  private readonly ownAgent: Agent | undefined
+  private readonly dispatcher: Dispatcher
+  private readonly baseUrl: string
+  /** What an UpstreamError may name (the base URL) and must never show (the key). */
+  private readonly errorContext: { baseUrl: string; secrets: string[] }
+
+  constructor(options: ResponsesClientOptions) {
+    this.options = options
+    this.clock = options.clock ?? systemClock
+    this.log = options.log ?? silentLogger
+    this.random = options.random ?? Math.random
+    this.maxRetries = options.maxRetries ?? 2
+    this.timeouts = { ...defaultTimeouts, ...options.timeouts }
+    this.ownAgent = options.dispatcher
+      ? undefined
+      : new Agent({ connect: { timeout: this.timeouts.connectMs } })
+    this.dispatcher = options.dispatcher ?? (this.ownAgent as Agent)
+    this.baseUrl = options.baseUrl.replace(/\/+$/, '')
+    this.errorContext = { baseUrl: options.baseUrl, secrets: [options.apiKey] }
   }
 
-  /** Folds an SSE (or JSON) answer onto `initial`; see the interface doc for how it ends. */
-  async function streamCall(call: Call, initial: AnswerState, runOptions: RunOptions, fresh: boolean) {
+  run(req: ResponsesRequest, options: RunOptions = {}): Promise<AnswerState> {
+    const call: Call = {
+      method: 'POST',
+      path: '/responses',
+      body: { ...req, stream: true },
+      // A retry of a background or `once` request could start a second paid run.
+      retries: req.background || options.once ? 0 : this.maxRetries,
+      stream: true,
+      signal: options.signal,
+      idleMs: options.idleMs,
+    }
+    return this.stream(call, initialState(), options, true)
+  }
+
+  retrieveStream(id: string, startingAfter: number, options: ResumeOptions = {}): Promise<AnswerState> {
+    const call: Call = {
+      method: 'GET',
+      path: `${responsePath(id)}?stream=true&starting_after=${startingAfter}`,
+      retries: this.maxRetries,
+      stream: true,
+      signal: options.signal,
+      idleMs: options.idleMs,
+    }
+    const state = options.state ?? { ...initialState(), responseId: id }
+    return this.stream(call, { ...state, lastSequence: startingAfter }, options, false)
+  }
+
+  create(req: ResponsesRequest, options: CallOptions = {}): Promise<ResponseObject> {
+    const call: Call = {
+      method: 'POST',
+      path: '/responses',
+      body: { ...req, stream: false },
+      retries: req.background ? 0 : this.maxRetries,
+      stream: false,
+      signal: options.signal,
+    }
+    return this.perform(call, readJsonBody)
+  }
+
+  retrieve(id: string, options: CallOptions = {}): Promise<ResponseObject> {
+    const call: Call = {
+      method: 'GET',
+      path: responsePath(id),
+      retries: this.maxRetries,
+      stream: false,
+      signal: options.signal,
+    }
+    return this.perform(call, readJsonBody)
+  }
+
+  cancel(id: string, options: CallOptions = {}): Promise<ResponseObject> {
+    const call: Call = {
+      method: 'POST',
+      path: `${responsePath(id)}/cancel`,
+      retries: 0,
+      stream: false,
+      signal: options.signal,
+    }
+    return this.perform(call, readJsonBody)
+  }
+
+  async close(): Promise<void> {
+    await this.ownAgent?.close()
+  }
+
+  /** Folds an SSE (or JSON) answer onto `initial`; the caller's abort resolves with the state so far. */
+  private async stream(call: Call, initial: AnswerState, hooks: RunOptions, fresh: boolean) {
     const answer = new AnswerStream({
       initial,
       fresh,
-      idleMs: call.idleMs ?? timeouts.idleMs,
-      onState: runOptions.onState,
-      onEvent: runOptions.onEvent,
-      onMalformedEvent: options.onMalformedEvent,
-      log,
+      idleMs: call.idleMs ?? this.timeouts.idleMs,
+      onState: hooks.onState,
+      onEvent: hooks.onEvent,
+      onMalformedEvent: this.options.onMalformedEvent,
+      log: this.log,
     })
     try {
-      return await perform(call, (opened) => answer.read(opened))
+      return await this.perform(call, (opened) => answer.read(opened))
     } catch (error) {
       if (!(error instanceof HeraldError && error.kind === 'aborted')) throw error
       return answer.aborted()
     }
   }
 
-  const jsonCall = (call: Call) => perform(call, readJsonBody)
-  const responsePath = (id: string) => `/responses/${encodeURIComponent(id)}`
+  /** One call: opens it (with retries) under the first-byte deadline, then hands it to `read`. */
+  private async perform<T>(call: Call, read: (opened: OpenedCall) => Promise<T>): Promise<T> {
+    const deadline = new CallDeadline(this.clock, call.signal, {
+      // A call's own long silence limit also covers the wait for its first byte.
+      firstByteMs: Math.max(this.timeouts.firstByteMs, call.idleMs ?? 0),
+      idleMs: call.idleMs ?? this.timeouts.idleMs,
+    })
+    try {
+      if (call.signal?.aborted) throw deadline.translate(call.signal.reason)
+      const response = await withRetries(() => this.attempt(call, deadline), this.retryPolicy(call)).catch(
+        (error: unknown) => {
+          throw deadline.translate(error)
+        },
+      )
+      return await read({ response, deadline })
+    } finally {
+      deadline.close()
+    }
+  }
 
-  return {
-    run(req, runOptions = {}) {
-      const call: Call = {
-        method: 'POST',
-        path: '/responses',
-        body: { ...req, stream: true },
-        retries: req.background || runOptions.once ? 0 : maxRetries,
-        stream: true,
-        signal: runOptions.signal,
-        idleMs: runOptions.idleMs,
+  /**
+   * The retry policy of one call (retry.ts decides what is retryable and how long to wait): only
+   * its opening is retried, waits run on the injected clock, and the caller's signal ends them.
+   */
+  private retryPolicy(call: Call): RetryOptions {
+    return {
+      maxRetries: call.retries,
+      clock: this.clock,
+      random: this.random,
+      ...(call.signal ? { signal: call.signal } : {}),
+      onRetry: ({ attempt, delayMs, error }) => {
+        this.log.warn({ path: call.path, kind: error.kind, attempt, delayMs }, 'retrying OpenAI call')
+        this.options.onRetry?.(error.kind)
+      },
+    }
+  }
+
+  /**
+   * One attempt, under its own first-byte deadline: an answer below 400 is returned, an error
+   * status is read into an UpstreamError. Either way the endpoint's signal goes to the
+   * concurrency limit.
+   */
+  private async attempt(call: Call, deadline: CallDeadline): Promise<Dispatcher.ResponseData> {
+    const signal = deadline.startAttempt()
+    const sentAt = this.clock.now()
+    try {
+      const response = await this.send(call, signal)
+      if (response.statusCode < 400) {
+        this.options.onUpstreamSignal?.({ kind: 'ok', sentAt, ...rateLimitHeaders(response.headers) })
+        return response
       }
-      return streamCall(call, initialState(), runOptions, true)
-    },
-    retrieveStream(id, startingAfter, resumeOptions = {}) {
-      const call: Call = {
-        method: 'GET',
-        path: `${responsePath(id)}?stream=true&starting_after=${startingAfter}`,
-        retries: maxRetries,
-        stream: true,
-        signal: resumeOptions.signal,
-        idleMs: resumeOptions.idleMs,
-      }
-      const state = resumeOptions.state ?? { ...initialState(), responseId: id }
-      return streamCall(call, { ...state, lastSequence: startingAfter }, resumeOptions, false)
-    },
-    create(req, callOptions = {}) {
-      const body = { ...req, stream: false }
-      const retries = req.background ? 0 : maxRetries
-      return jsonCall({
-        method: 'POST',
-        path: '/responses',
-        body,
-        retries,
-        stream: false,
-        signal: callOptions.signal,
-      })
-    },
-    retrieve(id, callOptions = {}) {
-      return jsonCall({
-        method: 'GET',
-        path: responsePath(id),
-        retries: maxRetries,
-        stream: false,
-        signal: callOptions.signal,
-      })
-    },
-    cancel(id, callOptions = {}) {
-      const path = `${responsePath(id)}/cancel`
-      return jsonCall({ method: 'POST', path, retries: 0, stream: false, signal: callOptions.signal })
-    },
-    async close() {
-      await ownAgent?.close()
-    },
+      throw await this.readError(response)
+    } catch (error) {
+      deadline.attemptFailed()
+      if (isPushBack(error)) this.pushedBack(sentAt, error.retryAfterMs)
+      throw deadline.translate(error)
+    }
+  }
+
+  private send(call: Call, signal: AbortSignal): Promise<Dispatcher.ResponseData> {
+    return request(`${this.baseUrl}${call.path}`, {
+      method: call.method,
+      headers: this.headers(call),
+      body: call.body === undefined ? null : JSON.stringify(call.body),
+      signal,
+      dispatcher: this.dispatcher,
+      // The call's own deadlines (CallDeadline) rule, on the injected clock.
+      headersTimeout: 0,
+      bodyTimeout: 0,
+    })
+  }
+
+  private headers(call: Call): Record<string, string> {
+    return {
+      authorization: `Bearer ${this.options.apiKey}`,
+      accept: call.stream ? 'text/event-stream' : 'application/json',
+      'user-agent': 'herald',
+      ...(call.body === undefined ? {} : { 'content-type': 'application/json' }),
+    }
+  }
+
+  /** An error status with its body: the API's own error, its kind and retry hint, without the key. */
+  private async readError(response: Dispatcher.ResponseData): Promise<UpstreamError> {
+    const text = await response.body.text()
+    return UpstreamError.from(response.statusCode, text, response.headers, {
+      ...this.errorContext,
+      now: this.clock.now(),
+    })
+  }
+
+  private pushedBack(sentAt: number, retryAfterMs: number | undefined): void {
+    this.options.onUpstreamSignal?.({
+      kind: 'push_back',
+      sentAt,
+      ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
+    })
   }
 }
