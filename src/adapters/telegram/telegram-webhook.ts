@@ -1,13 +1,17 @@
 import { timingSafeEqual } from 'node:crypto'
 import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { Telegram } from 'telegraf'
 import type { Update } from 'telegraf/types'
 import type { Logger } from '../../core/contracts/log.ts'
+import { ALLOWED_UPDATES } from './telegram-routing.ts'
 
 /**
  * The Telegram webhook endpoint, for Herald's own HTTP server: a POST whose
  * `X-Telegram-Bot-Api-Secret-Token` matches the `secret_token` given to `setWebhook` carries one
  * update. Anything else is refused (401) and dropped. The answer is 200 as soon as the update is
  * handed over, since Herald's handlers return at once and answers stream on their own.
+ *
+ * `WebhookMode` is the adapter's side: the path of `webhookUrl` served, then the webhook set.
  *
  * @example
  *   const handler = createWebhookHandler({ secret, handleUpdate: (u) => bot.handleUpdate(u), isOpen: () => true, log })
@@ -87,5 +91,32 @@ export function createWebhookHandler(options: WebhookHandlerOptions): HttpHandle
       log.error({ err }, 'telegram webhook: update failed')
     }
     answer(res, 200)
+  }
+}
+
+export interface WebhookModeOptions extends WebhookHandlerOptions {
+  /** TELEGRAM_WEBHOOK_URL: where Telegram posts updates; its path is served. */
+  url: string
+}
+
+/** Webhook mode: the path of `url` served on Herald's HTTP server, then Telegram told to post there. */
+export class WebhookMode {
+  readonly path: string
+  /** Refuses a wrong secret (401) and, while the adapter is not open, asks Telegram to retry (503). */
+  readonly handler: HttpHandler
+  private readonly url: string
+  private readonly secret: string
+
+  constructor(options: WebhookModeOptions) {
+    this.url = options.url
+    this.secret = options.secret
+    this.path = new URL(options.url).pathname
+    this.handler = createWebhookHandler(options)
+  }
+
+  /** Serves the path first, so the first update Telegram posts after `setWebhook` finds it. */
+  async serve(telegram: Telegram, routes: HttpRoutes | undefined): Promise<void> {
+    routes?.route(this.path, this.handler)
+    await telegram.setWebhook(this.url, { secret_token: this.secret, allowed_updates: [...ALLOWED_UPDATES] })
   }
 }
