@@ -1,4 +1,4 @@
-import { Telegraf, TelegramError } from 'telegraf'
+import { Telegraf } from 'telegraf'
 import type { CommandDef } from '../../commands/define.ts'
 import type { Adapter, ChatRef, Herald } from '../../core/contracts/chat.ts'
 import { ConfigError } from '../../core/contracts/errors.ts'
@@ -9,10 +9,10 @@ import type { LaneRegistry } from '../../core/live/scheduler.ts'
 import { CallbackIntake } from './telegram-callbacks.ts'
 import { TelegramChats } from './telegram-chats.ts'
 import { registerCommands } from './telegram-commands.ts'
-import { toSurfaceError } from './telegram-errors.ts'
+import { pollingFailure, tokenRejected, toSurfaceError } from './telegram-errors.ts'
 import { MessageIntake } from './telegram-messages.ts'
 import { TELEGRAM_DOWNLOAD_LIMIT_BYTES } from './telegram-photo.ts'
-import { PollingLoop, pollingFailure } from './telegram-polling.ts'
+import { PollingLoop } from './telegram-polling.ts'
 import { routeUpdates } from './telegram-routing.ts'
 import type { BotIdentity } from './telegram-triggers.ts'
 import { type HttpHandler, type HttpRoutes, WebhookMode } from './telegram-webhook.ts'
@@ -28,7 +28,7 @@ import { type HttpHandler, type HttpRoutes, WebhookMode } from './telegram-webho
  *   await telegram.start()
  */
 
-export { pollingFailure } from './telegram-polling.ts'
+export { pollingFailure } from './telegram-errors.ts'
 export { telegramChatRef } from './telegram-refs.ts'
 
 /** The Telegram part of the configuration (TELEGRAM_* variables). */
@@ -189,13 +189,7 @@ class TelegramBot implements TelegramAdapter {
       try {
         this.bot.botInfo = await this.bot.telegram.getMe()
       } catch (err) {
-        if (err instanceof TelegramError && (err.code === 401 || err.code === 404)) {
-          throw new ConfigError(
-            'TELEGRAM_BOT_TOKEN',
-            `rejected by the Bot API (${err.code}): check the token from @BotFather`,
-          )
-        }
-        throw toSurfaceError(err)
+        throw tokenRejected(err, 'check the token from @BotFather') ?? toSurfaceError(err)
       }
       this.me = { id: this.bot.botInfo.id, username: this.bot.botInfo.username }
     }

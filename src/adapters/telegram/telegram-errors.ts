@@ -1,10 +1,18 @@
 import { TelegramError } from 'telegraf'
-import { FormatRejected, Gone, HeraldError, RateLimited, SurfaceError } from '../../core/contracts/errors.ts'
+import {
+  ConfigError,
+  FormatRejected,
+  Gone,
+  HeraldError,
+  RateLimited,
+  SurfaceError,
+} from '../../core/contracts/errors.ts'
 
 /**
  * The one place where telegraf's errors become Herald's. A 429 carries `retry_after` in seconds and
  * telegraf never retries it; "message is not modified" is not an error at all (the edit is already
- * there) and is caught at the call site with `isNotModified`.
+ * there) and is caught at the call site with `isNotModified`. A refused token is a ConfigError
+ * that says what to do (`tokenRejected`), and `pollingFailure` reads why polling ended.
  *
  * @example
  *   try { await telegram.callApi('editMessageText', payload) }
@@ -89,4 +97,26 @@ export function toSurfaceError(err: unknown): HeraldError {
     return new SurfaceError(`telegram: ${err.message}`, isNetworkError(err), { cause: err })
   }
   return new SurfaceError(`telegram: ${String(err)}`, false)
+}
+
+/** The Bot API refused the token (401, 404): only a person can fix it, and `advice` says how. */
+export function tokenRejected(err: unknown, advice: string): ConfigError | undefined {
+  if (!(err instanceof TelegramError) || (err.code !== 401 && err.code !== 404)) return undefined
+  return new ConfigError('TELEGRAM_BOT_TOKEN', `rejected by the Bot API (${err.code}): ${advice}`)
+}
+
+/**
+ * Why polling ended, as the supervisor acts on it: a refused token needs a person (ConfigError);
+ * a conflict with another poller, like any other failure, is retried.
+ */
+export function pollingFailure(err: unknown): Error {
+  const rejected = tokenRejected(err, 'the token was revoked or reset; set the current one from @BotFather')
+  if (rejected) return rejected
+  if (err instanceof TelegramError && err.code === 409) {
+    const what = /webhook/i.test(err.description)
+      ? 'a webhook is set for this bot token (409 Conflict): another process runs in webhook mode'
+      : 'another process is polling with this bot token (409 Conflict)'
+    return new SurfaceError(`telegram: ${what}`, true, { cause: err })
+  }
+  return toSurfaceError(err)
 }

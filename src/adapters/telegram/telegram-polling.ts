@@ -1,8 +1,7 @@
 import { type Telegraf, type Telegram, TelegramError } from 'telegraf'
-import { ConfigError, SurfaceError } from '../../core/contracts/errors.ts'
 import type { Logger } from '../../core/contracts/log.ts'
 import type { PlatformReporter } from '../../core/contracts/platform.ts'
-import { toSurfaceError } from './telegram-errors.ts'
+import { pollingFailure, toSurfaceError } from './telegram-errors.ts'
 import { ALLOWED_UPDATES } from './telegram-routing.ts'
 
 /**
@@ -21,26 +20,6 @@ export interface PollingLoopOptions {
   /** Whether the adapter runs: polls while it does not are not reported. */
   isRunning(): boolean
   log: Logger
-}
-
-/**
- * Why polling ended, as the supervisor acts on it: a refused token needs a person (ConfigError);
- * a conflict with another poller, like any other failure, is retried.
- */
-export function pollingFailure(err: unknown): Error {
-  if (err instanceof TelegramError && (err.code === 401 || err.code === 404)) {
-    return new ConfigError(
-      'TELEGRAM_BOT_TOKEN',
-      `rejected by the Bot API (${err.code}): the token was revoked or reset; set the current one from @BotFather`,
-    )
-  }
-  if (err instanceof TelegramError && err.code === 409) {
-    const what = /webhook/i.test(err.description)
-      ? 'a webhook is set for this bot token (409 Conflict): another process runs in webhook mode'
-      : 'another process is polling with this bot token (409 Conflict)'
-    return new SurfaceError(`telegram: ${what}`, true, { cause: err })
-  }
-  return toSurfaceError(err)
 }
 
 /** The getUpdates failures telegraf's polling loop sleeps on and retries (network, 429, 5xx). */
