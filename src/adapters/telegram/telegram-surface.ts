@@ -1,7 +1,7 @@
 import type { Telegram } from 'telegraf'
 import type { InlineKeyboardMarkup } from 'telegraf/types'
 import type { ChatRef } from '../../core/contracts/chat.ts'
-import type { Button, MessageRef, Pace, Picture, Rendered, Surface } from '../../core/contracts/surface.ts'
+import type { Button, MessageRef, Pace, Rendered, Surface } from '../../core/contracts/surface.ts'
 import { telegramLimits, telegramPace } from '../../core/live/platform-defaults.ts'
 import { DraftUnavailable, isNotModified, isUnknownMethod, toSurfaceError } from './telegram-errors.ts'
 
@@ -68,8 +68,8 @@ function firstCodePoints(text: string, max: number): string {
   return [...text].slice(0, max).join('')
 }
 
-function captionOf(picture: Picture): { caption?: string } {
-  return picture.caption ? { caption: firstCodePoints(picture.caption, TELEGRAM_CAPTION_LIMIT_CHARS) } : {}
+function captionOf(text: string | undefined): { caption?: string } {
+  return text ? { caption: firstCodePoints(text, TELEGRAM_CAPTION_LIMIT_CHARS) } : {}
 }
 
 /** The part of a sent message the surface reads. */
@@ -106,8 +106,11 @@ export function createTelegramSurface(options: TelegramSurfaceOptions): Surface 
     const { reply_parameters } = quote()
     return reply_parameters ? { reply_parameters: JSON.stringify(reply_parameters) } : {}
   }
-  /** A photo or voice message in the chat's topic, quoting the question like a text answer. */
-  const sendUpload = async (method: 'sendPhoto' | 'sendVoice', fields: Record<string, unknown>) => {
+  /** A file, photo or voice message in the chat's topic, quoting the question like a text answer. */
+  const sendUpload = async (
+    method: 'sendDocument' | 'sendPhoto' | 'sendVoice',
+    fields: Record<string, unknown>,
+  ): Promise<MessageRef> => {
     try {
       const message = (await callLoose(method, {
         chat_id: chatId,
@@ -165,32 +168,22 @@ export function createTelegramSurface(options: TelegramSurfaceOptions): Surface 
       remember(ref, markup)
     },
 
-    async sendFile(name, bytes, caption) {
-      try {
-        const message = (await callLoose('sendDocument', {
-          chat_id: chatId,
-          document: { source: Buffer.from(bytes), filename: name },
-          ...(caption ? { caption: firstCodePoints(caption, TELEGRAM_CAPTION_LIMIT_CHARS) } : {}),
-          ...thread,
-          ...quoteInForm(),
-        })) as SentMessage
-        quotePending = false
-        return { id: String(message.message_id), chatId: String(message.chat.id) }
-      } catch (err) {
-        throw toSurfaceError(err)
-      }
-    },
+    sendFile: (name, bytes, caption) =>
+      sendUpload('sendDocument', {
+        document: { source: Buffer.from(bytes), filename: name },
+        ...captionOf(caption),
+      }),
 
     sendPicture: (picture) =>
       sendUpload('sendPhoto', {
         photo: { source: Buffer.from(picture.bytes), filename: picture.name },
-        ...captionOf(picture),
+        ...captionOf(picture.caption),
       }),
 
     sendVoice: (bytes, caption) =>
       sendUpload('sendVoice', {
         voice: { source: Buffer.from(bytes), filename: 'answer.ogg' },
-        ...(caption ? { caption: firstCodePoints(caption, TELEGRAM_CAPTION_LIMIT_CHARS) } : {}),
+        ...captionOf(caption),
       }),
 
     async editPicture(ref, picture) {
@@ -201,7 +194,7 @@ export function createTelegramSurface(options: TelegramSurfaceOptions): Surface 
           media: {
             type: 'photo',
             media: { source: Buffer.from(picture.bytes), filename: picture.name },
-            ...captionOf(picture),
+            ...captionOf(picture.caption),
           },
         })
       } catch (err) {
