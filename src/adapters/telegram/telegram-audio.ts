@@ -2,7 +2,7 @@ import type { Telegram } from 'telegraf'
 import type { Message } from 'telegraf/types'
 import type { AudioRef } from '../../core/contracts/chat.ts'
 import { InputError } from '../../core/contracts/errors.ts'
-import { sentFileFetch, TELEGRAM_DOWNLOAD_LIMIT_BYTES } from './telegram-photo.ts'
+import { megabytes, sentFile, TELEGRAM_DOWNLOAD_LIMIT_BYTES } from './telegram-files.ts'
 
 /**
  * A Telegram voice note (Ogg/Opus, sent as is) or audio file as an AudioRef: its length and size
@@ -39,15 +39,8 @@ export function audioOf(
   const name = file.file_name ?? `${'voice' in message ? 'voice' : 'audio'}.${EXTENSIONS[mime] ?? 'ogg'}`
   const tooLarge = () =>
     new InputError('voice.too_large', {
-      size: ((file.file_size ?? 0) / 1048576).toFixed(1),
-      max: (TELEGRAM_DOWNLOAD_LIMIT_BYTES / 1048576).toFixed(0),
+      size: megabytes(file.file_size ?? 0),
+      max: megabytes(TELEGRAM_DOWNLOAD_LIMIT_BYTES, 0),
     })
-  const audio: AudioRef = {
-    duration: file.duration,
-    mime,
-    name,
-    fetch: sentFileFetch(file, mime, { telegram, fetch: fetchImpl, tooLarge }),
-  }
-  if (file.file_size !== undefined) audio.size = file.file_size
-  return audio
+  return { duration: file.duration, name, ...sentFile(file, mime, { telegram, fetch: fetchImpl, tooLarge }) }
 }

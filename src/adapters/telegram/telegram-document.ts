@@ -2,7 +2,7 @@ import type { Telegram } from 'telegraf'
 import type { Message } from 'telegraf/types'
 import type { DocumentRef } from '../../core/contracts/chat.ts'
 import { InputError } from '../../core/contracts/errors.ts'
-import { sentFileFetch, TELEGRAM_DOWNLOAD_LIMIT_BYTES } from './telegram-photo.ts'
+import { megabytes, sentFile, TELEGRAM_DOWNLOAD_LIMIT_BYTES } from './telegram-files.ts'
 
 /**
  * A Telegram document (a PDF, a text file) as a DocumentRef: name, type and size as Telegram
@@ -22,14 +22,8 @@ export function documentOf(
   const mime = file.mime_type ?? 'application/octet-stream'
   const tooLarge = () =>
     new InputError('file.too_large', {
-      size: ((file.file_size ?? 0) / 1048576).toFixed(1),
-      max: (TELEGRAM_DOWNLOAD_LIMIT_BYTES / 1048576).toFixed(1),
+      size: megabytes(file.file_size ?? 0),
+      max: megabytes(TELEGRAM_DOWNLOAD_LIMIT_BYTES),
     })
-  const doc: DocumentRef = {
-    name,
-    mime,
-    fetch: sentFileFetch(file, mime, { telegram, fetch: fetchImpl, tooLarge }),
-  }
-  if (file.file_size !== undefined) doc.size = file.file_size
-  return doc
+  return { name, ...sentFile(file, mime, { telegram, fetch: fetchImpl, tooLarge }) }
 }
