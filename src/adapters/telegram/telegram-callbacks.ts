@@ -16,6 +16,8 @@ import type { Handoff } from './telegram-routing.ts'
  *   const handoff = callbacks.take(update.update_id, update.callback_query)
  *   handoff.run()   // herald.press(press), then answerCallbackQuery if Herald did not answer
  */
+
+/** What turning a press into a ButtonPress needs. */
 export interface CallbackIntakeOptions {
   telegram: Telegram
   herald: Herald

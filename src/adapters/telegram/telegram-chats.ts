@@ -16,6 +16,8 @@ import { createSurfaceShared, createTelegramSurface } from './telegram-surface.t
  *   const surface = chats.surface(chat, message.message_id)
  *   await chats.notifier(chat)('**Saved.**')
  */
+
+/** A short line (Markdown) outside an answer; resolves with the message it sent. */
 export type Notify = (text: string, options?: NotifyOptions) => Promise<MessageRef | undefined>
 
 export class TelegramChats {

@@ -39,6 +39,7 @@ export interface SentFileOptions {
   maxBytes?: number
 }
 
+/** A file a message announces, as a ref: downloaded only when asked, refused past `maxBytes` before any download. */
 export function sentFile(
   file: { file_id: string; file_size?: number | undefined },
   mime: string,

@@ -20,6 +20,8 @@ import { type BotIdentity, classifyMessage, type Trigger } from './telegram-trig
  *   const handoff = messages.take(update.update_id, update.message)   // undefined: not for Herald
  *   handoff?.run()   // herald.handle(invocation)
  */
+
+/** What turning a message into an Invocation needs; `me` is read at each message. */
 export interface MessageIntakeOptions {
   telegram: Telegram
   herald: Herald

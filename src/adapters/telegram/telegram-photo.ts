@@ -13,6 +13,8 @@ import { megabytes, sentFile } from './telegram-files.ts'
  *   const image = photoImage({ telegram, sizes: message.photo, maxBytes: 10 * 1024 * 1024 })
  *   const { bytes } = await image.fetch()
  */
+
+/** The photo's sizes as Telegram sends them, and the largest download allowed. */
 export interface PhotoImageOptions {
   telegram: Telegram
   sizes: readonly PhotoSize[]

@@ -15,6 +15,8 @@ import { ALLOWED_UPDATES } from './telegram-routing.ts'
  *   await polling.start()   // resolves once the first getUpdates is sent
  *   await polling.stop()
  */
+
+/** Where the loop reports, and when it should. */
 export interface PollingLoopOptions {
   reporter: PlatformReporter
   /** Whether the adapter runs: polls while it does not are not reported. */

@@ -10,6 +10,8 @@ import { isAnonymousAdmin } from './telegram-triggers.ts'
  *   telegramChatRef({ id: -100, type: 'supergroup' })   // → { platform: 'telegram', id: '-100', kind: 'group', key: 'telegram:-100' }
  *   telegramUserRef(message.from, new Set(['42']))
  */
+
+/** A chat as Herald sees it: private, or a group of any kind, keyed `telegram:<id>`. */
 export function telegramChatRef(chat: Pick<Chat, 'id' | 'type'>): ChatRef {
   const id = String(chat.id)
   return {
@@ -20,6 +22,7 @@ export function telegramChatRef(chat: Pick<Chat, 'id' | 'type'>): ChatRef {
   }
 }
 
+/** A person; an admin of Herald when their id is in TELEGRAM_ADMIN_IDS. */
 export function telegramUserRef(from: User, admins: ReadonlySet<string>): UserRef {
   const ref: UserRef = {
     platform: 'telegram',
