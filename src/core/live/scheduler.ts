@@ -2,7 +2,7 @@ import { type Clock, systemClock } from '../contracts/clock.ts'
 import { RateLimited } from '../contracts/errors.ts'
 import type { Pace, Surface } from '../contracts/surface.ts'
 import { type GatePriority, type GateTurn, GlobalGate } from './global-gate.ts'
-import { defaultGlobalGapMs } from './platform-defaults.ts'
+import { defaultGlobalGapMs, PACE_MARGIN_MS } from './platform-defaults.ts'
 import type { SharedPace } from './shared-pace.ts'
 
 /**
@@ -206,7 +206,12 @@ export class Lane {
         this.onError(err)
       }
     }
-    if (touched !== undefined) this.messageReadyAt.set(touched, now + this.pace.perMessageMs)
+    // The call reached the platform somewhere between its start and its end: spacing the next from
+    // the end as well (less the margin) keeps a slow call from bringing it inside the limit.
+    const settled = this.clock.now() - PACE_MARGIN_MS
+    this.nextCallAt = Math.max(this.nextCallAt, settled + this.pace.perChatMs)
+    if (touched !== undefined)
+      this.messageReadyAt.set(touched, Math.max(now, settled) + this.pace.perMessageMs)
     if (this.messageReadyAt.size > 64) this.forgetPastMessages()
   }
 

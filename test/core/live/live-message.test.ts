@@ -64,7 +64,7 @@ describe('pacing', () => {
     ])
   })
 
-  test('two answers in one chat share its pace and their calls never overlap', async () => {
+  test('two answers in one chat share its pace, their calls never overlap, and a slow call spaces the next from its end', async () => {
     const clock = fakeClock()
     const surface = fakeSurface({ clock, typing: false, latencyMs: 400 })
     const lanes = createLaneRegistry({ clock })
@@ -84,7 +84,8 @@ describe('pacing', () => {
     await clock.runAll()
     expect((await done).map((r) => r.outcome)).toEqual(['delivered', 'delivered'])
     const starts = surface.calls.map((c) => c.at)
-    expect(starts.slice(1).map((at, i) => at - starts[i]!)).toEqual(starts.slice(1).map(() => 1000))
+    // Each call takes 400 ms: the next starts the pace (1000) less the 100 ms margin after its end.
+    expect(starts.slice(1).map((at, i) => at - starts[i]!)).toEqual(starts.slice(1).map(() => 1300))
     expect(surface.calls.every((c) => c.result === 'ok')).toBe(true)
     expect(surface.texts()).toEqual([`A ${text}`.trim(), `B ${text}`.trim()])
   })
