@@ -54,9 +54,10 @@ export function createHttpServer(options: {
     res.writeHead(ok ? 200 : 503, { 'content-type': 'application/json' })
     res.end(JSON.stringify({ ok, down, checks, states }))
   })
-  routes.set('GET /metrics', (_req, res) => {
+  routes.set('GET /metrics', async (_req, res) => {
+    const text = await options.metrics.render()
     res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' })
-    res.end(options.metrics.render())
+    res.end(text)
   })
   let server: Server | undefined
   return {

@@ -153,8 +153,7 @@ export async function healthView(s: Services, health: readonly HealthCheck[]): P
       }
     }),
   )
-  const metrics = s.metrics
-    .render()
+  const metrics = (await s.metrics.render())
     .split('\n')
     .filter((line) => line !== '' && !line.startsWith('#') && !line.includes('_bucket{'))
     .map((line) => {
