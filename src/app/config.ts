@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs'
 import { parseEnv } from 'node:util'
+import * as v from 'valibot'
 import type { DiscordConfig } from '../adapters/discord/discord-adapter.ts'
 import type { TelegramConfig } from '../adapters/telegram/telegram-adapter.ts'
 import { ConfigError } from '../core/contracts/errors.ts'
@@ -114,7 +115,159 @@ export interface Config {
 
 const COMMAND_RULES: readonly CommandRule[] = ['everyone', 'admins_in_groups', 'admins', 'nobody']
 
-const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
+
+const MB = 1024 * 1024
+
+// The kinds of value a variable holds. Each message states what is expected and the value given
+// (never for tokens and keys, whose values are secret).
+
+/** One of a few words. */
+function oneOf<const T extends string>(options: readonly T[]) {
+  return v.picklist(options, (issue) => `expected one of ${options.join(', ')}, got "${issue.input}"`)
+}
+
+interface Range {
+  min?: number
+  max?: number
+  integer?: boolean
+}
+
+function expectedNumber({ min, max, integer }: Range) {
+  const kind = integer ? 'an integer' : 'a number'
+  const range =
+    min !== undefined && max !== undefined ? ` from ${min} to ${max}` : min !== undefined ? ` >= ${min}` : ''
+  return (issue: v.BaseIssue<unknown>) => `expected ${kind}${range}, got "${issue.input}"`
+}
+
+/** A number in a range; `integer` refuses fractions. */
+function number(range: Range) {
+  const { min = -Infinity, max = Infinity, integer } = range
+  const fits = (n: number) => Number.isFinite(n) && (!integer || Number.isInteger(n)) && n >= min && n <= max
+  return v.pipe(
+    v.string(),
+    v.check((value) => fits(Number(value)), expectedNumber(range)),
+    v.transform(Number),
+  )
+}
+
+const integer = (range: Omit<Range, 'integer'>) => number({ ...range, integer: true })
+
+const YES = ['1', 'true', 'yes', 'on']
+const NO = ['0', 'false', 'no', 'off']
+
+/** A switch: 1, true, yes, on or 0, false, no, off, in any case. */
+const flag = v.pipe(
+  v.string(),
+  v.toLowerCase(),
+  v.check(
+    (value) => YES.includes(value) || NO.includes(value),
+    (issue) => `expected true or false, got "${issue.input}"`,
+  ),
+  v.transform((value) => YES.includes(value)),
+)
+
+/** An http: or https: URL, kept without trailing slashes. */
+const httpUrl = v.pipe(
+  v.string(),
+  v.check(
+    (value) => URL.canParse(value),
+    (issue) => `expected a URL (https: or http:), got "${issue.input}"`,
+  ),
+  v.check(
+    (value) => ['https:', 'http:'].includes(new URL(value).protocol),
+    (issue) => `expected a https: or http: URL, got "${issue.input}"`,
+  ),
+  v.transform((value) => value.replace(/\/+$/, '')),
+)
+
+/** A value of a fixed shape, such as a token, named without its (secret) value. */
+const shaped = (pattern: RegExp, expected: string) => v.pipe(v.string(), v.regex(pattern, expected))
+
+const isId = (id: string) => /^-?\d+$/.test(id)
+
+/** Comma-separated numeric ids (Telegram's chats are negative); empty parts are skipped. */
+const ids = v.pipe(
+  v.string(),
+  v.transform((value) =>
+    value
+      .split(',')
+      .map((part) => part.trim())
+      .filter((part) => part !== ''),
+  ),
+  v.check(
+    (list) => list.every(isId),
+    (issue) => `expected comma-separated numeric ids, got "${issue.input.find((id) => !isId(id))}"`,
+  ),
+)
+
+/** `model=everyone` as [command, rule]; undefined when the part is not a command and a known rule. */
+function commandRule(part: string): [string, CommandRule] | undefined {
+  const [command = '', rule] = part.split('=').map((x) => x.trim())
+  const known = COMMAND_RULES.find((candidate) => candidate === rule)
+  return /^[a-z0-9_]{1,32}$/.test(command) && known ? [command, known] : undefined
+}
+
+/** `research=admins,model=everyone`: per-command rules. */
+const commandRules = v.pipe(
+  v.string(),
+  v.transform((value) => value.split(',')),
+  v.check(
+    (parts) => parts.every((part) => commandRule(part) !== undefined),
+    (issue) =>
+      `expected command=rule pairs (rules: ${COMMAND_RULES.join(', ')}), got "${issue.input
+        .find((part) => commandRule(part) === undefined)
+        ?.trim()}"`,
+  ),
+  v.transform((parts) => Object.fromEntries(parts.map(commandRule).filter((pair) => pair !== undefined))),
+)
+
+/** An API key goes into an HTTP header: a space, a control or a non-ASCII character would fail every request. */
+const headerWord = v.pipe(
+  v.string(),
+  v.check(
+    (key) => /^[\x21-\x7e]+$/.test(key) && !/["']/.test(key),
+    'expected one word of printable ASCII characters (no spaces, line breaks or quotes around it)',
+  ),
+)
+
+const storeLocation = v.pipe(
+  v.string(),
+  v.regex(
+    /^(sqlite:.+|rediss?:\/\/.+)/,
+    (issue) => `expected sqlite:<path> or redis://host:port, got "${issue.input}"`,
+  ),
+)
+
+const existingFile = v.pipe(
+  v.string(),
+  v.check(
+    (file) => existsSync(file),
+    (issue) => `no such file "${issue.input}"`,
+  ),
+)
+
+const SHARDS: Range = { min: 1, max: 4096, integer: true }
+
+/** DISCORD_SHARDS: `auto`, or how many. */
+const shards = v.union([v.literal('auto'), number(SHARDS)], expectedNumber(SHARDS))
+
+/**
+ * Reads one variable with `schema`, trimmed; unset or empty, it is `fallback`. A value the schema
+ * refuses stops start-up with a ConfigError naming the variable.
+ */
+function reader(env: Env) {
+  function read<T>(name: string, schema: v.GenericSchema<string, T>): T | undefined
+  function read<T>(name: string, schema: v.GenericSchema<string, T>, fallback: T): T
+  function read<T>(name: string, schema: v.GenericSchema<string, T>, fallback?: T): T | undefined {
+    const value = env[name]?.trim()
+    if (!value) return fallback
+    const result = v.safeParse(schema, value, { abortEarly: true })
+    if (!result.success) throw new ConfigError(name, result.issues[0].message)
+    return result.output
+  }
+  return read
+}
 
 /** Reads `.env` (when present) under the real environment: variables already set win. */
 export function readEnvironment(
@@ -126,123 +279,6 @@ export function readEnvironment(
   return { ...fromFile, ...env }
 }
 
-class Reader {
-  readonly env: Env
-  constructor(env: Env) {
-    this.env = env
-  }
-
-  raw(name: string): string | undefined {
-    const value = this.env[name]?.trim()
-    return value === undefined || value === '' ? undefined : value
-  }
-
-  required(name: string, expected: string): string {
-    const value = this.raw(name)
-    if (value === undefined) throw new ConfigError(name, `required: ${expected}`)
-    return value
-  }
-
-  string(name: string, fallback: string): string {
-    return this.raw(name) ?? fallback
-  }
-
-  url(name: string, fallback: string | undefined, protocols: string[]): string | undefined {
-    const value = this.raw(name) ?? fallback
-    if (value === undefined) return undefined
-    let parsed: URL
-    try {
-      parsed = new URL(value)
-    } catch {
-      throw new ConfigError(name, `expected a URL (${protocols.join(' or ')}), got "${value}"`)
-    }
-    if (!protocols.includes(parsed.protocol)) {
-      throw new ConfigError(name, `expected a ${protocols.join(' or ')} URL, got "${value}"`)
-    }
-    return value.replace(/\/+$/, '')
-  }
-
-  number(
-    name: string,
-    fallback: number,
-    opts: { min?: number; max?: number; integer?: boolean } = {},
-  ): number {
-    const value = this.raw(name)
-    if (value === undefined) return fallback
-    const parsed = Number(value)
-    const kind = opts.integer ? 'an integer' : 'a number'
-    const range =
-      opts.min !== undefined && opts.max !== undefined
-        ? ` from ${opts.min} to ${opts.max}`
-        : opts.min !== undefined
-          ? ` >= ${opts.min}`
-          : ''
-    if (
-      !Number.isFinite(parsed) ||
-      (opts.integer && !Number.isInteger(parsed)) ||
-      (opts.min !== undefined && parsed < opts.min) ||
-      (opts.max !== undefined && parsed > opts.max)
-    ) {
-      throw new ConfigError(name, `expected ${kind}${range}, got "${value}"`)
-    }
-    return parsed
-  }
-
-  boolean(name: string, fallback: boolean): boolean {
-    const value = this.raw(name)?.toLowerCase()
-    if (value === undefined) return fallback
-    if (['1', 'true', 'yes', 'on'].includes(value)) return true
-    if (['0', 'false', 'no', 'off'].includes(value)) return false
-    throw new ConfigError(name, `expected true or false, got "${value}"`)
-  }
-
-  oneOf<T extends string>(name: string, allowed: readonly T[], fallback: T): T {
-    const value = this.raw(name)
-    if (value === undefined) return fallback
-    if (!(allowed as readonly string[]).includes(value)) {
-      throw new ConfigError(name, `expected one of ${allowed.join(', ')}, got "${value}"`)
-    }
-    return value as T
-  }
-
-  /** `research=admins,model=everyone`: per-command rules. */
-  commandRules(name: string): Record<string, CommandRule> {
-    const value = this.raw(name)
-    const rules: Record<string, CommandRule> = {}
-    if (value === undefined) return rules
-    for (const part of value.split(',')) {
-      const [command, rule] = part.split('=').map((x) => x.trim())
-      if (
-        !command ||
-        !/^[a-z0-9_]{1,32}$/.test(command) ||
-        !rule ||
-        !(COMMAND_RULES as readonly string[]).includes(rule)
-      ) {
-        throw new ConfigError(
-          name,
-          `expected command=rule pairs (rules: ${COMMAND_RULES.join(', ')}), got "${part.trim()}"`,
-        )
-      }
-      rules[command] = rule as CommandRule
-    }
-    return rules
-  }
-
-  ids(name: string): string[] {
-    const value = this.raw(name)
-    if (value === undefined) return []
-    const ids = value
-      .split(',')
-      .map((part) => part.trim())
-      .filter((part) => part !== '')
-    for (const id of ids) {
-      if (!/^-?\d+$/.test(id))
-        throw new ConfigError(name, `expected comma-separated numeric ids, got "${id}"`)
-    }
-    return ids
-  }
-}
-
 /** Telegram's secret_token allows 1-256 of A-Z a-z 0-9 _ -; derived from the bot token so every process agrees. */
 export async function deriveWebhookSecret(token: string): Promise<string> {
   const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(`herald-webhook:${token}`))
@@ -250,144 +286,125 @@ export async function deriveWebhookSecret(token: string): Promise<string> {
 }
 
 export async function loadConfig(env: Env): Promise<Config> {
-  const r = new Reader(env)
-  const apiKey = r.required('OPENAI_API_KEY', 'the API key (Bearer token) of OpenAI or your relay')
-  // The key goes into an HTTP header: a space, a control or a non-ASCII character would fail every request.
-  if (!/^[\x21-\x7e]+$/.test(apiKey) || /["']/.test(apiKey)) {
-    throw new ConfigError(
-      'OPENAI_API_KEY',
-      'expected one word of printable ASCII characters (no spaces, line breaks or quotes around it)',
-    )
+  const r = reader(env)
+  const apiKey = r('OPENAI_API_KEY', headerWord)
+  if (apiKey === undefined) {
+    throw new ConfigError('OPENAI_API_KEY', 'required: the API key (Bearer token) of OpenAI or your relay')
   }
-  const baseUrl = r.url('OPENAI_BASE_URL', 'https://api.openai.com/v1', ['https:', 'http:']) as string
-  const storeUrl = r.string('STORE_URL', 'sqlite:./data/herald.sqlite')
-  if (!/^sqlite:.+/.test(storeUrl) && !/^rediss?:\/\/.+/.test(storeUrl)) {
-    throw new ConfigError('STORE_URL', `expected sqlite:<path> or redis://host:port, got "${storeUrl}"`)
-  }
-  const logLevel = r.string('LOG_LEVEL', 'info')
-  if (!LOG_LEVELS.includes(logLevel)) {
-    throw new ConfigError('LOG_LEVEL', `expected one of ${LOG_LEVELS.join(', ')}, got "${logLevel}"`)
-  }
-  const httpPort =
-    r.raw('HTTP_PORT') === undefined
-      ? undefined
-      : r.number('HTTP_PORT', 0, { min: 1, max: 65535, integer: true })
-
-  const consoleToken = r.raw('CONSOLE_TOKEN')
-  if (consoleToken !== undefined && !/^[\x21-\x7e]{16,256}$/.test(consoleToken)) {
-    throw new ConfigError('CONSOLE_TOKEN', 'expected 16 to 256 printable ASCII characters without spaces')
-  }
+  const baseUrl = r('OPENAI_BASE_URL', httpUrl, 'https://api.openai.com/v1')
+  const storeUrl = r('STORE_URL', storeLocation, 'sqlite:./data/herald.sqlite')
+  const logLevel = r('LOG_LEVEL', oneOf(LOG_LEVELS), 'info')
+  const httpPort = r('HTTP_PORT', integer({ min: 1, max: 65535 }))
+  const consoleToken = r(
+    'CONSOLE_TOKEN',
+    shaped(/^[\x21-\x7e]{16,256}$/, 'expected 16 to 256 printable ASCII characters without spaces'),
+  )
   if (consoleToken !== undefined && httpPort === undefined) {
     throw new ConfigError(
       'HTTP_PORT',
       'required for the console (CONSOLE_TOKEN is set): the port Herald listens on',
     )
   }
-
-  const telegramToken = r.raw('TELEGRAM_BOT_TOKEN')
-  if (telegramToken !== undefined && !/^\d+:[A-Za-z0-9_-]+$/.test(telegramToken)) {
-    throw new ConfigError('TELEGRAM_BOT_TOKEN', 'expected a token like 123456:ABC-DEF… from @BotFather')
-  }
-  const webhookUrl = r.url('TELEGRAM_WEBHOOK_URL', undefined, ['https:', 'http:'])
+  const telegramToken = r(
+    'TELEGRAM_BOT_TOKEN',
+    shaped(/^\d+:[A-Za-z0-9_-]+$/, 'expected a token like 123456:ABC-DEF… from @BotFather'),
+  )
+  const webhookUrl = r('TELEGRAM_WEBHOOK_URL', httpUrl)
   if (telegramToken !== undefined && webhookUrl !== undefined && httpPort === undefined) {
     throw new ConfigError(
       'HTTP_PORT',
       'required in webhook mode (TELEGRAM_WEBHOOK_URL is set): the port Herald listens on',
     )
   }
-  const webhookSecret = r.raw('TELEGRAM_WEBHOOK_SECRET')
-  if (webhookSecret !== undefined && !/^[A-Za-z0-9_-]{1,256}$/.test(webhookSecret)) {
-    throw new ConfigError('TELEGRAM_WEBHOOK_SECRET', 'expected 1-256 characters of A-Z, a-z, 0-9, _ and -')
-  }
-  const discordToken = r.raw('DISCORD_TOKEN')
+  const webhookSecret = r(
+    'TELEGRAM_WEBHOOK_SECRET',
+    shaped(/^[A-Za-z0-9_-]{1,256}$/, 'expected 1-256 characters of A-Z, a-z, 0-9, _ and -'),
+  )
+  const discordToken = r('DISCORD_TOKEN', v.string())
   // Validated even when their adapter is off, so a typo shows up before it matters.
-  const telegramAdminIds = r.ids('TELEGRAM_ADMIN_IDS')
-  const telegramDrafts = r.boolean('TELEGRAM_DRAFTS', false)
-  const discordAdminIds = r.ids('DISCORD_ADMIN_IDS')
-  const discordAdminRoleIds = r.ids('DISCORD_ADMIN_ROLE_IDS')
-  const discordGuildIds = r.ids('DISCORD_GUILD_IDS')
-  const telegramApiRoot = r.url('TELEGRAM_API_ROOT', 'https://api.telegram.org', [
-    'https:',
-    'http:',
-  ]) as string
-  const discordApiRoot = r.url('DISCORD_API_ROOT', 'https://discord.com/api', ['https:', 'http:']) as string
+  const telegramAdminIds = r('TELEGRAM_ADMIN_IDS', ids, [])
+  const telegramDrafts = r('TELEGRAM_DRAFTS', flag, false)
+  const discordAdminIds = r('DISCORD_ADMIN_IDS', ids, [])
+  const discordAdminRoleIds = r('DISCORD_ADMIN_ROLE_IDS', ids, [])
+  const discordGuildIds = r('DISCORD_GUILD_IDS', ids, [])
+  const telegramApiRoot = r('TELEGRAM_API_ROOT', httpUrl, 'https://api.telegram.org')
+  const discordApiRoot = r('DISCORD_API_ROOT', httpUrl, 'https://discord.com/api')
 
   const config: Config = {
     openai: {
       apiKey,
       baseUrl,
-      maxRetries: r.number('OPENAI_MAX_RETRIES', 2, { min: 0, max: 10, integer: true }),
-      connectTimeoutMs: r.number('OPENAI_CONNECT_TIMEOUT_MS', 10_000, { min: 1, integer: true }),
-      firstByteTimeoutMs: r.number('OPENAI_FIRST_BYTE_TIMEOUT_MS', 120_000, { min: 1, integer: true }),
-      idleTimeoutMs: r.number('OPENAI_IDLE_TIMEOUT_MS', 90_000, { min: 1, integer: true }),
+      maxRetries: r('OPENAI_MAX_RETRIES', integer({ min: 0, max: 10 }), 2),
+      connectTimeoutMs: r('OPENAI_CONNECT_TIMEOUT_MS', integer({ min: 1 }), 10_000),
+      firstByteTimeoutMs: r('OPENAI_FIRST_BYTE_TIMEOUT_MS', integer({ min: 1 }), 120_000),
+      idleTimeoutMs: r('OPENAI_IDLE_TIMEOUT_MS', integer({ min: 1 }), 90_000),
     },
-    defaultModel: r.string('DEFAULT_MODEL', 'gpt-5-mini'),
-    researchModel: r.string('RESEARCH_MODEL', 'o3-deep-research'),
-    imageModel: r.string('IMAGE_MODEL', 'gpt-image-1'),
-    transcribeModel: r.string('TRANSCRIBE_MODEL', 'gpt-4o-mini-transcribe'),
-    speechModel: r.string('TTS_MODEL', 'gpt-4o-mini-tts'),
-    instructions: r.string(
+    defaultModel: r('DEFAULT_MODEL', v.string(), 'gpt-5-mini'),
+    researchModel: r('RESEARCH_MODEL', v.string(), 'o3-deep-research'),
+    imageModel: r('IMAGE_MODEL', v.string(), 'gpt-image-1'),
+    transcribeModel: r('TRANSCRIBE_MODEL', v.string(), 'gpt-4o-mini-transcribe'),
+    speechModel: r('TTS_MODEL', v.string(), 'gpt-4o-mini-tts'),
+    instructions: r(
       'INSTRUCTIONS',
+      v.string(),
       'You are Herald, a helpful assistant in a chat app. Answer concisely in the language of the question. Use Markdown sparingly.',
     ),
-    language: r.oneOf('LANGUAGE', ['en', 'zh'] as const, 'en'),
-    languageForce: r.boolean('LANGUAGE_FORCE', false),
+    language: r('LANGUAGE', oneOf(['en', 'zh']), 'en'),
+    languageForce: r('LANGUAGE_FORCE', flag, false),
     storeUrl,
     logLevel,
     conversation: {
-      mode: r.oneOf('CONVERSATION_MODE', ['auto', 'server', 'local'] as const, 'auto'),
-      historyTokenBudget: r.number('HISTORY_TOKEN_BUDGET', 8000, { min: 100, integer: true }),
+      mode: r('CONVERSATION_MODE', oneOf(['auto', 'server', 'local']), 'auto'),
+      historyTokenBudget: r('HISTORY_TOKEN_BUDGET', integer({ min: 100 }), 8000),
     },
     limits: {
-      maxPromptChars: r.number('MAX_PROMPT_CHARS', 8000, { min: 1, integer: true }),
-      maxImageBytes: r.number('MAX_IMAGE_BYTES', 10 * 1024 * 1024, { min: 1, integer: true }),
-      maxAudioSeconds: r.number('MAX_AUDIO_SECONDS', 300, { min: 1, max: 1500, integer: true }),
-      maxFileBytes: r.number('MAX_FILE_BYTES', 10 * 1024 * 1024, { min: 1, integer: true }),
-      maxConcurrentStreams: r.number('MAX_CONCURRENT_STREAMS', 200, { min: 1, integer: true }),
-      userRequestsPerMinute: r.number('USER_REQUESTS_PER_MINUTE', 10, { min: 0, integer: true }),
-      maxToolRounds: r.number('MAX_TOOL_ROUNDS', 5, { min: 0, max: 20, integer: true }),
+      maxPromptChars: r('MAX_PROMPT_CHARS', integer({ min: 1 }), 8000),
+      maxImageBytes: r('MAX_IMAGE_BYTES', integer({ min: 1 }), 10 * MB),
+      maxAudioSeconds: r('MAX_AUDIO_SECONDS', integer({ min: 1, max: 1500 }), 300),
+      maxFileBytes: r('MAX_FILE_BYTES', integer({ min: 1 }), 10 * MB),
+      maxConcurrentStreams: r('MAX_CONCURRENT_STREAMS', integer({ min: 1 }), 200),
+      userRequestsPerMinute: r('USER_REQUESTS_PER_MINUTE', integer({ min: 0 }), 10),
+      maxToolRounds: r('MAX_TOOL_ROUNDS', integer({ min: 0, max: 20 }), 5),
     },
     budgets: {
-      userDailyUsd: r.number('BUDGET_USER_DAILY_USD', 0, { min: 0 }),
-      chatDailyUsd: r.number('BUDGET_CHAT_DAILY_USD', 0, { min: 0 }),
-      globalDailyUsd: r.number('BUDGET_GLOBAL_DAILY_USD', 0, { min: 0 }),
-      adminsExempt: r.boolean('BUDGET_ADMINS_EXEMPT', true),
+      userDailyUsd: r('BUDGET_USER_DAILY_USD', number({ min: 0 }), 0),
+      chatDailyUsd: r('BUDGET_CHAT_DAILY_USD', number({ min: 0 }), 0),
+      globalDailyUsd: r('BUDGET_GLOBAL_DAILY_USD', number({ min: 0 }), 0),
+      adminsExempt: r('BUDGET_ADMINS_EXEMPT', flag, true),
     },
-    settingsInGroups: r.oneOf('SETTINGS_IN_GROUPS', ['admins', 'everyone'] as const, 'admins'),
+    settingsInGroups: r('SETTINGS_IN_GROUPS', oneOf(['admins', 'everyone']), 'admins'),
     research: {
-      maxConcurrent: r.number('RESEARCH_MAX_CONCURRENT', 2, { min: 1, integer: true }),
-      dailyBudgetUsd: r.number('RESEARCH_DAILY_BUDGET_USD', 50, { min: 0 }),
-      dailyPerAdmin: r.number('RESEARCH_DAILY_PER_ADMIN', 5, { min: 0, integer: true }),
-      maxToolCalls: r.number('RESEARCH_MAX_TOOL_CALLS', 40, { min: 1, integer: true }),
-      requestTtlMinutes: r.number('RESEARCH_REQUEST_TTL_MINUTES', 60, { min: 1 }),
-      confirmTtlMinutes: r.number('RESEARCH_CONFIRM_TTL_MINUTES', 10, { min: 1 }),
-      mode: r.oneOf('RESEARCH_MODE', ['auto', 'background', 'foreground'] as const, 'auto'),
-      idleTimeoutMs: r.number('RESEARCH_IDLE_TIMEOUT_MS', 900_000, { min: 1000, integer: true }),
+      maxConcurrent: r('RESEARCH_MAX_CONCURRENT', integer({ min: 1 }), 2),
+      dailyBudgetUsd: r('RESEARCH_DAILY_BUDGET_USD', number({ min: 0 }), 50),
+      dailyPerAdmin: r('RESEARCH_DAILY_PER_ADMIN', integer({ min: 0 }), 5),
+      maxToolCalls: r('RESEARCH_MAX_TOOL_CALLS', integer({ min: 1 }), 40),
+      requestTtlMinutes: r('RESEARCH_REQUEST_TTL_MINUTES', number({ min: 1 }), 60),
+      confirmTtlMinutes: r('RESEARCH_CONFIRM_TTL_MINUTES', number({ min: 1 }), 10),
+      mode: r('RESEARCH_MODE', oneOf(['auto', 'background', 'foreground']), 'auto'),
+      idleTimeoutMs: r('RESEARCH_IDLE_TIMEOUT_MS', integer({ min: 1000 }), 900_000),
     },
     access: {
-      allowUsers: r.ids('ALLOW_USER_IDS'),
-      blockUsers: r.ids('BLOCK_USER_IDS'),
-      allowChats: r.ids('ALLOW_CHAT_IDS'),
-      blockChats: r.ids('BLOCK_CHAT_IDS'),
-      allowGuilds: r.ids('ALLOW_GUILD_IDS'),
-      blockGuilds: r.ids('BLOCK_GUILD_IDS'),
-      allowChannels: r.ids('ALLOW_CHANNEL_IDS'),
-      blockChannels: r.ids('BLOCK_CHANNEL_IDS'),
-      allowRoles: r.ids('ALLOW_ROLE_IDS'),
-      blockRoles: r.ids('BLOCK_ROLE_IDS'),
-      commands: r.commandRules('COMMAND_PERMISSIONS'),
+      allowUsers: r('ALLOW_USER_IDS', ids, []),
+      blockUsers: r('BLOCK_USER_IDS', ids, []),
+      allowChats: r('ALLOW_CHAT_IDS', ids, []),
+      blockChats: r('BLOCK_CHAT_IDS', ids, []),
+      allowGuilds: r('ALLOW_GUILD_IDS', ids, []),
+      blockGuilds: r('BLOCK_GUILD_IDS', ids, []),
+      allowChannels: r('ALLOW_CHANNEL_IDS', ids, []),
+      blockChannels: r('BLOCK_CHANNEL_IDS', ids, []),
+      allowRoles: r('ALLOW_ROLE_IDS', ids, []),
+      blockRoles: r('BLOCK_ROLE_IDS', ids, []),
+      commands: r('COMMAND_PERMISSIONS', commandRules, {}),
     },
-    shutdownGraceMs: r.number('SHUTDOWN_GRACE_MS', 10_000, { min: 0, integer: true }),
-    processHeartbeatMs: r.number('PROCESS_HEARTBEAT_MS', 30_000, { min: 1000, integer: true }),
+    shutdownGraceMs: r('SHUTDOWN_GRACE_MS', integer({ min: 0 }), 10_000),
+    processHeartbeatMs: r('PROCESS_HEARTBEAT_MS', integer({ min: 1000 }), 30_000),
   }
-  const modelsFile = r.raw('MODELS_FILE')
-  if (modelsFile !== undefined) {
-    if (!existsSync(modelsFile)) throw new ConfigError('MODELS_FILE', `no such file "${modelsFile}"`)
-    config.modelsFile = modelsFile
-  }
+  const modelsFile = r('MODELS_FILE', existingFile)
+  if (modelsFile !== undefined) config.modelsFile = modelsFile
   if (httpPort !== undefined) config.httpPort = httpPort
-  const consoleLocale = r.raw('LC_ALL') || r.raw('LC_MESSAGES') || r.raw('LANG')
-  if (consoleLocale) config.consoleLocale = consoleLocale
+  // The console's person's locale, as POSIX has it.
+  const consoleLocale = r('LC_ALL', v.string()) ?? r('LC_MESSAGES', v.string()) ?? r('LANG', v.string())
+  if (consoleLocale !== undefined) config.consoleLocale = consoleLocale
   if (consoleToken !== undefined) config.console = { token: consoleToken }
   if (telegramToken !== undefined) {
     config.telegram = {
@@ -408,13 +425,9 @@ export async function loadConfig(env: Env): Promise<Config> {
       adminRoleIds: discordAdminRoleIds,
     }
   }
-  const shards = r.raw('DISCORD_SHARDS')
-  const shardCount =
-    shards === undefined || shards === 'auto'
-      ? shards
-      : r.number('DISCORD_SHARDS', 1, { min: 1, max: 4096, integer: true })
+  const shardCount = r('DISCORD_SHARDS', shards)
   // discord.js sets SHARDING_MANAGER (and SHARDS, SHARD_COUNT) in the processes its manager starts.
-  if (r.raw('SHARDING_MANAGER') === 'true' && config.discord) {
+  if (r('SHARDING_MANAGER', v.string()) === 'true' && config.discord) {
     config.shardProcess = true
     delete config.telegram
     delete config.httpPort

@@ -64,6 +64,31 @@ describe('loadConfig', () => {
     )
   })
 
+  test('values are trimmed, an empty one is unset, and switches take any case', async () => {
+    const config = await loadConfig({
+      ...base,
+      DEFAULT_MODEL: '  gpt-5  ',
+      LOG_LEVEL: '',
+      HTTP_PORT: ' 8080 ',
+      TELEGRAM_DRAFTS: 'YES',
+      BUDGET_ADMINS_EXEMPT: 'Off',
+      ALLOW_USER_IDS: ' 1, ,-2 ',
+    })
+    expect([config.defaultModel, config.logLevel, config.httpPort]).toEqual(['gpt-5', 'info', 8080])
+    expect([config.budgets.adminsExempt, config.access.allowUsers]).toEqual([false, ['1', '-2']])
+    expect(await failure({ ...base, OPENAI_API_KEY: '   ' })).toMatch(/^OPENAI_API_KEY: required/)
+  })
+
+  test('of several problems, the first in reading order is the one named', async () => {
+    const console = { ...base, CONSOLE_TOKEN: 'console-token-0123456789' }
+    expect(await failure({ ...console, TELEGRAM_BOT_TOKEN: 'nope' })).toMatch(
+      /^HTTP_PORT: required for the console/,
+    )
+    expect(await failure({ ...console, OPENAI_BASE_URL: 'ftp://x', HTTP_PORT: 'x' })).toBe(
+      'OPENAI_BASE_URL: expected a https: or http: URL, got "ftp://x"',
+    )
+  })
+
   test('the language: LANGUAGE is the fallback, LANGUAGE_FORCE keeps it for all, LANG is the console’s', async () => {
     const defaults = await loadConfig(base)
     expect([defaults.language, defaults.languageForce]).toEqual(['en', false])
