@@ -31,9 +31,10 @@ export interface Metrics extends CoreMetrics {
 const PREFIX = 'herald_'
 
 /**
- * The event-loop gauges prom-client resets at each scrape: empty between two scrapes closer than
- * the monitor's resolution (their mean is then NaN), and p50/p90/p99 carry digits in their names.
- * The lag itself (`herald_nodejs_eventloop_lag_seconds`) and the maximum delay stay.
+ * The event-loop gauges prom-client resets at each scrape are left out: between two scrapes closer
+ * than the monitor's resolution they are empty (mean NaN, min 2^63 ns), and p50/p90/p99 would be
+ * the only names with digits. The lag itself (`herald_nodejs_eventloop_lag_seconds`) and the
+ * maximum delay stay.
  */
 const DROPPED = ['min', 'mean', 'stddev', 'p50', 'p90', 'p99'].map(
   (stat) => `${PREFIX}nodejs_eventloop_lag_${stat}_seconds`,
@@ -55,7 +56,12 @@ function processMetrics(): Registry {
 // (prom-client would read the 5 as no labels and add 1).
 function counter(config: CounterConfiguration<string>): CounterMetric {
   const metric = new Counter(config)
-  return { inc: (labels = {}, by = 1) => metric.inc(labels, by) }
+  return {
+    // A counter only grows: an odd count from upstream (negative, NaN) is dropped, not thrown into an answer.
+    inc: (labels = {}, by = 1) => {
+      if (Number.isFinite(by) && by >= 0) metric.inc(labels, by)
+    },
+  }
 }
 
 function gauge(config: GaugeConfiguration<string>): GaugeMetric {

@@ -54,6 +54,16 @@ describe('metrics', () => {
     expect(samples(text)).toContain('herald_malformed_sse_lines_total 3')
   })
 
+  test('a counter skips a count that is negative or not a number, and never throws', async () => {
+    const metrics = createMetrics()
+    const tokens = { model: 'gpt-5-mini', kind: 'output' }
+    metrics.tokens.inc(tokens, 8)
+    for (const odd of [-3, Number.NaN, Number.POSITIVE_INFINITY]) metrics.tokens.inc(tokens, odd)
+    expect(samples(await metrics.render())).toContain(
+      'herald_tokens_total{model="gpt-5-mini",kind="output"} 8',
+    )
+  })
+
   test('each set of services counts apart; the process series are the same in every one', async () => {
     const one = createMetrics()
     const two = createMetrics()
