@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { type Clock, systemClock } from '../../src/core/contracts/clock.ts'
 import { until } from '../helpers/until.ts'
 import { FakeBotApiState, STATE_METHODS } from './fake-telegram-api.ts'
 import { type RateLimits, TELEGRAM_RATE_LIMITS } from './fake-telegram-flood.ts'
@@ -41,6 +42,11 @@ export interface FakeTelegramOptions {
   maxPollWaitMs?: number
   /** Pause between webhook delivery attempts (Telegram retries a failed delivery). */
   webhookRetryMs?: number
+  /**
+   * Telegram's time: the long poll's hold, webhook retry pauses, message dates, flood windows and the
+   * `at` of every call. Default the real clock; a fake one makes a poll's timeout exact.
+   */
+  clock?: Clock
 }
 
 export interface FakeCall {
@@ -117,11 +123,12 @@ export async function startFakeTelegram(options: FakeTelegramOptions = {}): Prom
     username: 'HeraldBot',
     ...options.bot,
   }
+  const clock = options.clock ?? systemClock
   const state = new FakeBotApiState({
     bot,
     draftSupported: options.draftSupported ?? true,
     rateLimits: options.rateLimits ?? TELEGRAM_RATE_LIMITS,
-    now: () => Date.now(),
+    now: () => clock.now(),
   })
   const calls: FakeCall[] = []
   const queue: TgUpdate[] = []
@@ -161,9 +168,9 @@ export async function startFakeTelegram(options: FakeTelegramOptions = {}): Prom
           const { status } = await api
             .deliverWebhook(webhook.url, update, webhook.secret)
             .catch(() => ({ status: 0, body: '' }))
-          webhookDeliveries.push({ update_id: update.update_id, status, at: Date.now() })
+          webhookDeliveries.push({ update_id: update.update_id, status, at: clock.now() })
           if (status >= 200 && status < 300) break
-          await new Promise((r) => setTimeout(r, options.webhookRetryMs ?? 50))
+          await clock.sleep(options.webhookRetryMs ?? 50)
         }
         const index = queue.indexOf(update)
         if (index >= 0) queue.splice(index, 1)
@@ -207,19 +214,24 @@ export async function startFakeTelegram(options: FakeTelegramOptions = {}): Prom
       description:
         'Conflict: terminated by other getUpdates request; make sure that only one bot instance is running',
     })
-    const timer = setTimeout(() => current.respond(200, { ok: true, result: [] }), timeoutMs)
+    // The hold ends at the timeout (an empty answer), at an update, or when the bot hangs up.
+    const hold = new AbortController()
     const current = {
       params,
       respond: (status: number, payload: unknown) => {
-        clearTimeout(timer)
+        hold.abort()
         if (poll === current) poll = undefined
         respond(status, payload)
       },
     }
     poll = current
+    clock.sleep(timeoutMs, hold.signal).then(
+      () => current.respond(200, { ok: true, result: [] }),
+      () => {},
+    )
     res.on('close', () => {
       if (res.writableEnded) return
-      clearTimeout(timer)
+      hold.abort()
       if (poll === current) poll = undefined
     })
   }
@@ -285,7 +297,7 @@ export async function startFakeTelegram(options: FakeTelegramOptions = {}): Prom
     if (!call) return send(res, 404, { ok: false, error_code: 404, description: 'Not Found' })
     const { params, upload } = await parseParams(req, url)
     const method = METHODS.get(call[2]!.toLowerCase()) ?? call[2]!
-    const at = Date.now()
+    const at = clock.now()
     if (revoked || decodeURIComponent(call[1]!) !== token) {
       const payload = { ok: false, error_code: 401, description: 'Unauthorized' }
       calls.push({ method, body: params, at, status: 401, error: payload.description })

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, test } from 'vitest'
 import { type FakeTelegram, type FakeTelegramOptions, startFakeTelegram } from '../../fakes/fake-telegram.ts'
+import { fakeClock } from '../../helpers/fake-clock.ts'
 
 let fake: FakeTelegram
 
@@ -170,9 +171,28 @@ describe('the fake Telegram Bot API', () => {
     expect(again.body.result).toEqual([])
   })
 
-  test('getUpdates answers an empty list when the timeout passes', async () => {
-    await start({ maxPollWaitMs: 50 })
-    expect((await api('getUpdates', { timeout: 30 })).body).toEqual({ ok: true, result: [] })
+  test('a long poll is held until exactly its timeout, then answered with an empty list', async () => {
+    const clock = fakeClock(1_000_000)
+    await start({ clock })
+    const held = api('getUpdates', { timeout: 30 })
+    await fake.waitFor(() => fake.pollWaiting)
+    await clock.advance(29_999)
+    expect([fake.pollWaiting, fake.callsTo('getUpdates')]).toEqual([true, []])
+    await clock.advance(1)
+    expect((await held).body).toEqual({ ok: true, result: [] })
+    expect(fake.pollWaiting).toBe(false)
+    expect(fake.callsTo('getUpdates').map((c) => [c.at, c.status])).toEqual([[1_000_000, 200]])
+  })
+
+  test('a long poll is held at most maxPollWaitMs, whatever timeout the bot asks for', async () => {
+    const clock = fakeClock()
+    await start({ clock, maxPollWaitMs: 50_000 })
+    const held = api('getUpdates', { timeout: 120 })
+    await fake.waitFor(() => fake.pollWaiting)
+    await clock.advance(49_999)
+    expect(fake.pollWaiting).toBe(true)
+    await clock.advance(1)
+    expect((await held).body).toEqual({ ok: true, result: [] })
   })
 
   test('getUpdates is a 409 Conflict while a webhook is set', async () => {
