@@ -113,7 +113,7 @@ export class FakeDiscordRest {
       url.pathname.startsWith(API_PREFIX) ? url.pathname.slice(API_PREFIX.length) : url.pathname,
     )
     const { json, files } = await readBody(req)
-    const now = Date.now()
+    const now = this.#world.clock.now()
     const found = matchRoute(this.#routes, method, path)
     const routeName = found?.route.pattern ?? '?'
     const params = found?.params ?? {}

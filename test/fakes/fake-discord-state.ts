@@ -138,26 +138,44 @@ export const failures = {
     apiFailure(400, 50035, 'Invalid Form Body', { [field]: { _errors: [{ code, message }] } }),
 }
 
+/**
+ * Discord ids: the creation time (ms since 2015) above a per-millisecond increment. Ids only grow:
+ * a clock standing still (a fake one) or going back moves the time part on by one when the increment
+ * runs out, so every id is new.
+ */
 export class Snowflakes {
-  #lastMs = 0n
+  #lastMs = -1n
   #increment = 0n
+  readonly #now: () => number
+
+  constructor(now: () => number = Date.now) {
+    this.#now = now
+  }
 
   next(): string {
-    const ms = BigInt(Date.now()) - DISCORD_EPOCH_MS
-    if (ms === this.#lastMs) this.#increment++
-    else {
+    const ms = this.#sinceEpoch()
+    if (ms > this.#lastMs) {
       this.#lastMs = ms
       this.#increment = 0n
+    } else if (++this.#increment > 0xfffn) {
+      this.#lastMs++
+      this.#increment = 0n
     }
-    return ((ms << 22n) | (this.#increment & 0xfffn)).toString()
+    return ((this.#lastMs << 22n) | this.#increment).toString()
   }
 
   /** A new id of a guild that shard `shard` of `count` owns: `(id >> 22) % count === shard`. */
   onShard(shard: number, count: number): string {
-    const now = BigInt(Date.now()) - DISCORD_EPOCH_MS
+    const now = this.#sinceEpoch()
     const ms = now - ((now - BigInt(shard)) % BigInt(count))
     this.#increment++
     return ((ms << 22n) | (this.#increment & 0xfffn)).toString()
+  }
+
+  #sinceEpoch(): bigint {
+    const ms = BigInt(Math.floor(this.#now())) - DISCORD_EPOCH_MS
+    if (ms < 0n) throw new Error('fake Discord: its clock reads before 2015 (Discord epoch): start it later')
+    return ms
   }
 }
 
@@ -301,7 +319,8 @@ export function channelJson(channel: FakeChannel): Record<string, unknown> {
     json.thread_metadata = {
       archived: false,
       auto_archive_duration: 1440,
-      archive_timestamp: new Date().toISOString(),
+      // Not archived yet: the time of its last change, its creation (which its id carries).
+      archive_timestamp: new Date(Number((BigInt(channel.id) >> 22n) + DISCORD_EPOCH_MS)).toISOString(),
       locked: false,
     }
   } else json.topic = null

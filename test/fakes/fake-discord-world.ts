@@ -1,3 +1,4 @@
+import { type Clock, systemClock } from '../../src/core/contracts/clock.ts'
 import {
   type ApiFailure,
   ChannelTypes,
@@ -51,7 +52,7 @@ export interface MessageExtras {
 }
 
 export class FakeWorld {
-  readonly ids = new Snowflakes()
+  readonly ids: Snowflakes
   readonly users = new Map<string, FakeUser>()
   readonly guilds = new Map<string, FakeGuild>()
   readonly channels = new Map<string, FakeChannel>()
@@ -67,9 +68,13 @@ export class FakeWorld {
   /** Origin of the fake's HTTP server, set once it listens. */
   baseUrl = ''
   dispatch: (event: Dispatch) => void = () => {}
+  /** Discord's time: ids, message and interaction times, token lives and rate-limit windows. */
+  readonly clock: Clock
 
-  constructor(options: { botName: string; limits: MessageLimits }) {
+  constructor(options: { botName: string; limits: MessageLimits; clock?: Clock }) {
     this.limits = options.limits
+    this.clock = options.clock ?? systemClock
+    this.ids = new Snowflakes(() => this.clock.now())
     this.bot = {
       id: this.ids.next(),
       username: options.botName,
@@ -127,7 +132,7 @@ export class FakeWorld {
       allowedMentions: body.allowed_mentions,
       pings: { users: [], roles: [], everyone: false, repliedUser: false },
       history: [],
-      createdAt: Date.now(),
+      createdAt: this.clock.now(),
       deleted: false,
     }
     const guildId = this.guildOf(channel)
@@ -160,7 +165,7 @@ export class FakeWorld {
     next.allowedMentions = body.allowed_mentions
     const replied = next.reference ? this.messages.get(next.reference.message_id)?.author.id : undefined
     next.pings = computePings(next.content, body.allowed_mentions, replied)
-    next.editedAt = Date.now()
+    next.editedAt = this.clock.now()
     next.history.push(next.content)
     Object.assign(message, next)
     if (!(message.flags & MessageFlags.ephemeral)) this.#announce('MESSAGE_UPDATE', message)

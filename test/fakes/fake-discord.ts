@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import type { Clock } from '../../src/core/contracts/clock.ts'
 import { FakeGateway } from './fake-discord-gateway.ts'
 import type { BucketOptions } from './fake-discord-http.ts'
 import { FakeDiscordRest, type RecordedRequest } from './fake-discord-rest.ts'
@@ -55,6 +56,12 @@ export interface FakeDiscordOptions {
   shards?: number
   /** Shards that may identify at once (`session_start_limit.max_concurrency`, default 1). */
   maxConcurrency?: number
+  /**
+   * Discord's time: interaction deadlines and token lives, rate-limit windows, ids and message times.
+   * Default the real clock; a fake one (reading a time after 2015, as ids carry it) makes them exact.
+   * The gateway's heartbeats stay on real timers, as discord.js's do.
+   */
+  clock?: Clock
 }
 
 /** A file given to an attachment option (type 11). */
@@ -130,6 +137,7 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
   const world = new FakeWorld({
     botName: options.botName ?? 'Herald',
     limits: { contentChars: options.contentChars ?? 2000 },
+    ...(options.clock ? { clock: options.clock } : {}),
   })
   const waiters = new Set<() => void>()
   const notify = () => {
@@ -236,7 +244,7 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
       type,
       channelId: channel.id,
       user,
-      createdAt: Date.now(),
+      createdAt: world.clock.now(),
       followups: new Set(),
     }
     if (channel.guildId) interaction.guildId = channel.guildId

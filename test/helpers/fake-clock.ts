@@ -1,4 +1,4 @@
-import type { Clock } from '../../src/core/contracts/clock.ts'
+import { type Clock, systemClock } from '../../src/core/contracts/clock.ts'
 
 export interface FakeClock extends Clock {
   /** Moves time forward by `ms`, waking every sleeper due on the way, in order, settling promises between. */
@@ -69,4 +69,30 @@ export function fakeClock(start = 0): FakeClock {
     },
   }
   return clock
+}
+
+export interface ManualClock extends Clock {
+  /** Moves the time `now()` reads forward by `ms`, at once. */
+  advance(ms: number): void
+}
+
+/**
+ * A clock whose `now()` stands still until the test moves it, while `sleep` waits in real time: for
+ * code that reads the time for decisions (an interaction token's age) next to a library that keeps
+ * real timers (discord.js), so both the code and a fake platform sharing this clock see exact times.
+ *
+ * @example
+ *   const clock = manualClock(Date.UTC(2026, 0, 1))
+ *   const fake = await startFakeDiscord({ clock })
+ *   clock.advance(15 * 60_000) // the token is exactly 15 minutes old
+ */
+export function manualClock(start: number): ManualClock {
+  let now = start
+  return {
+    now: () => now,
+    sleep: systemClock.sleep,
+    advance(ms) {
+      now += ms
+    },
+  }
 }

@@ -9,7 +9,8 @@ import { type FakeDiscord, type FakeDiscordOptions, startFakeDiscord } from '../
 /**
  * The real discord.js client (through the adapter) against the fake Discord, with a Herald whose
  * behaviour each test sets. The adapter's clock is real time plus a manual offset, so a test can
- * jump 14 minutes ahead while discord.js keeps its real timers.
+ * jump 14 minutes ahead while discord.js keeps its real timers; the fake Discord reads the same clock,
+ * so an interaction token ages with it.
  */
 export interface RecordingHerald extends Herald {
   readonly invocations: Invocation[]
@@ -115,17 +116,22 @@ export interface HarnessOptions {
   /** Reuse a running fake (a second adapter against the same Discord). */
   reuse?: FakeDiscord
   start?: boolean
+  /** The adapter's and the fake's clock; default real time plus an offset (`offsetClock`). */
+  clock?: OffsetClock
+  /** When an interaction answer moves to a channel message (default the adapter's, 14 min). */
+  handoverAfterMs?: number
 }
 
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
-  const fake = options.reuse ?? (await startFakeDiscord({ heartbeatIntervalMs: 1000, ...options.fake }))
+  const clock = options.clock ?? offsetClock()
+  const fake =
+    options.reuse ?? (await startFakeDiscord({ heartbeatIntervalMs: 1000, clock, ...options.fake }))
   const logs: LogLine[] = []
   const log = pino(
     { level: 'debug' },
     { write: (line: string) => void logs.push(JSON.parse(line) as LogLine) },
   )
   const herald = recordingHerald()
-  const clock = offsetClock()
   const config = {
     token: fake.token,
     apiRoot: fake.apiRoot,
@@ -140,6 +146,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     commands: options.commands ?? testCommands,
     log,
     clock,
+    ...(options.handoverAfterMs === undefined ? {} : { handoverAfterMs: options.handoverAfterMs }),
   })
   if (options.start !== false) await adapter.start()
   return {

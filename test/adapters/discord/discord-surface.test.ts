@@ -6,6 +6,7 @@ import { Gone, RateLimited, SurfaceError } from '../../../src/core/contracts/err
 import type { Rendered } from '../../../src/core/contracts/surface.ts'
 import type { RecordedRequest } from '../../fakes/fake-discord.ts'
 import { sketchPng } from '../../fakes/png.ts'
+import { manualClock } from '../../helpers/fake-clock.ts'
 import {
   type Harness,
   type HarnessOptions,
@@ -13,6 +14,9 @@ import {
   nextPress,
   startHarness,
 } from './discord-harness.ts'
+
+/** A manual clock's start: Discord ids carry the time since 2015, so it must read later than that. */
+const NEW_YEAR_2026 = Date.UTC(2026, 0, 1)
 
 const md = (text: string, buttons?: Rendered['buttons']): Rendered =>
   buttons ? { text, format: 'discord-markdown', buttons } : { text, format: 'discord-markdown' }
@@ -138,26 +142,33 @@ describe('interaction answers', () => {
     ])
   })
 
-  test('when Discord refuses the token mid-answer, the answer continues in a channel message', async () => {
+  test('the token edits until it is exactly 15 minutes old; when Discord refuses it after, the answer continues in a channel message', async () => {
     const ref = await answering(
       slashAsk,
-      async ({ surface }) => {
+      async ({ surface }, harness) => {
         const ref = await surface.send(md('Before expiry'))
-        await new Promise((resolve) => setTimeout(resolve, 700))
-        await surface.edit(ref, md('Before expiry, after expiry'))
+        harness.clock.advance(15 * 60_000)
+        await surface.edit(ref, md('Before expiry, at 15 minutes'))
+        harness.clock.advance(1)
+        await surface.edit(ref, md('Before expiry, at 15 minutes, after expiry'))
         return ref
       },
-      { fake: { interactionTokenLifeMs: 500 } },
+      // Time moves only when the test moves it, and the answer has not moved on by itself at 14 minutes.
+      { clock: manualClock(NEW_YEAR_2026), handoverAfterMs: 20 * 60_000 },
     )
     const harness = h!
     const messages = harness.fake.messages(harness.fake.general)
-    expect(messages.map((m) => m.content)).toEqual(['Before expiry', 'Before expiry, after expiry'])
+    expect(messages.map((m) => m.content)).toEqual([
+      'Before expiry, at 15 minutes',
+      'Before expiry, at 15 minutes, after expiry',
+    ])
     expect(messages[0]!.id).toBe(ref.id)
+    expect(messages[1]!.webhookId).toBeUndefined()
     const refused = harness.fake.requests
       .filter((r) => r.status === 401)
-      .map((r) => (r.response as { code: number }).code)
+      .map((r) => [r.at - NEW_YEAR_2026, (r.response as { code: number }).code])
     // The refused token is not tried again for the "continued below" line.
-    expect(refused).toEqual([50027])
+    expect(refused).toEqual([[15 * 60_000 + 1, 50027]])
   })
 
   test('a deleted answer is Gone', async () => {

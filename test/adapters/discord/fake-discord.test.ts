@@ -1,5 +1,11 @@
 import { afterEach, describe, expect, test } from 'vitest'
-import { type FakeDiscord, type FakeDiscordOptions, startFakeDiscord } from '../../fakes/fake-discord.ts'
+import {
+  type FakeDiscord,
+  type FakeDiscordOptions,
+  type FakeInteraction,
+  startFakeDiscord,
+} from '../../fakes/fake-discord.ts'
+import { fakeClock } from '../../helpers/fake-clock.ts'
 
 /** The fake's own specification: the Discord behaviour the adapter tests rely on, over plain HTTP. */
 let fake: FakeDiscord | undefined
@@ -24,7 +30,8 @@ function call(f: FakeDiscord, method: string, path: string, body?: unknown, auth
   })
 }
 
-const wait = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+/** A fake clock's start: Discord ids carry the time since 2015, so it must read later than that. */
+const NEW_YEAR_2026 = Date.UTC(2026, 0, 1)
 
 describe('REST basics', () => {
   test('gateway info needs the bot token and points at the fake gateway', async () => {
@@ -69,7 +76,8 @@ describe('REST basics', () => {
   })
 
   test('five sends or edits per 5 s per channel, then a 429 with Retry-After and the bucket headers', async () => {
-    const f = await start()
+    const clock = fakeClock(NEW_YEAR_2026)
+    const f = await start({ clock })
     const messages = `/channels/${f.general.id}/messages`
     const remaining: string[] = []
     for (let i = 0; i < 5; i++) {
@@ -79,13 +87,17 @@ describe('REST basics', () => {
       expect(response.headers.get('x-ratelimit-bucket')).toBe('fake-channel-messages')
     }
     expect(remaining).toEqual(['4', '3', '2', '1', '0'])
+    await clock.advance(1500)
     const limited = await call(f, 'POST', messages, { content: 'one too many' })
     expect(limited.status).toBe(429)
-    expect(limited.headers.get('retry-after')).toBe('5')
-    expect(Number(limited.headers.get('x-ratelimit-reset-after'))).toBeGreaterThan(4)
+    expect(limited.headers.get('retry-after')).toBe('4')
+    expect(limited.headers.get('x-ratelimit-reset-after')).toBe('3.500')
     const body = (await limited.json()) as { message: string; retry_after: number; global: boolean }
-    expect([body.message, body.global]).toEqual(['You are being rate limited.', false])
-    expect(body.retry_after).toBeGreaterThan(4)
+    expect(body).toEqual({ message: 'You are being rate limited.', retry_after: 3.5, global: false })
+    await clock.advance(3499)
+    expect((await call(f, 'POST', messages, { content: 'still too soon' })).status).toBe(429)
+    await clock.advance(1)
+    expect((await call(f, 'POST', messages, { content: 'a new window' })).status).toBe(200)
     const other = f.addChannel('other')
     expect((await call(f, 'POST', `/channels/${other.id}/messages`, { content: 'elsewhere' })).status).toBe(
       200,
@@ -139,18 +151,22 @@ describe('REST basics', () => {
 })
 
 describe('interactions', () => {
-  test('an acknowledgement after the deadline is Unknown interaction (10062)', async () => {
-    const f = await start({ interactionDeadlineMs: 50 })
-    const interaction = f.slash({ name: 'ask', options: { prompt: 'hi' } })
-    await wait(100)
-    const late = await call(
-      f,
-      'POST',
-      `/interactions/${interaction.id}/${interaction.token}/callback`,
-      { type: 5 },
-      false,
-    )
-    expect([late.status, ((await late.json()) as { code: number }).code]).toEqual([404, 10062])
+  test('an acknowledgement is taken until exactly 3 s, and is Unknown interaction (10062) after', async () => {
+    const clock = fakeClock(NEW_YEAR_2026)
+    const f = await start({ clock })
+    const acknowledge = async (interaction: FakeInteraction) => {
+      const path = `/interactions/${interaction.id}/${interaction.token}/callback`
+      const response = await call(f, 'POST', path, { type: 5 }, false)
+      return response.status === 204
+        ? 204
+        : [response.status, ((await response.json()) as { code: number }).code]
+    }
+    const onTime = f.slash({ name: 'ask', options: { prompt: 'hi' } })
+    await clock.advance(3000)
+    expect(await acknowledge(onTime)).toBe(204)
+    const late = f.slash({ name: 'ask', options: { prompt: 'hi' } })
+    await clock.advance(3001)
+    expect(await acknowledge(late)).toEqual([404, 10062])
   })
 
   test('a second acknowledgement is refused (40060)', async () => {
@@ -162,15 +178,19 @@ describe('interactions', () => {
     expect([again.status, ((await again.json()) as { code: number }).code]).toEqual([400, 40060])
   })
 
-  test('the deferred reply is edited as %40original until the token expires (50027)', async () => {
-    const f = await start({ interactionTokenLifeMs: 300 })
+  test('the deferred reply is edited as %40original until the token is exactly 15 minutes old, then 50027', async () => {
+    const clock = fakeClock(NEW_YEAR_2026)
+    const f = await start({ clock })
     const interaction = f.slash({ name: 'ask', options: { prompt: 'hi' } })
     await call(f, 'POST', `/interactions/${interaction.id}/${interaction.token}/callback`, { type: 5 }, false)
     const original = `/webhooks/${f.applicationId}/${interaction.token}/messages/%40original`
     const edited = await call(f, 'PATCH', original, { content: 'answer' }, false)
     expect(edited.status).toBe(200)
-    expect(f.messages(f.general).map((m) => [m.content, m.flags])).toEqual([['answer', 0]])
-    await wait(350)
+    await clock.advance(15 * 60_000)
+    const last = await call(f, 'PATCH', original, { content: 'answer, at 15 minutes' }, false)
+    expect(last.status).toBe(200)
+    expect(f.messages(f.general).map((m) => [m.content, m.flags])).toEqual([['answer, at 15 minutes', 0]])
+    await clock.advance(1)
     const expired = await call(f, 'PATCH', original, { content: 'late' }, false)
     expect([expired.status, ((await expired.json()) as { code: number }).code]).toEqual([401, 50027])
     expect(f.requests.at(-1)?.path).toBe(
