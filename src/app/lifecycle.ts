@@ -38,6 +38,8 @@ export interface StartOptions {
   shardOutput?: (line: string, shard: number) => void
   /** The platforms' retry delays (tests: milliseconds instead of 1 s doubling to 60 s). */
   platformBackoff?: Partial<Backoff>
+  /** When a Discord interaction answer moves to a channel message (tests: seconds instead of 14 min). */
+  discordHandoverAfterMs?: number
 }
 
 /** After the grace period, aborted answers get this long to write their last line. */
@@ -206,6 +208,9 @@ class Startup {
             `-# ${translator(languageOf(services.i18n.rule, locale))('discord.moved')}`,
           lanes: services.lanes,
           reporter: this.#supervise('discord'),
+          ...(this.#options.discordHandoverAfterMs === undefined
+            ? {}
+            : { handoverAfterMs: this.#options.discordHandoverAfterMs }),
         }),
       )
     }
