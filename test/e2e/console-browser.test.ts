@@ -8,13 +8,13 @@ import { t } from '../../src/core/i18n/i18n.ts'
 import { sse } from '../fakes/fake-responses-api.ts'
 import { Transcript } from '../fakes/fake-responses-transcripts.ts'
 import type { FakeTelegram } from '../fakes/fake-telegram.ts'
+import { freePort } from '../helpers/bot-stack.ts'
 import {
   ADA,
   askAndWait,
   CHAT,
   type E2eStack,
   finishedAnswers,
-  freePort,
   promptOf,
   startE2e,
   telegramPlatform,

@@ -1,32 +1,14 @@
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { createDiscordAdapter } from '../../src/adapters/discord/discord-adapter.ts'
-import { type Config, loadConfig, secretsOf } from '../../src/app/config.ts'
-import { createHerald } from '../../src/app/dispatcher.ts'
-import { createServices } from '../../src/app/services.ts'
-import { commands } from '../../src/commands/index.ts'
-import { createLogger, type Logger } from '../../src/core/contracts/log.ts'
-import { type Running, startHerald } from '../../src/main.ts'
-import {
-  type FakeChannel,
-  type FakeDiscord,
-  type FakeDiscordOptions,
-  type FakeMessage,
-  startFakeDiscord,
-} from '../fakes/fake-discord.ts'
-import {
-  type FakeResponsesApi,
-  type FakeResponsesApiOptions,
-  startFakeResponsesApi,
-} from '../fakes/fake-responses-api.ts'
-import { startUpstreamTap, type UpstreamTap } from './harness.ts'
+import type { Config } from '../../src/app/config.ts'
+import type { Running } from '../../src/app/lifecycle.ts'
+import type { FakeChannel, FakeDiscord, FakeDiscordOptions, FakeMessage } from '../fakes/fake-discord.ts'
+import type { FakeResponsesApi, FakeResponsesApiOptions } from '../fakes/fake-responses-api.ts'
+import { startBotStack, type UpstreamTap } from '../helpers/bot-stack.ts'
 
 /**
- * The whole bot on Discord, end to end: the real Herald (`startHerald` with a config from
- * `loadConfig`, exactly as a deployment builds it) running the real discord.js against the fake
- * Discord, and the real Responses client against the fake Responses API, on a SQLite file in a
- * temporary folder. Logs are the real redacting logger, captured line by line.
+ * The whole bot on Discord, end to end: a view of the bot stack (test/helpers/bot-stack.ts: the real
+ * Herald started as `npm start` starts it, running the real discord.js against the fake Discord and
+ * the real Responses client against the fake Responses API, on a SQLite file in a temporary folder),
+ * with the log lines of every bot of the stack in one list, parsed.
  *
  * @example
  *   const e2e = await startDiscordE2E()
@@ -48,10 +30,7 @@ export interface DiscordE2EOptions {
   env?: Record<string, string>
   fake?: FakeDiscordOptions
   upstream?: FakeResponsesApiOptions
-  /**
-   * Builds the bot from its parts (services, herald, adapter) as main.ts does, with this
-   * `handoverAfterMs` for the Discord adapter: startHerald offers no such setting.
-   */
+  /** When an interaction answer moves to a channel message (default 14 min). */
   handoverAfterMs?: number
   /** Put an UpstreamTap between Herald and the fake Responses API, to see aborted streams. */
   tap?: boolean
@@ -68,7 +47,7 @@ export interface DiscordE2E {
   rawLogs: string[]
   logs: LogLine[]
   /** The one-line start-up messages. */
-  said: string[]
+  said: readonly string[]
   storePath: string
   /** Resolves once `n` answers in all have finished (the final render landed or the message was gone). */
   answersFinished(n: number, timeoutMs?: number): Promise<LogLine[]>
@@ -80,104 +59,31 @@ export interface DiscordE2E {
 }
 
 export async function startDiscordE2E(options: DiscordE2EOptions = {}): Promise<DiscordE2E> {
-  const fake = await startFakeDiscord({ heartbeatIntervalMs: 5000, ...options.fake })
-  const upstream = await startFakeResponsesApi(options.upstream)
-  const tap = options.tap ? await startUpstreamTap(upstream.url) : undefined
-  const dir = mkdtempSync(join(tmpdir(), 'herald-discord-e2e-'))
-  const storePath = join(dir, 'herald.sqlite')
-  const config = await loadConfig({
-    OPENAI_API_KEY: OPENAI_KEY,
-    OPENAI_BASE_URL: tap?.url ?? upstream.url,
-    DISCORD_TOKEN: fake.token,
-    DISCORD_API_ROOT: fake.apiRoot,
-    DISCORD_GUILD_IDS: fake.guild.id,
-    DISCORD_ADMIN_ROLE_IDS: fake.adminRole.id,
-    STORE_URL: `sqlite:${storePath}`,
-    LOG_LEVEL: 'debug',
-    SHUTDOWN_GRACE_MS: '0',
-    ...options.env,
+  const stack = await startBotStack({
+    discord: options.fake ?? true,
+    env: { OPENAI_API_KEY: OPENAI_KEY, SHUTDOWN_GRACE_MS: '0', ...options.env },
+    ...(options.upstream ? { responses: options.upstream } : {}),
+    ...(options.tap ? { tap: true } : {}),
+    ...(options.handoverAfterMs === undefined ? {} : { discordHandoverAfterMs: options.handoverAfterMs }),
   })
-  const rawLogs: string[] = []
-  const logs: LogLine[] = []
-  const log = createLogger({
-    level: config.logLevel,
-    secrets: secretsOf(config),
-    destination: {
-      write(line: string) {
-        rawLogs.push(line)
-        logs.push(JSON.parse(line) as LogLine)
-      },
-    },
-  })
-  const said: string[] = []
-  const say = (line: string) => void said.push(line)
-  const start = () =>
-    options.handoverAfterMs === undefined
-      ? startHerald(config, log, say)
-      : startWithHandover(config, log, options.handoverAfterMs)
-  let running = await start()
-
   return {
-    fake,
-    upstream,
-    tap,
-    config,
+    fake: stack.discord!,
+    upstream: stack.responses,
+    tap: stack.tap,
+    config: stack.bot.config,
     get running() {
-      return running
+      return stack.bot.running
     },
-    rawLogs,
-    logs,
-    said,
-    storePath,
-    async answersFinished(n, timeoutMs = 15_000) {
-      const finished = () => logs.filter((l) => l.msg === 'answer finished')
-      return fake.waitFor(() => finished().length >= n && finished(), timeoutMs)
-    },
+    rawLogs: stack.logs.lines,
+    logs: stack.logs.entries as LogLine[],
+    said: stack.said,
+    storePath: stack.storeFile,
+    answersFinished: (n, timeoutMs) => stack.answersFinished(n, timeoutMs) as Promise<LogLine[]>,
     async restart() {
-      await running.stop()
-      running = await start()
+      await stack.restart()
     },
-    startAnother: start,
-    async close() {
-      try {
-        await running.stop()
-      } finally {
-        await fake.close()
-        await tap?.close()
-        await upstream.close()
-        rmSync(dir, { recursive: true, force: true })
-      }
-    },
-  }
-}
-
-/** main.ts's wiring of services, herald and the Discord adapter, with the adapter's handover time set. */
-async function startWithHandover(config: Config, log: Logger, handoverAfterMs: number): Promise<Running> {
-  const services = await createServices(config, { log })
-  const herald = createHerald(services, commands)
-  const discord = createDiscordAdapter({
-    config: config.discord!,
-    herald,
-    commands,
-    log: log.child({ platform: 'discord' }),
-    handoverAfterMs,
-    handoverNotice: () => `-# ${services.i18n.fallback('discord.moved')}`,
-  })
-  services.adapters.set('discord', discord)
-  await discord.start()
-  return {
-    services,
-    adapters: [discord],
-    platforms: new Map(),
-    async stop() {
-      await discord.stop()
-      for (const answer of services.answers.all()) answer.controller.abort()
-      await Promise.allSettled(services.answers.all().map((a) => a.done))
-      await services.research.stop()
-      await services.client.close()
-      await services.media.close()
-      await services.store.close()
-    },
+    startAnother: async () => (await stack.start()).running,
+    close: () => stack.close(),
   }
 }
 

@@ -1,33 +1,27 @@
-import { mkdtempSync, rmSync } from 'node:fs'
-import { createServer, request as httpRequest, type Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { expect } from 'vitest'
-import { type Config, type Env, loadConfig, secretsOf } from '../../src/app/config.ts'
-import { createLogger } from '../../src/core/contracts/log.ts'
-import { type Running, startHerald } from '../../src/main.ts'
-import {
-  type FakeResponsesApi,
-  type Script,
-  sse,
-  startFakeResponsesApi,
-} from '../fakes/fake-responses-api.ts'
+import type { Env } from '../../src/app/config.ts'
+import type { FakeResponsesApi, Script } from '../fakes/fake-responses-api.ts'
+import { sse } from '../fakes/fake-responses-api.ts'
 import { Transcript, toSseFrames } from '../fakes/fake-responses-transcripts.ts'
-import {
-  type FakeTelegram,
-  type FakeTelegramOptions,
-  startFakeTelegram,
-  type TgMessage,
-  type TgUpdate,
-  type UserMessage,
+import type {
+  FakeTelegram,
+  FakeTelegramOptions,
+  TgMessage,
+  TgUpdate,
+  UserMessage,
 } from '../fakes/fake-telegram.ts'
+import {
+  type Bot,
+  type BotStack,
+  type BotStackOptions,
+  startBotStack,
+  type UpstreamTap,
+} from '../helpers/bot-stack.ts'
 
 /**
- * End-to-end stacks: the real Herald (`startHerald` with a config from `loadConfig`, exactly as a
- * deployment builds it from its environment) against a fake platform and the fake Responses API,
- * on a fresh SQLite file, with every log line captured. The platform part is a parameter
- * (`PlatformSetup`): `telegramPlatform()` here; a Discord setup gives its fake's env the same way.
+ * End-to-end stacks: a view of the bot stack (test/helpers/bot-stack.ts: the real Herald started as
+ * `npm start` starts it, against the fakes, on a fresh SQLite file, every log line captured) with
+ * one platform in front, named by a `PlatformSetup`: `telegramPlatform()` here.
  *
  * @example
  *   const e2e = await startE2e(telegramPlatform())
@@ -39,110 +33,14 @@ import {
 export const E2E_OPENAI_KEY = 'sk-e2e-SECRET-0123456789abcdef'
 export const E2E_TELEGRAM_TOKEN = '7654321:AAE2eSecretTelegramToken_0123456789'
 
-/** What a platform contributes to a stack: its fake, the variables pointing Herald at it, and cleanup. */
+/** A platform of a stack: which fake the bot stack starts, and that fake, for the tests to drive. */
 export interface PlatformSetup<P> {
-  start(): Promise<P>
-  env(platform: P): Env
-  /** Secrets of this platform, for leak scans (beyond what `secretsOf(config)` lists). */
-  secrets?: readonly string[]
-  close(platform: P): Promise<void>
+  fakes: Pick<BotStackOptions, 'telegram' | 'discord'>
+  platform(stack: BotStack): P
 }
 
-export interface LogCapture {
-  /** Raw JSON lines as pino wrote them (after Herald's own secret scrubbing). */
-  readonly lines: string[]
-  records(): Record<string, unknown>[]
-  /** Records whose `msg` is `message`. */
-  find(message: string): Record<string, unknown>[]
-}
-
-export function captureLogs(): LogCapture & { write(line: string): void } {
-  const lines: string[] = []
-  const records = () => lines.map((line) => JSON.parse(line) as Record<string, unknown>)
-  return {
-    lines,
-    write: (line) => void lines.push(line),
-    records,
-    find: (message) => records().filter((r) => r.msg === message),
-  }
-}
-
-export interface RunningHerald {
-  running: Running
-  config: Config
-  logs: LogCapture
-  /** The start-up lines Herald printed (`herald: telegram ready`). */
-  said: string[]
-  stop(): Promise<void>
-}
-
-/** Starts Herald from environment variables, as `npm start` does, with logs captured at `LOG_LEVEL` (default debug). */
-export async function startHeraldFromEnv(env: Env): Promise<RunningHerald> {
-  const config = await loadConfig({ LOG_LEVEL: 'debug', ...env })
-  const logs = captureLogs()
-  const log = createLogger({
-    level: config.logLevel,
-    secrets: secretsOf(config),
-    destination: { write: logs.write },
-  })
-  const said: string[] = []
-  const running = await startHerald(config, log, (line) => void said.push(line))
-  let stopped: Promise<void> | undefined
-  return { running, config, logs, said, stop: () => (stopped ??= running.stop()) }
-}
-
-/**
- * A proxy in front of the fake Responses API that sees each exchange end: `ended` when the answer
- * was sent to the end, `closed` when Herald closed the connection first (an aborted stream).
- */
-export interface UpstreamTap {
-  readonly url: string
-  readonly exchanges: { path: string; outcome: 'open' | 'ended' | 'closed' }[]
-  close(): Promise<void>
-}
-
-export async function startUpstreamTap(targetUrl: string): Promise<UpstreamTap> {
-  const target = new URL(targetUrl)
-  const exchanges: UpstreamTap['exchanges'] = []
-  const server: Server = createServer((req, res) => {
-    const exchange: UpstreamTap['exchanges'][number] = { path: req.url ?? '/', outcome: 'open' }
-    exchanges.push(exchange)
-    const upstream = httpRequest(
-      {
-        host: target.hostname,
-        port: target.port,
-        method: req.method,
-        path: `${target.pathname.replace(/\/v1$/, '')}${req.url ?? '/'}`,
-        headers: req.headers,
-      },
-      (answer) => {
-        res.writeHead(answer.statusCode ?? 502, answer.headers)
-        res.flushHeaders()
-        answer.pipe(res)
-        answer.on('end', () => {
-          if (exchange.outcome === 'open') exchange.outcome = 'ended'
-        })
-      },
-    )
-    upstream.on('error', () => res.destroy())
-    res.on('close', () => {
-      if (exchange.outcome === 'open') exchange.outcome = res.writableFinished ? 'ended' : 'closed'
-      upstream.destroy()
-    })
-    req.pipe(upstream)
-  })
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as AddressInfo
-  return {
-    url: `http://127.0.0.1:${port}/v1`,
-    exchanges,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve())
-        server.closeAllConnections()
-      }),
-  }
-}
+/** One Herald of a stack. */
+export type RunningHerald = Bot
 
 export interface E2eOptions {
   /** More variables (or overrides) for Herald. */
@@ -164,7 +62,7 @@ export interface E2eStack<P> {
   readonly herald: RunningHerald
   /** Every Herald this stack started, oldest first (for log scans across restarts). */
   readonly heralds: readonly RunningHerald[]
-  /** Every secret the configuration holds, plus the platform's. */
+  /** Every secret the configuration holds. */
   readonly secrets: string[]
   /** Stops Herald and starts a new one on the same store, fakes and environment. */
   restart(env?: Env): Promise<RunningHerald>
@@ -172,65 +70,28 @@ export interface E2eStack<P> {
 }
 
 export async function startE2e<P>(setup: PlatformSetup<P>, options: E2eOptions = {}): Promise<E2eStack<P>> {
-  const dir = options.storeFile === undefined ? mkdtempSync(join(tmpdir(), 'herald-e2e-')) : undefined
-  const storeFile = options.storeFile ?? join(dir!, 'herald.sqlite')
-  const responses = await startFakeResponsesApi()
-  const tap = options.tap ? await startUpstreamTap(responses.url) : undefined
-  const platform = await setup.start()
-  const env: Env = {
-    OPENAI_API_KEY: E2E_OPENAI_KEY,
-    OPENAI_BASE_URL: tap?.url ?? responses.url,
-    STORE_URL: `sqlite:${storeFile}`,
-    SHUTDOWN_GRACE_MS: '500',
-    ...setup.env(platform),
-    ...options.env,
-  }
-  const heralds: RunningHerald[] = []
-  try {
-    heralds.push(await startHeraldFromEnv(env))
-  } catch (err) {
-    await setup.close(platform)
-    await tap?.close()
-    await responses.close()
-    throw err
-  }
-  const stack: E2eStack<P> = {
-    platform,
-    responses,
-    tap,
-    storeFile,
-    env,
-    heralds,
+  const stack = await startBotStack({
+    ...setup.fakes,
+    env: { OPENAI_API_KEY: E2E_OPENAI_KEY, ...options.env },
+    ...(options.tap ? { tap: true } : {}),
+    ...(options.storeFile === undefined ? {} : { storeFile: options.storeFile }),
+  })
+  return {
+    platform: setup.platform(stack),
+    responses: stack.responses,
+    tap: stack.tap,
+    storeFile: stack.storeFile,
+    env: stack.env,
     get herald() {
-      return heralds.at(-1)!
+      return stack.bot
     },
+    heralds: stack.bots,
     get secrets() {
-      return [...secretsOf(heralds[0]!.config), ...(setup.secrets ?? [])]
+      return stack.secrets
     },
-    async restart(more = {}) {
-      await stack.herald.stop()
-      const next = await startHeraldFromEnv({ ...env, ...more })
-      heralds.push(next)
-      return next
-    },
-    async close() {
-      await stack.herald.stop()
-      await setup.close(platform)
-      await tap?.close()
-      await responses.close()
-      if (dir) rmSync(dir, { recursive: true, force: true })
-    },
+    restart: (env) => stack.restart(env),
+    close: () => stack.close(),
   }
-  return stack
-}
-
-/** A free TCP port on this machine (for HTTP_PORT, which must be a real port number). */
-export async function freePort(): Promise<number> {
-  const server = createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as AddressInfo
-  await new Promise<void>((resolve) => server.close(() => resolve()))
-  return port
 }
 
 /** Which of `secrets` occur in `texts`. */
@@ -289,12 +150,9 @@ export function textEvents(
 
 /** Telegram as the platform: the fake Bot API (flood limits on) with its token and root in the env. */
 export function telegramPlatform(options: FakeTelegramOptions = {}): PlatformSetup<FakeTelegram> {
-  const token = options.token ?? E2E_TELEGRAM_TOKEN
   return {
-    start: () => startFakeTelegram({ ...options, token }),
-    env: (fake) => ({ TELEGRAM_BOT_TOKEN: fake.token, TELEGRAM_API_ROOT: fake.url }),
-    secrets: [token],
-    close: (fake) => fake.close(),
+    fakes: { telegram: { ...options, token: options.token ?? E2E_TELEGRAM_TOKEN } },
+    platform: (stack) => stack.telegram!,
   }
 }
 

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, test } from 'vitest'
 import type { FakeTelegram } from '../fakes/fake-telegram.ts'
+import { freePort } from '../helpers/bot-stack.ts'
 import {
   ADA,
   answerBy,
@@ -9,7 +10,6 @@ import {
   type E2eStack,
   expectCleanTelegram,
   finishedAnswers,
-  freePort,
   promptOf,
   startE2e,
   telegramPlatform,

@@ -2,10 +2,11 @@ import { randomUUID } from 'node:crypto'
 import { createServer, type Server } from 'node:http'
 import { afterEach, describe, expect, inject, test } from 'vitest'
 import { createStore } from '../../src/core/store/open-store.ts'
-import { chatCalls, freePort } from '../e2e/harness.ts'
+import { chatCalls } from '../e2e/harness.ts'
 import { sse } from '../fakes/fake-responses-api.ts'
 import { textAnswer } from '../fakes/fake-responses-transcripts.ts'
 import type { TgChat, TgUser } from '../fakes/fake-telegram.ts'
+import { freePort } from '../helpers/bot-stack.ts'
 import {
   type HeraldNode,
   httpGet,

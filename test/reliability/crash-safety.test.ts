@@ -9,9 +9,10 @@ import type { MessageRef, Rendered, Surface } from '../../src/core/contracts/sur
 import { translator } from '../../src/core/i18n/i18n.ts'
 import { createStore } from '../../src/core/store/open-store.ts'
 import type { Store } from '../../src/core/store/store.ts'
-import { chatCalls, freePort } from '../e2e/harness.ts'
+import { chatCalls } from '../e2e/harness.ts'
 import { sse } from '../fakes/fake-responses-api.ts'
 import { textAnswer } from '../fakes/fake-responses-transcripts.ts'
+import { freePort } from '../helpers/bot-stack.ts'
 import { type FakeClock, fakeClock } from '../helpers/fake-clock.ts'
 import { type Stack, startStack, telegramTexts, until } from './stack.ts'
 

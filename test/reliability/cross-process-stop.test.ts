@@ -12,9 +12,9 @@ import type { ButtonPress, ChatRef, Herald, Invocation, UserRef } from '../../sr
 import { createLogger } from '../../src/core/contracts/log.ts'
 import { translator } from '../../src/core/i18n/i18n.ts'
 import { createStore } from '../../src/core/store/open-store.ts'
-import { captureLogs, type LogCapture, startUpstreamTap, type UpstreamTap } from '../e2e/harness.ts'
 import { type FakeResponsesApi, sse, startFakeResponsesApi } from '../fakes/fake-responses-api.ts'
 import { Transcript } from '../fakes/fake-responses-transcripts.ts'
+import { captureLogs, type LogCapture, startUpstreamTap, type UpstreamTap } from '../helpers/bot-stack.ts'
 import { type FakeSurface, fakeSurface } from '../helpers/fake-surface.ts'
 import { until } from '../helpers/until.ts'
 

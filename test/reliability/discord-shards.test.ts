@@ -5,9 +5,10 @@ import { afterEach, describe, expect, test } from 'vitest'
 import { loadConfig, secretsOf } from '../../src/app/config.ts'
 import { createLogger } from '../../src/core/contracts/log.ts'
 import { type Running, startHerald } from '../../src/main.ts'
-import { answerBy, captureLogs, freePort } from '../e2e/harness.ts'
+import { answerBy } from '../e2e/harness.ts'
 import { type FakeDiscord, startFakeDiscord } from '../fakes/fake-discord.ts'
 import { type FakeResponsesApi, startFakeResponsesApi } from '../fakes/fake-responses-api.ts'
+import { captureLogs, freePort } from '../helpers/bot-stack.ts'
 import { until } from './stack.ts'
 
 /**

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto'
 import { afterEach, describe, expect, inject, test } from 'vitest'
 import { createStore } from '../../src/core/store/open-store.ts'
-import { freePort } from '../e2e/harness.ts'
 import { sse } from '../fakes/fake-responses-api.ts'
 import { textAnswer } from '../fakes/fake-responses-transcripts.ts'
+import { freePort } from '../helpers/bot-stack.ts'
 import { type Stack, startStack, telegramTexts, until, WEBHOOK_SECRET } from './stack.ts'
 
 /**

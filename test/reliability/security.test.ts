@@ -3,10 +3,11 @@ import { join, relative } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterEach, describe, expect, test } from 'vitest'
 import { translator } from '../../src/core/i18n/i18n.ts'
-import { freePort, promptOf } from '../e2e/harness.ts'
+import { promptOf } from '../e2e/harness.ts'
 import { apiError, sse } from '../fakes/fake-responses-api.ts'
 import { errorEventAnswer, functionCallAnswer, textAnswer } from '../fakes/fake-responses-transcripts.ts'
 import type { TgUser } from '../fakes/fake-telegram.ts'
+import { freePort } from '../helpers/bot-stack.ts'
 import {
   DISCORD_TOKEN,
   httpGet,

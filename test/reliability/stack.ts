@@ -1,22 +1,18 @@
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { type Config, type Env, loadConfig, secretsOf } from '../../src/app/config.ts'
-import { createLogger } from '../../src/core/contracts/log.ts'
+import type { Env } from '../../src/app/config.ts'
+import type { StartOptions } from '../../src/app/lifecycle.ts'
 import type { Store } from '../../src/core/store/store.ts'
-import type { Running, StartOptions } from '../../src/main.ts'
-import { startHerald } from '../../src/main.ts'
-import { captureLogs, freePort, type LogCapture, startUpstreamTap, type UpstreamTap } from '../e2e/harness.ts'
-import { type FakeDiscord, type FakeDiscordOptions, startFakeDiscord } from '../fakes/fake-discord.ts'
-import { type FakeResponsesApi, startFakeResponsesApi } from '../fakes/fake-responses-api.ts'
-import { type FakeTelegram, type FakeTelegramOptions, startFakeTelegram } from '../fakes/fake-telegram.ts'
+import type { FakeDiscord, FakeDiscordOptions } from '../fakes/fake-discord.ts'
+import type { FakeResponsesApi } from '../fakes/fake-responses-api.ts'
+import type { FakeTelegram, FakeTelegramOptions } from '../fakes/fake-telegram.ts'
+import { type Bot, startBot, startBotStack, type UpstreamTap } from '../helpers/bot-stack.ts'
 import { until } from '../helpers/until.ts'
 
 /**
- * The whole bot for reliability tests: the real Herald (`startHerald` with a config from `loadConfig`)
- * against the fake Telegram and/or the fake Discord and the fake Responses API, on one SQLite file,
- * with an HTTP port (for /healthz and /metrics) and every log line captured. `startNode` starts
- * another Herald process on the same fakes and store (in this test process), as a second replica.
+ * The whole bot for reliability tests: a view of the bot stack (test/helpers/bot-stack.ts: the real
+ * Herald started as `npm start` starts it) against the fake Telegram and/or the fake Discord and the
+ * fake Responses API, on one SQLite file, each Herald with an HTTP port (for /healthz and /metrics)
+ * and every log line captured. `startNode` starts another Herald on the same fakes and store (in this
+ * test process), as a second replica.
  *
  * @example
  *   const stack = await startStack({ discord: {} })
@@ -45,16 +41,8 @@ export interface StackOptions {
   platformBackoff?: StartOptions['platformBackoff']
 }
 
-export interface HeraldNode {
-  running: Running
-  config: Config
-  logs: LogCapture
-  /** The one-line start-up messages. */
-  said: string[]
-  /** http://127.0.0.1:<port> of its /healthz, /metrics and webhook. */
-  url: string
-  stop(): Promise<void>
-}
+/** One Herald of the stack; `url` is http://127.0.0.1:<port> of its /healthz, /metrics and webhook. */
+export type HeraldNode = Bot
 
 export interface Stack {
   readonly telegram: FakeTelegram | undefined
@@ -73,7 +61,7 @@ export interface Stack {
   /** `answer finished` log records of every node. */
   finished(): Record<string, unknown>[]
   /** Resolves once `n` answers in all have finished. */
-  answersFinished(n: number, timeoutMs?: number): Promise<void>
+  answersFinished(n: number, timeoutMs?: number): Promise<unknown>
   /** Every log line of every node, and everything they printed. */
   output(): string[]
   close(): Promise<void>
@@ -81,111 +69,46 @@ export interface Stack {
 
 export { until }
 
-export async function startNodeFromEnv(env: Env, options: StartOptions = {}): Promise<HeraldNode> {
-  const port = env.HTTP_PORT ?? String(await freePort())
-  const config = await loadConfig({ LOG_LEVEL: 'debug', ...env, HTTP_PORT: port })
-  const logs = captureLogs()
-  const log = createLogger({ level: config.logLevel, secrets: secretsOf(config), destination: logs })
-  const said: string[] = []
-  const running = await startHerald(config, log, (line) => void said.push(line), options)
-  let stopped: Promise<void> | undefined
-  return {
-    running,
-    config,
-    logs,
-    said,
-    url: `http://127.0.0.1:${running.httpPort}`,
-    stop: () => (stopped ??= running.stop()),
-  }
+/** A Herald from environment variables, with an HTTP port of its own unless `HTTP_PORT` is set. */
+export function startNodeFromEnv(env: Env, options: StartOptions = {}): Promise<HeraldNode> {
+  return startBot(env, { ...options, http: true })
 }
 
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
-  const dir = mkdtempSync(join(tmpdir(), 'herald-reliability-'))
-  const storeFile = join(dir, 'herald.sqlite')
-  const responses = await startFakeResponsesApi()
-  const tap = options.tap ? await startUpstreamTap(responses.url) : undefined
-  const telegram =
-    options.telegram === false
-      ? undefined
-      : await startFakeTelegram({ ...options.telegram, token: TELEGRAM_TOKEN })
-  const discord = options.discord
-    ? await startFakeDiscord({ heartbeatIntervalMs: 5000, ...options.discord, token: DISCORD_TOKEN })
-    : undefined
-  const env: Env = {
-    OPENAI_API_KEY: KEY,
-    OPENAI_BASE_URL: tap?.url ?? responses.url,
-    STORE_URL: `sqlite:${storeFile}`,
-    SHUTDOWN_GRACE_MS: '500',
-    ...(telegram
-      ? {
-          TELEGRAM_BOT_TOKEN: telegram.token,
-          TELEGRAM_API_ROOT: telegram.url,
-          TELEGRAM_ADMIN_IDS: String(TELEGRAM_ADMIN),
-          TELEGRAM_WEBHOOK_SECRET: WEBHOOK_SECRET,
-        }
-      : {}),
-    ...(discord
-      ? {
-          DISCORD_TOKEN: discord.token,
-          DISCORD_API_ROOT: discord.apiRoot,
-          DISCORD_GUILD_IDS: discord.guild.id,
-          DISCORD_ADMIN_ROLE_IDS: discord.adminRole.id,
-        }
-      : {}),
-    ...options.env,
-  }
-  const nodes: HeraldNode[] = []
-  const closeFakes = async () => {
-    await telegram?.close()
-    await discord?.close()
-    await tap?.close()
-    await responses.close()
-    rmSync(dir, { recursive: true, force: true })
-  }
-  const storeOf = async (): Promise<StartOptions> => ({
+  const telegram = options.telegram !== false
+  const stack = await startBotStack({
+    telegram: telegram ? { ...options.telegram, token: TELEGRAM_TOKEN } : false,
+    discord: options.discord ? { ...options.discord, token: DISCORD_TOKEN } : false,
+    env: {
+      OPENAI_API_KEY: KEY,
+      ...(telegram
+        ? { TELEGRAM_ADMIN_IDS: String(TELEGRAM_ADMIN), TELEGRAM_WEBHOOK_SECRET: WEBHOOK_SECRET }
+        : {}),
+      ...options.env,
+    },
+    http: true,
+    ...(options.tap ? { tap: true } : {}),
+    ...(options.store ? { store: options.store } : {}),
     ...(options.platformBackoff ? { platformBackoff: options.platformBackoff } : {}),
-    ...(options.store ? { store: await options.store() } : {}),
   })
-  try {
-    nodes.push(await startNodeFromEnv(env, await storeOf()))
-  } catch (err) {
-    await closeFakes()
-    throw err
-  }
-  const finished = () => nodes.flatMap((node) => node.logs.find('answer finished'))
-  const stack: Stack = {
-    telegram,
-    discord,
-    responses,
-    tap,
-    env,
-    storeFile,
-    nodes,
-    get herald() {
-      return nodes[0]!
-    },
+  return {
+    telegram: stack.telegram,
+    discord: stack.discord,
+    responses: stack.responses,
+    tap: stack.tap,
+    env: stack.env,
+    storeFile: stack.storeFile,
+    herald: stack.bots[0]!,
+    nodes: stack.bots,
     get secrets() {
-      return [...secretsOf(nodes[0]!.config)]
+      return stack.secrets
     },
-    async startNode(more = {}, nodeOptions) {
-      const node = await startNodeFromEnv({ ...env, ...more }, { ...(await storeOf()), ...nodeOptions })
-      nodes.push(node)
-      return node
-    },
-    finished,
-    async answersFinished(n, timeoutMs = 15_000) {
-      await until(() => finished().length >= n, `${n} finished answers`, timeoutMs)
-    },
-    output: () => nodes.flatMap((node) => [...node.logs.lines, ...node.said]),
-    async close() {
-      try {
-        await Promise.all(nodes.map((node) => node.stop()))
-      } finally {
-        await closeFakes()
-      }
-    },
+    startNode: (env, nodeOptions) => stack.start(env, nodeOptions),
+    finished: stack.finished,
+    answersFinished: stack.answersFinished,
+    output: () => stack.bots.flatMap((node) => [...node.logs.lines, ...node.said]),
+    close: () => stack.close(),
   }
-  return stack
 }
 
 /** GET a path of a node's HTTP server: status and body. */
