@@ -8,8 +8,6 @@ import { guardProcess } from './app/process-guard.ts'
 import { ConfigError } from './core/contracts/errors.ts'
 import { createLogger, scrubSecrets } from './core/contracts/log.ts'
 
-export { type Running, type StartOptions, startHerald } from './app/lifecycle.ts'
-
 async function main(): Promise<void> {
   let config: Config
   try {

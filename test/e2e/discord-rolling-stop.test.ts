@@ -1,6 +1,6 @@
 import { afterEach, expect, test } from 'vitest'
+import type { Running } from '../../src/app/lifecycle.ts'
 import { translator } from '../../src/core/i18n/i18n.ts'
-import type { Running } from '../../src/main.ts'
 import { sse } from '../fakes/fake-responses-api.ts'
 import { Transcript } from '../fakes/fake-responses-transcripts.ts'
 import {

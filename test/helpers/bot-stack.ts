@@ -165,7 +165,7 @@ export async function startBotStack(options: BotStackOptions = {}): Promise<BotS
   const storeFile = options.storeFile ?? join(dir!, 'herald.sqlite')
   const responses = await startFakeResponsesApi(options.responses)
   const tap = options.tap ? await startUpstreamTap(responses.url) : undefined
-  // Each fake is loaded only when asked for, as main.ts loads each platform's library.
+  // Each fake is loaded only when asked for, as app/lifecycle.ts loads each platform's library.
   const telegram = options.telegram
     ? await (await import('../fakes/fake-telegram.ts')).startFakeTelegram(
         options.telegram === true ? {} : options.telegram,
