@@ -4,7 +4,8 @@ import { createEndpointProfile } from '../core/state/endpoint-profile.ts'
 import { loadModels } from '../core/state/models.ts'
 import { createStore } from '../core/store/open-store.ts'
 import { loadConfig, readEnvironment } from './config.ts'
-import { estimateProbeUsd, PROBE_OUTPUT_TOKENS, PROBE_REQUESTS, probeEndpoint } from './doctor.ts'
+import { probeEndpoint } from './doctor.ts'
+import { estimateProbeUsd, PROBE_OUTPUT_TOKENS, PROBE_REQUESTS } from './doctor-cost.ts'
 import { formatTable } from './doctor-table.ts'
 
 /**

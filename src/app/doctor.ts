@@ -1,13 +1,10 @@
 import { type Dispatcher, request } from 'undici'
 import type { Translate } from '../core/i18n/i18n.ts'
 import { UpstreamError } from '../core/responses/errors.ts'
-import { fold } from '../core/responses/fold.ts'
-import { readResponseBody } from '../core/responses/response-body.ts'
-import { parseStreamEvents } from '../core/responses/sse.ts'
-import { initialState } from '../core/responses/state.ts'
 import type { EndpointProfile } from '../core/state/endpoint-profile.ts'
 import type { ModelInfo } from '../core/state/models.ts'
-import { costMicroUsd } from '../core/state/usage.ts'
+import { PROBE_OUTPUT_TOKENS } from './doctor-cost.ts'
+import { dialectOf, foldStream, idOf, wholeAnswer } from './doctor-stream.ts'
 
 /**
  * `npm run doctor`: what does the configured endpoint support? Each row is probed with the
@@ -65,33 +62,10 @@ export interface ProbeOptions {
   timeoutMs?: number
 }
 
-/** The output tokens each probe may use: the API's minimum `max_output_tokens`. */
-export const PROBE_OUTPUT_TOKENS = 16
-/** At most this many paid requests (answers, previous_response_id, background, two search tools, summaries, image). */
-export const PROBE_REQUESTS = 8
-const PROBE_INPUT_TOKENS = 120
 const PROBE_PROMPT = 'Reply with the word OK.'
 /** A 1×1 transparent PNG. */
 const TINY_PNG =
   'data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII='
-
-/** The most the probes can cost, in USD: every request at its token ceiling and one web search call. */
-export function estimateProbeUsd(model: ModelInfo): number {
-  const usage = {
-    input_tokens: PROBE_INPUT_TOKENS,
-    cached_input_tokens: 0,
-    output_tokens: PROBE_OUTPUT_TOKENS,
-    reasoning_tokens: 0,
-    total_tokens: PROBE_INPUT_TOKENS + PROBE_OUTPUT_TOKENS,
-  }
-  const perRequest = costMicroUsd(model.price, usage)
-  const search = costMicroUsd(
-    model.price,
-    { ...usage, input_tokens: 0, output_tokens: 0, total_tokens: 0 },
-    1,
-  )
-  return (perRequest * PROBE_REQUESTS + search) / 1_000_000
-}
 
 interface Answer {
   status: number
@@ -451,38 +425,3 @@ const CAPABILITY_OF = {
   reasoning: 'reasoning-summary',
   images: 'image-input',
 } as const
-
-function foldStream(text: string) {
-  const { events } = parseStreamEvents(text)
-  if (events.length === 0) return undefined
-  let state = initialState()
-  for (const event of events) state = fold(state, event)
-  return state
-}
-
-function wholeAnswer(text: string) {
-  try {
-    const response = readResponseBody(JSON.parse(text))
-    if (!response) return undefined
-    return { ...initialState(), responseId: response.id, status: response.status }
-  } catch {
-    return undefined
-  }
-}
-
-function idOf(text: string): string | undefined {
-  try {
-    const id = (JSON.parse(text) as { id?: unknown }).id
-    return typeof id === 'string' ? id : undefined
-  } catch {
-    return undefined
-  }
-}
-
-function dialectOf(raw: string, t: Translate): string {
-  const parts = [t(/^event:/m.test(raw) ? 'doctor.dialect.event_lines' : 'doctor.dialect.data_only')]
-  if (/^data:\s*\[DONE\]/m.test(raw)) parts.push(t('doctor.dialect.done'))
-  if (/^:/m.test(raw)) parts.push(t('doctor.dialect.comments'))
-  if (!raw.includes('"sequence_number"')) parts.push(t('doctor.dialect.no_sequence'))
-  return parts.join(', ')
-}
