@@ -1,5 +1,5 @@
 import type { Translate } from '../core/i18n/i18n.ts'
-import type { Row } from './doctor.ts'
+import type { Row } from './doctor-verdicts.ts'
 
 /** The rows as an aligned plain-text table (CJK characters count as two columns). */
 export function formatTable(rows: readonly Row[], t: Translate): string {
