@@ -1,15 +1,15 @@
-import { Agent, type Dispatcher, request } from 'undici'
-import { type Clock, systemClock } from '../contracts/clock.ts'
+import { type Dispatcher, request } from 'undici'
+import type { Clock } from '../contracts/clock.ts'
 import { type ErrorKind, HeraldError } from '../contracts/errors.ts'
-import { type Logger, silentLogger } from '../contracts/log.ts'
+import type { Logger } from '../contracts/log.ts'
 import { AnswerStream, readJsonBody } from './answer-stream.ts'
 import { CallDeadline, type OpenedCall } from './call-deadline.ts'
 import { isPushBack, rateLimitHeaders, type UpstreamSignal } from './concurrency.ts'
-import { UpstreamError } from './errors.ts'
 import type { ResponseObject, StreamEvent } from './events.ts'
 import type { ResponsesRequest } from './request.ts'
-import { type RetryOptions, withRetries } from './retry.ts'
+import { withRetries } from './retry.ts'
 import { type AnswerState, initialState } from './state.ts'
+import { UpstreamEndpoint } from './upstream-endpoint.ts'
 
 /** What `createResponsesClient` needs; everything but the address and the key has a default. */
 export interface ResponsesClientOptions {
@@ -132,35 +132,24 @@ const responsePath = (id: string) => `/responses/${encodeURIComponent(id)}`
 /**
  * The client behind `createResponsesClient`. Each public method describes a `Call`; `perform`
  * opens it with retries under a `CallDeadline` (call-deadline.ts) and hands the answer to its
- * reader: an `AnswerStream` for a stream (answer-stream.ts), `readJsonBody` for JSON.
+ * reader: an `AnswerStream` for a stream (answer-stream.ts), `readJsonBody` for JSON. The key,
+ * the pool, error statuses and the retry policy are the `UpstreamEndpoint`'s (upstream-endpoint.ts).
  */
 class ResponsesApiClient {
   private readonly options: ResponsesClientOptions
+  private readonly upstream: UpstreamEndpoint
   private readonly clock: Clock
   private readonly log: Logger
-  private readonly random: () => number
   private readonly maxRetries: number
   private readonly timeouts: Timeouts
-  /** The client's own pool, when no dispatcher was given: `close` ends it. */
-  private readonly ownAgent: Agent | undefined
-  private readonly dispatcher: Dispatcher
-  private readonly baseUrl: string
-  /** What an UpstreamError may name (the base URL) and must never show (the key). */
-  private readonly errorContext: { baseUrl: string; secrets: string[] }
 
   constructor(options: ResponsesClientOptions) {
     this.options = options
-    this.clock = options.clock ?? systemClock
-    this.log = options.log ?? silentLogger
-    this.random = options.random ?? Math.random
     this.maxRetries = options.maxRetries ?? 2
     this.timeouts = { ...defaultTimeouts, ...options.timeouts }
-    this.ownAgent = options.dispatcher
-      ? undefined
-      : new Agent({ connect: { timeout: this.timeouts.connectMs } })
-    this.dispatcher = options.dispatcher ?? (this.ownAgent as Agent)
-    this.baseUrl = options.baseUrl.replace(/\/+$/, '')
-    this.errorContext = { baseUrl: options.baseUrl, secrets: [options.apiKey] }
+    this.upstream = new UpstreamEndpoint({ ...options, connectMs: this.timeouts.connectMs })
+    this.clock = this.upstream.clock
+    this.log = this.upstream.log
   }
 
   run(req: ResponsesRequest, options: RunOptions = {}): Promise<AnswerState> {
@@ -224,8 +213,8 @@ class ResponsesApiClient {
     return this.perform(call, readJsonBody)
   }
 
-  async close(): Promise<void> {
-    await this.ownAgent?.close()
+  close(): Promise<void> {
+    return this.upstream.close()
   }
 
   /** Folds an SSE (or JSON) answer onto `initial`; the caller's abort resolves with the state so far. */
@@ -256,7 +245,9 @@ class ResponsesApiClient {
     })
     try {
       if (call.signal?.aborted) throw deadline.translate(call.signal.reason)
-      const response = await withRetries(() => this.attempt(call, deadline), this.retryPolicy(call)).catch(
+      // Only the opening is retried; the caller's signal ends the waits.
+      const retries = this.upstream.retryPolicy(call.path, call.retries, call.signal)
+      const response = await withRetries(() => this.attempt(call, deadline), retries).catch(
         (error: unknown) => {
           throw deadline.translate(error)
         },
@@ -264,23 +255,6 @@ class ResponsesApiClient {
       return await read({ response, deadline })
     } finally {
       deadline.close()
-    }
-  }
-
-  /**
-   * The retry policy of one call (retry.ts decides what is retryable and how long to wait): only
-   * its opening is retried, waits run on the injected clock, and the caller's signal ends them.
-   */
-  private retryPolicy(call: Call): RetryOptions {
-    return {
-      maxRetries: call.retries,
-      clock: this.clock,
-      random: this.random,
-      ...(call.signal ? { signal: call.signal } : {}),
-      onRetry: ({ attempt, delayMs, error }) => {
-        this.log.warn({ path: call.path, kind: error.kind, attempt, delayMs }, 'retrying OpenAI call')
-        this.options.onRetry?.(error.kind)
-      },
     }
   }
 
@@ -298,7 +272,7 @@ class ResponsesApiClient {
         this.options.onUpstreamSignal?.({ kind: 'ok', sentAt, ...rateLimitHeaders(response.headers) })
         return response
       }
-      throw await this.readError(response)
+      throw await this.upstream.readError(response)
     } catch (error) {
       deadline.attemptFailed()
       if (isPushBack(error)) this.pushedBack(sentAt, error.retryAfterMs)
@@ -307,33 +281,16 @@ class ResponsesApiClient {
   }
 
   private send(call: Call, signal: AbortSignal): Promise<Dispatcher.ResponseData> {
-    return request(`${this.baseUrl}${call.path}`, {
+    const accept = call.stream ? 'text/event-stream' : 'application/json'
+    return request(this.upstream.url(call.path), {
       method: call.method,
-      headers: this.headers(call),
+      headers: this.upstream.headers(call.body === undefined ? 'none' : 'json', accept),
       body: call.body === undefined ? null : JSON.stringify(call.body),
       signal,
-      dispatcher: this.dispatcher,
+      dispatcher: this.upstream.dispatcher,
       // The call's own deadlines (CallDeadline) rule, on the injected clock.
       headersTimeout: 0,
       bodyTimeout: 0,
-    })
-  }
-
-  private headers(call: Call): Record<string, string> {
-    return {
-      authorization: `Bearer ${this.options.apiKey}`,
-      accept: call.stream ? 'text/event-stream' : 'application/json',
-      'user-agent': 'herald',
-      ...(call.body === undefined ? {} : { 'content-type': 'application/json' }),
-    }
-  }
-
-  /** An error status with its body: the API's own error, its kind and retry hint, without the key. */
-  private async readError(response: Dispatcher.ResponseData): Promise<UpstreamError> {
-    const text = await response.body.text()
-    return UpstreamError.from(response.statusCode, text, response.headers, {
-      ...this.errorContext,
-      now: this.clock.now(),
     })
   }
 
