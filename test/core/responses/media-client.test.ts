@@ -1,16 +1,19 @@
+import pino from 'pino'
 import { afterEach, beforeEach, describe, expect, test } from 'vitest'
 import { UpstreamError } from '../../../src/core/responses/errors.ts'
 import { createMediaClient, type MediaClient } from '../../../src/core/responses/media-client.ts'
 import { oggVoice, wavAudio } from '../../fakes/audio.ts'
 import {
+  apiError,
   type FakeResponsesApi,
   imageResult,
   rateLimited,
+  serverError,
   startFakeResponsesApi,
   transcript,
 } from '../../fakes/fake-responses-api.ts'
 import { isPng, pngSize, sketchPng } from '../../fakes/png.ts'
-import { fakeClock } from '../../helpers/fake-clock.ts'
+import { type FakeClock, fakeClock } from '../../helpers/fake-clock.ts'
 
 const KEY = 'sk-test-media-0123456789'
 const OGG_VOICE = oggVoice()
@@ -137,5 +140,108 @@ describe('the speech endpoint', () => {
       }),
     )
     expect((err as UpstreamError).kind).toBe('bad_request')
+  })
+})
+
+describe('what the media client shares with the Responses client', () => {
+  let clock: FakeClock
+  let logs: { msg: string; path?: string; kind?: string; attempt?: number; delayMs?: number }[]
+  let shared: MediaClient
+  const retries = () =>
+    logs.filter((l) => l.msg === 'retrying OpenAI call').map((l) => [l.path, l.kind, l.attempt, l.delayMs])
+  const image = { model: 'gpt-image-1', prompt: 'a fox' }
+
+  beforeEach(() => {
+    clock = fakeClock()
+    logs = []
+    const log = pino({ level: 'debug' }, { write: (line: string) => void logs.push(JSON.parse(line)) })
+    shared = createMediaClient({ baseUrl: fake.url, apiKey: KEY, clock, random: () => 0.5, log })
+  })
+
+  afterEach(async () => {
+    await shared.close()
+  })
+
+  test('a rate limit waits its Retry-After plus the jitter on the injected clock, then calls again', async () => {
+    fake.enqueueFor(
+      '/v1/images/generations',
+      rateLimited({ retryAfterMs: '1200' }),
+      imageResult(sketchPng(3, 3)),
+    )
+    const drawn = shared.generateImage(image)
+    await expect.poll(retries).toHaveLength(1)
+    // 1200 + 0.5 × max(500, 1200 / 4)
+    expect(retries()).toEqual([['/images/generations', 'rate_limited', 1, 1450]])
+    await clock.advance(1449)
+    expect(fake.requests).toHaveLength(1)
+    await clock.advance(1)
+    expect(isPng(Buffer.from((await drawn).b64, 'base64'))).toBe(true)
+    expect(fake.requests).toHaveLength(2)
+  })
+
+  test('server errors are retried with backoff up to maxRetries, then the last one is thrown', async () => {
+    fake.enqueueFor('/v1/audio/speech', serverError(502), serverError(503), serverError(500))
+    const spoken = failure(
+      shared.speak({ model: 'gpt-4o-mini-tts', input: 'Hi', voice: 'alloy', response_format: 'opus' }),
+    )
+    await expect.poll(retries).toHaveLength(1)
+    await clock.advance(250)
+    await expect.poll(retries).toHaveLength(2)
+    await clock.advance(500)
+    expect(await spoken).toMatchObject({ kind: 'server', status: 500 })
+    expect(retries()).toEqual([
+      ['/audio/speech', 'gateway', 1, 250],
+      ['/audio/speech', 'overloaded', 2, 500],
+    ])
+    expect(fake.requests).toHaveLength(3)
+  })
+
+  test("the caller's abort during a retry wait ends the call, with nothing sent again", async () => {
+    fake.enqueueFor('/v1/images/generations', serverError(500), imageResult(sketchPng(3, 3)))
+    const controller = new AbortController()
+    const drawn = shared.generateImage(image, controller.signal)
+    await expect.poll(retries).toHaveLength(1)
+    expect(clock.pending).toBe(1)
+    controller.abort()
+    await expect(drawn).rejects.toBeDefined()
+    expect(clock.pending).toBe(0)
+    await clock.advance(10_000)
+    expect(fake.requests).toHaveLength(1)
+  })
+
+  test('JSON bodies say so; a multipart body carries the boundary undici writes', async () => {
+    fake.enqueueFor('/v1/images/generations', imageResult(sketchPng(3, 3)))
+    fake.enqueueFor('/v1/audio/transcriptions', transcript('hi'))
+    await shared.generateImage(image)
+    await shared.transcribe({
+      model: 'whisper-1',
+      file: { name: 'voice.ogg', mime: 'audio/ogg', bytes: OGG_VOICE },
+    })
+    const [drawing, listening] = fake.requests.map((r) => r.headers)
+    expect([drawing!['content-type'], drawing!['user-agent'], drawing!.authorization]).toEqual([
+      'application/json',
+      'herald',
+      `Bearer ${KEY}`,
+    ])
+    expect(listening!['content-type']).toMatch(/^multipart\/form-data; boundary=/)
+    expect(listening!.authorization).toBe(`Bearer ${KEY}`)
+  })
+
+  test('the API key never shows in an error, even when the body echoes it', async () => {
+    fake.enqueueFor(
+      '/v1/audio/transcriptions',
+      apiError(401, { message: `Incorrect API key provided: ${KEY}.`, code: 'invalid_api_key' }),
+    )
+    const err = (await failure(
+      shared.transcribe({
+        model: 'whisper-1',
+        file: { name: 'voice.ogg', mime: 'audio/ogg', bytes: OGG_VOICE },
+      }),
+    )) as UpstreamError
+    expect(err.kind).toBe('auth')
+    for (const text of [err.message, JSON.stringify(err), String(err.stack)]) {
+      expect(text).not.toContain(KEY)
+      expect(text).not.toContain(KEY.slice(8))
+    }
   })
 })
