@@ -9,6 +9,7 @@ import {
   type E2eStack,
   expectCleanTelegram,
   finishedAnswers,
+  promptOf,
   replyTo,
   startE2e,
   telegramPlatform,
@@ -108,6 +109,31 @@ describe('answers spoken on Telegram, end to end', () => {
     expect(tg.callsTo('sendVoice')).toEqual([])
     expect(e2e!.heralds.flatMap((h) => h.logs.find('speaking the answer failed'))).toHaveLength(1)
     expect(finishedAnswers(e2e!).map((r) => r.status)).toEqual(['completed'])
+    expectCleanTelegram(e2e!)
+  })
+
+  test('a reply to the voice message continues the conversation from that answer', async () => {
+    const { platform: tg, responses } = await start()
+    responses.route = answerBy((prompt) => `On ${prompt}.`)
+    expect(await command('/voice on')).toBe('Answers also sent as voice messages: on.')
+    await askAndWait(e2e!, { chat: CHAT, from: ADA, text: 'cats' })
+    const catsVoice = await tg.waitFor(() => tg.botMessages(CHAT).find((m) => m.voice !== undefined))
+    await tg.waitFor(() => tg.callsTo('sendVoice').length === 1)
+    await askAndWait(e2e!, { chat: CHAT, from: ADA, text: 'dogs' })
+    await tg.waitFor(() => tg.callsTo('sendVoice').length === 2)
+    await askAndWait(e2e!, {
+      chat: CHAT,
+      from: ADA,
+      text: 'more about them',
+      reply_to_message_id: catsVoice.message_id,
+    })
+
+    const asked = responses.requests.filter((r) => r.pathname === '/v1/responses')
+    expect(asked.map((r) => [promptOf(r.body), r.body?.previous_response_id])).toEqual([
+      ['cats', undefined],
+      ['dogs', 'resp_1'],
+      ['more about them', 'resp_1'],
+    ])
     expectCleanTelegram(e2e!)
   })
 })

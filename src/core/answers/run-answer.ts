@@ -339,16 +339,16 @@ class AnswerRun {
       if (drawn?.outcome === 'failed') this.log.warn({ err: drawn.error }, 'showing the picture failed')
       s.metrics.answers.inc({ platform: inv.chat.platform, status: this.state.status })
       const shown = [...result.messages.map((m) => m.ref.id), ...(drawn?.messages.map((m) => m.id) ?? [])]
-      const cost = await this.record(shown).catch((err: unknown) => {
+      const recorded = await this.record(shown).catch((err: unknown) => {
         if (!isStoreAway(s.store, err)) throw err
         // The text has landed; what the store's absence costs is this answer's usage and conversation link.
         this.log.warn({ err }, 'the store was away: usage and conversation link not recorded')
         return undefined
       })
-      const spoken = result.outcome === 'delivered' ? await this.speak() : 0
+      const spoken = result.outcome === 'delivered' ? await this.speak(recorded?.turnId) : 0
       const ms = s.clock.now() - this.startedAt
       const { status, incompleteReason: reason } = this.state
-      const usd = cost === undefined ? undefined : cost + spoken
+      const usd = recorded?.usd === undefined ? undefined : recorded.usd + spoken
       // The console's summary: what the page lists among the recent answers.
       await this.feed.finish({ status, state: this.state, usd })
       this.log.info({ status, reason, ms, usd, outcome: result.outcome }, 'answer finished')
@@ -357,18 +357,30 @@ class AnswerRun {
     }
   }
 
-  /** Under `/voice on`, a completed answer's text is also sent as a voice message; returns its cost. */
-  private async speak(): Promise<number> {
+  /**
+   * Under `/voice on`, a completed answer's text is also sent as a voice message, linked to the
+   * answer's turn (`turnId`) so a reply to it continues there; returns its cost.
+   */
+  private async speak(turnId: string | undefined): Promise<number> {
     const { s, inv, ask, state } = this
     if (ask.voice !== true || state.status !== 'completed' || state.text.trim() === '') return 0
-    return speakAnswer(
+    const spoken = await speakAnswer(
       { s, inv, surface: this.surface, user: userKey(inv), signal: ask.running.controller.signal },
       state.text,
     )
+    if (spoken.message && turnId) {
+      await s.conversations.linkMessage(inv.chat.key, spoken.message.id, turnId).catch((err: unknown) => {
+        this.log.warn({ err }, 'linking the voice message to the conversation failed')
+      })
+    }
+    return spoken.usd
   }
 
-  /** Usage (the pictures priced apart) and the conversation link of every message the answer shows. */
-  private async record(shown: readonly string[]): Promise<number | undefined> {
+  /**
+   * Usage (the pictures priced apart) and the conversation link of every message the answer shows;
+   * resolves with the cost and the turn the messages were linked to (none when nothing was shown).
+   */
+  private async record(shown: readonly string[]): Promise<{ usd: number | undefined; turnId?: string }> {
     const { s, inv, ask, state } = this
     const fromTool = this.usageModel === ask.model
     // The images endpoint reports the image model's tokens; the image tool's pictures are priced apart.
@@ -376,9 +388,9 @@ class AnswerRun {
       fromTool || !state.usage ? pictureCharges(s.config.imageModel, state.images) : [],
     )
     const drew = state.images.filter((image) => image.result !== undefined)
-    if (shown.length === 0 || (state.text === '' && drew.length === 0)) return cost
+    if (shown.length === 0 || (state.text === '' && drew.length === 0)) return { usd: cost }
     const resolved = await s.conversations.resolve(inv.chat.key, inv.replyTo)
-    await s.conversations.linkMessages(inv.chat.key, shown, {
+    const turn = await s.conversations.linkMessages(inv.chat.key, shown, {
       responseId: state.status === 'completed' && fromTool ? state.responseId : undefined,
       parentTurnId: resolved.parentTurnId,
       userText: this.question,
@@ -388,7 +400,7 @@ class AnswerRun {
       model: ask.model,
       pictures: drew.length > 0 ? drew.length : undefined,
     })
-    return cost
+    return { usd: cost, turnId: turn.id }
   }
 
   /** An aborted stream ends as stopped, or as interrupted when Herald is shutting down. */

@@ -1,5 +1,5 @@
 import type { Invocation } from '../contracts/chat.ts'
-import type { Surface } from '../contracts/surface.ts'
+import type { MessageRef, Surface } from '../contracts/surface.ts'
 import type { Translate } from '../i18n/i18n.ts'
 import { inLane } from '../live/in-lane.ts'
 import { toPlainText } from '../live/render-plain.ts'
@@ -11,7 +11,8 @@ import type { AnswerDeps } from './answer-deps.ts'
  * Voice out (`/voice on`): once an answer's text is final it is also spoken (`POST /audio/speech`
  * with the speech model, Ogg/Opus) and sent as a voice message through the chat's lane, so it keeps
  * the platform's pace. The budget is checked before the request and the speech is recorded in
- * usage, priced per character. Speaking never harms the text answer: a failure is one log line and
+ * usage, priced per character. The voice message belongs to the answer's turn: a reply to it
+ * continues the conversation as a reply to the text would. Speaking never harms the text answer: a failure is one log line and
  * one short notice.
  *
  * A long answer is spoken only up to its first sentence boundary within the endpoint's 4096
@@ -74,13 +75,21 @@ export interface SpeakContext {
   signal: AbortSignal
 }
 
-/** Speaks `markdown` and sends it as a voice message; resolves with the dollars it cost (0 if not sent). */
-export async function speakAnswer(ctx: SpeakContext, markdown: string): Promise<number> {
+/** What speaking an answer did: the dollars it cost, and the voice message when one was sent. */
+export interface Spoken {
+  usd: number
+  message?: MessageRef
+}
+
+const NOT_SPOKEN: Spoken = { usd: 0 }
+
+/** Speaks `markdown` and sends it as a voice message. */
+export async function speakAnswer(ctx: SpeakContext, markdown: string): Promise<Spoken> {
   const { s, inv, surface, user, signal } = ctx
   const sendVoice = surface.sendVoice
-  if (!sendVoice) return 0
+  if (!sendVoice) return NOT_SPOKEN
   const spoken = spokenPart(speakableText(markdown))
-  if (spoken.text === '') return 0
+  if (spoken.text === '') return NOT_SPOKEN
   const model = s.config.speechModel
   const log = s.log.child({ chat: inv.chat.key, user, model })
   try {
@@ -89,7 +98,7 @@ export async function speakAnswer(ctx: SpeakContext, markdown: string): Promise<
     if (!budget.ok) {
       log.info({ scope: budget.scope }, 'voice message skipped: over budget')
       await inv.notify(s.t('voice.over_budget'))
-      return 0
+      return NOT_SPOKEN
     }
     const bytes = await s.media.speak(
       { model, input: spoken.text, voice: VOICE, response_format: 'opus' },
@@ -104,12 +113,12 @@ export async function speakAnswer(ctx: SpeakContext, markdown: string): Promise<
     })
     s.metrics.dollars.inc({ model }, cost.usd)
     const caption = spoken.cut ? s.t('voice.rest_in_text') : undefined
-    await inLane(s.lanes, surface, () => sendVoice.call(surface, bytes, caption))
-    return cost.usd
+    const message = await inLane(s.lanes, surface, () => sendVoice.call(surface, bytes, caption))
+    return { usd: cost.usd, message }
   } catch (err) {
-    if (signal.aborted) return 0
+    if (signal.aborted) return NOT_SPOKEN
     log.warn({ err }, 'speaking the answer failed')
     await inv.notify(s.t('voice.failed')).catch(() => undefined)
-    return 0
+    return NOT_SPOKEN
   }
 }

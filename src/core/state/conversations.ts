@@ -99,6 +99,8 @@ export interface ConversationsOptions {
 export interface Conversations {
   /** Saves a finished turn, links every message that shows it, and makes it the chat's head. */
   linkMessages(chatKey: string, messageIds: readonly string[], turn: NewTurn): Promise<Turn>
+  /** Links one more message to a saved turn (a voice message sent after the text), leaving the head as it is. */
+  linkMessage(chatKey: string, messageId: string, turnId: string): Promise<void>
   /** How to continue: after the replied-to bot message, else after the chat's head. */
   resolve(chatKey: string, replyToMessageId?: string): Promise<Resolved>
   turnForMessage(chatKey: string, messageId: string): Promise<Turn | undefined>
@@ -198,6 +200,10 @@ export function createConversations(opts: ConversationsOptions): Conversations {
       await Promise.all(messageIds.map((id) => kv.set(messageKey(chatKey, id), turn.id, ttl)))
       await kv.set(headKey(chatKey), turn.id, ttl)
       return turn
+    },
+
+    async linkMessage(chatKey, messageId, turnId) {
+      await kv.set(messageKey(chatKey, messageId), turnId, ttl)
     },
 
     async resolve(chatKey, replyToMessageId) {

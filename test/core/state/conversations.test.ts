@@ -63,6 +63,15 @@ describe.each(BACKENDS)('conversations on %s', (backend) => {
     expect(await conversations.resolve('tg:2', '11')).toEqual({ mode: 'server', history: [] })
   })
 
+  test('a message linked to a saved turn later continues that turn and leaves the head alone', async () => {
+    const conversations = createConversations({ store: await fixture.open(), mode: 'server' })
+    const first = await conversations.linkMessages('c', ['1'], turn(1))
+    await conversations.linkMessages('c', ['2'], turn(2, { parentTurnId: first.id }))
+    await conversations.linkMessage('c', 'voice-1', first.id)
+    expect((await conversations.resolve('c', 'voice-1')).previousResponseId).toBe('resp_1')
+    expect((await conversations.resolve('c')).previousResponseId).toBe('resp_2')
+  })
+
   test('a branch from an old message becomes the head', async () => {
     const conversations = createConversations({ store: await fixture.open(), mode: 'server' })
     const first = await conversations.linkMessages('c', ['1'], turn(1))
