@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto'
 import { createInterface } from 'node:readline'
 import type { Readable } from 'node:stream'
 import { fileURLToPath } from 'node:url'
@@ -7,13 +8,15 @@ import { ConfigError } from '../core/contracts/errors.ts'
 import type { Logger } from '../core/contracts/log.ts'
 import type { Env } from './config.ts'
 import type { HealthCheck } from './http-server.ts'
+import type { Metrics, MetricsSnapshot } from './metrics.ts'
 
 /**
  * Discord sharding (DISCORD_SHARDS): discord.js's own ShardingManager starts one child process per
  * shard, each a Herald that runs Discord only for its shard (discord.js hands it SHARDS and
  * SHARD_COUNT) on the shared store. The child of shard 0 registers the slash commands; buttons and
  * Stop work in whichever process receives them, through the store. A child that dies is started
- * again; `/healthz` reports every shard.
+ * again; `/healthz` reports every shard, and `/metrics` adds up every shard's series with this
+ * process's (each shard's process answers a request for them on its IPC channel).
  *
  * @example
  *   const shards = await startDiscordShards({ discord: config.discord, count: 'auto', env, log })
@@ -26,6 +29,8 @@ export interface DiscordShards {
   checks(): HealthCheck[]
   /** SIGTERM to every shard process (each drains its answers) and waits for them to exit. */
   stop(): Promise<void>
+  /** The series of every shard's process that answers within `timeoutMs` (default 2 s). */
+  snapshots(timeoutMs?: number): Promise<MetricsSnapshot[]>
 }
 
 export interface DiscordShardsOptions {
@@ -94,7 +99,56 @@ export async function startDiscordShards(options: DiscordShardsOptions): Promise
       stopping ??= stopShards(manager, options.stopTimeoutMs ?? 30_000)
       return stopping
     },
+    snapshots: async (timeoutMs = SNAPSHOT_TIMEOUT_MS) => {
+      const asked = [...manager.shards.values()].map((shard) => askForMetrics(shard, timeoutMs))
+      return (await Promise.all(asked)).filter((snapshot) => snapshot !== undefined)
+    },
   }
+}
+
+const SNAPSHOT_TIMEOUT_MS = 2000
+
+/** The request and the reply on a shard's IPC channel: `{ heraldMetrics: id }`, `{ heraldMetrics: id, snapshot }`. */
+interface MetricsMessage {
+  heraldMetrics: string
+  snapshot?: MetricsSnapshot
+}
+
+function isMetricsMessage(message: unknown): message is MetricsMessage {
+  return typeof message === 'object' && message !== null && 'heraldMetrics' in message
+}
+
+/** One shard's series, or undefined when its process is gone or does not answer in time. */
+function askForMetrics(shard: Shard, timeoutMs: number): Promise<MetricsSnapshot | undefined> {
+  if (!shard.process) return Promise.resolve(undefined)
+  const id = randomUUID()
+  return new Promise((resolve) => {
+    const done = (snapshot: MetricsSnapshot | undefined) => {
+      clearTimeout(timer)
+      shard.off('message', onMessage)
+      resolve(snapshot)
+    }
+    const onMessage = (message: unknown) => {
+      if (isMetricsMessage(message) && message.heraldMetrics === id) done(message.snapshot)
+    }
+    const timer = setTimeout(() => done(undefined), timeoutMs)
+    shard.on('message', onMessage)
+    shard.send({ heraldMetrics: id } satisfies MetricsMessage).catch(() => done(undefined))
+  })
+}
+
+/** In a shard's process: answers the manager's requests for this process's series; returns the stop. */
+export function answerMetricsRequests(metrics: Pick<Metrics, 'snapshot'>): () => void {
+  const onMessage = (message: unknown) => {
+    if (!isMetricsMessage(message) || message.snapshot !== undefined) return
+    void metrics.snapshot().then(
+      (snapshot) =>
+        process.send?.({ heraldMetrics: message.heraldMetrics, snapshot } satisfies MetricsMessage),
+      () => process.send?.({ heraldMetrics: message.heraldMetrics } satisfies MetricsMessage),
+    )
+  }
+  process.on('message', onMessage)
+  return () => void process.off('message', onMessage)
 }
 
 async function stopShards(manager: ShardingManager, timeoutMs: number): Promise<void> {

@@ -30,7 +30,8 @@ export interface HttpServer {
 }
 
 export function createHttpServer(options: {
-  metrics: Metrics
+  /** What `/metrics` shows. */
+  metrics: Pick<Metrics, 'render'>
   /** The checks, or a function giving them at each request (parts that start later, such as shards). */
   health: HealthCheck[] | (() => HealthCheck[])
   log: Logger

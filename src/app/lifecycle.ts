@@ -18,6 +18,7 @@ import { type MountedConsole, mountConsole } from './console/console.ts'
 import type { DiscordShards } from './discord-shards.ts'
 import { createHerald } from './dispatcher.ts'
 import { createHttpServer, type HealthCheck, type HealthState, type HttpServer } from './http-server.ts'
+import { renderWith } from './metrics.ts'
 import { type Backoff, createPlatformSupervisor, type PlatformSupervisor } from './platform-supervisor.ts'
 import { createServices, type Services } from './services.ts'
 
@@ -107,6 +108,11 @@ class Startup {
       log: this.#log,
     })
     this.#cleanups.push(() => heartbeat.stop())
+    if (this.#config.shardProcess) {
+      const { answerMetricsRequests } = await import('./discord-shards.ts')
+      const stopAnswering = answerMetricsRequests(services.metrics)
+      this.#cleanups.push(async () => stopAnswering())
+    }
     this.#createHttp()
     await this.#createAdapters()
     const httpPort = await this.#listen()
@@ -158,7 +164,12 @@ class Startup {
         .map((platform) => ({ name: platform, check: () => platformHealth(this.#platforms.get(platform)) })),
       ...(this.#shards?.checks() ?? []),
     ]
-    this.#http = createHttpServer({ metrics: this.#services.metrics, log: this.#log, health })
+    const { metrics } = this.#services
+    // Sharded, the shards' processes count the answers: their series are added to this process's.
+    const exposition = {
+      render: async () => renderWith(metrics, (await this.#shards?.snapshots()) ?? []),
+    }
+    this.#http = createHttpServer({ metrics: exposition, log: this.#log, health })
     if (config.console) {
       const mounted = mountConsole(this.#http, {
         services: this.#services,

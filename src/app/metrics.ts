@@ -1,4 +1,5 @@
 import {
+  AggregatorRegistry,
   Counter,
   type CounterConfiguration,
   collectDefaultMetrics,
@@ -6,6 +7,8 @@ import {
   type GaugeConfiguration,
   Histogram,
   type HistogramConfiguration,
+  type MetricObjectWithValues,
+  type MetricValue,
   Registry,
 } from 'prom-client'
 import type { CoreMetrics, CounterMetric, GaugeMetric, HistogramMetric } from '../core/contracts/metrics.ts'
@@ -26,6 +29,28 @@ export interface Metrics extends CoreMetrics {
   platformUp: Gauge<'platform'>
   /** The whole exposition: every series above, then the process's. */
   render(): Promise<string>
+  /** The same series as data, for another process to add to its own (Discord shards → their manager). */
+  snapshot(): Promise<MetricsSnapshot>
+}
+
+/** A process's series as prom-client's JSON: what a shard's process sends its manager. */
+export type MetricsSnapshot = MetricObjectWithValues<MetricValue<string>>[]
+
+/**
+ * One exposition of this process's series and other processes' snapshots: counters and histograms
+ * add up, gauges too unless prom-client's own series say otherwise (its lag is averaged, its
+ * version info taken once); series with a label that tells the processes apart
+ * (`herald_process_info`) stay one per process.
+ */
+export async function renderWith(own: Metrics, others: readonly MetricsSnapshot[]): Promise<string> {
+  if (others.length === 0) return own.render()
+  const together = AggregatorRegistry.aggregate([await own.snapshot(), ...others])
+  return oneLineEach(await together.metrics())
+}
+
+/** prom-client puts a blank line between metrics; Herald's exposition has always been one line each. */
+function oneLineEach(text: string): string {
+  return text.replaceAll('\n\n', '\n')
 }
 
 const PREFIX = 'herald_'
@@ -165,6 +190,9 @@ export function createMetrics(): Metrics {
     }),
   }
   const all = Registry.merge([...registers, processMetrics()])
-  // prom-client puts a blank line between metrics; Herald's exposition has always been one line each.
-  return { ...m, render: async () => (await all.metrics()).replaceAll('\n\n', '\n') }
+  return {
+    ...m,
+    render: async () => oneLineEach(await all.metrics()),
+    snapshot: () => all.getMetricsAsJSON() as Promise<MetricsSnapshot>,
+  }
 }

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest'
-import { createMetrics } from '../../src/app/metrics.ts'
+import { createMetrics, renderWith } from '../../src/app/metrics.ts'
 
 /**
  * The registry behind /metrics: Herald's series as the core counts them, then the process's CPU,
@@ -84,5 +84,23 @@ describe('metrics', () => {
       }
       for (const line of text.trimEnd().split('\n')) expect(line).toMatch(LINE)
     }
+  })
+
+  test("other processes' snapshots add up with this one's; what tells processes apart stays apart", async () => {
+    const manager = createMetrics()
+    const shards = [createMetrics(), createMetrics()]
+    manager.processInfo.set({ process: 'm', store: 'sqlite', role: 'main' }, 1)
+    for (const [i, shard] of shards.entries()) {
+      shard.processInfo.set({ process: `s${i}`, store: 'sqlite', role: 'discord-shard' }, 1)
+      shard.answers.inc({ platform: 'discord', status: 'completed' })
+      shard.timeToFirstTokenSeconds.observe({ platform: 'discord' }, 0.5)
+    }
+    const text = await renderWith(manager, await Promise.all(shards.map((shard) => shard.snapshot())))
+
+    for (const line of text.trimEnd().split('\n')) expect(line).toMatch(LINE)
+    const lines = samples(text)
+    expect(lines).toContain('herald_answers_total{platform="discord",status="completed"} 2')
+    expect(lines).toContain('herald_time_to_first_token_seconds_count{platform="discord"} 2')
+    expect(lines.filter((line) => line.startsWith('herald_process_info{'))).toHaveLength(3)
   })
 })

@@ -107,6 +107,19 @@ describe('Discord shards', () => {
       expect(guilds.map((_, i) => finished(i))).toEqual(guilds.map(() => 1))
       expect(responses.requests).toHaveLength(count)
 
+      // The manager's /metrics adds up the shards' series: every answer counted, every process listed.
+      const exposition = await (await fetch(`http://127.0.0.1:${running.httpPort}/metrics`)).text()
+      const completed = exposition
+        .split('\n')
+        .filter(
+          (line) =>
+            /^herald_answers_total\{.*platform="discord"/.test(line) && line.includes('status="completed"'),
+        )
+      expect(completed.map((line) => Number(line.split(' ').at(-1)))).toEqual([count])
+      const processes = exposition.split('\n').filter((line) => line.startsWith('herald_process_info{'))
+      expect(processes.filter((line) => line.includes('role="discord-shard"'))).toHaveLength(count)
+      expect(processes.filter((line) => line.includes('role="main"'))).toHaveLength(1)
+
       await running.stop()
       running = undefined
       expect(discord.gateway.connectedShards).toEqual([])
