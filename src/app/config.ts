@@ -37,6 +37,8 @@ export interface Config {
   transcribeModel: string
   /** The model answers are spoken with under `/voice on` (`POST /audio/speech`). */
   speechModel: string
+  /** The voice answers are spoken in (TTS_VOICE). */
+  speechVoice: string
   instructions: string
   /** The fallback language: for people and chats whose language is unknown or unsupported. */
   language: Language
@@ -165,6 +167,15 @@ const flag = v.pipe(
     (issue) => `expected true or false, got "${issue.input}"`,
   ),
   v.transform((value) => YES.includes(value)),
+)
+
+/** A voice's name as `/audio/speech` takes it: `alloy`, `coral`, `marin`… (relays may offer others). */
+const voiceName = v.pipe(
+  v.string(),
+  v.regex(
+    /^[a-z][a-z0-9_-]{0,31}$/,
+    (issue) => `expected a voice name such as alloy or coral, got "${issue.input}"`,
+  ),
 )
 
 /** An http: or https: URL, kept without trailing slashes. */
@@ -344,6 +355,7 @@ export async function loadConfig(env: Env): Promise<Config> {
     imageModel: r('IMAGE_MODEL', v.string(), 'gpt-image-1'),
     transcribeModel: r('TRANSCRIBE_MODEL', v.string(), 'gpt-4o-mini-transcribe'),
     speechModel: r('TTS_MODEL', v.string(), 'gpt-4o-mini-tts'),
+    speechVoice: r('TTS_VOICE', voiceName, 'alloy'),
     instructions: r(
       'INSTRUCTIONS',
       v.string(),

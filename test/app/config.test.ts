@@ -29,6 +29,7 @@ describe('loadConfig', () => {
     expect(config.discord).toBeUndefined()
     expect(config.httpPort).toBeUndefined()
     expect([config.research.mode, config.research.idleTimeoutMs]).toEqual(['auto', 900_000])
+    expect([config.speechModel, config.speechVoice]).toEqual(['gpt-4o-mini-tts', 'alloy'])
   })
 
   test('a missing API key names the variable', async () => {
@@ -62,6 +63,10 @@ describe('loadConfig', () => {
     expect(await failure({ ...base, LANGUAGE_FORCE: 'always' })).toBe(
       'LANGUAGE_FORCE: expected true or false, got "always"',
     )
+    expect(await failure({ ...base, TTS_VOICE: 'Alloy Voice' })).toBe(
+      'TTS_VOICE: expected a voice name such as alloy or coral, got "Alloy Voice"',
+    )
+    expect((await loadConfig({ ...base, TTS_VOICE: 'coral' })).speechVoice).toBe('coral')
   })
 
   test('values are trimmed, an empty one is unset, and switches take any case', async () => {

@@ -25,8 +25,8 @@ afterEach(async () => {
   e2e = undefined
 })
 
-async function start(): Promise<E2eStack<FakeTelegram>> {
-  e2e = await startE2e(telegramPlatform())
+async function start(env: Record<string, string> = {}): Promise<E2eStack<FakeTelegram>> {
+  e2e = await startE2e(telegramPlatform(), { env })
   return e2e
 }
 
@@ -135,5 +135,16 @@ describe('answers spoken on Telegram, end to end', () => {
       ['more about them', 'resp_1'],
     ])
     expectCleanTelegram(e2e!)
+  })
+
+  test('TTS_VOICE chooses the voice', async () => {
+    const { responses } = await start({ TTS_VOICE: 'coral' })
+    responses.route = answerBy(() => 'Hello.')
+    expect(await command('/voice on')).toBe('Answers also sent as voice messages: on.')
+    await askAndWait(e2e!, { chat: CHAT, from: ADA, text: 'Hi' })
+    const speech = await e2e!.platform.waitFor(() =>
+      responses.requests.find((r) => r.pathname === '/v1/audio/speech'),
+    )
+    expect(speech.body?.voice).toBe('coral')
   })
 })

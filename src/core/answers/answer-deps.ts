@@ -27,6 +27,7 @@ export interface AnswerDeps {
     imageModel: string
     transcribeModel: string
     speechModel: string
+    speechVoice: string
     limits: { maxImageBytes: number; maxToolRounds: number; maxAudioSeconds: number; maxFileBytes: number }
     conversation: { mode: ConversationMode }
     openai: { baseUrl: string }

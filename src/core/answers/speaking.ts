@@ -9,7 +9,7 @@ import type { AnswerDeps } from './answer-deps.ts'
 
 /**
  * Voice out (`/voice on`): once an answer's text is final it is also spoken (`POST /audio/speech`
- * with the speech model, Ogg/Opus) and sent as a voice message through the chat's lane, so it keeps
+ * with the speech model in TTS_VOICE, Ogg/Opus) and sent as a voice message through the chat's lane, so it keeps
  * the platform's pace. The budget is checked before the request and the speech is recorded in
  * usage, priced per character. The voice message belongs to the answer's turn: a reply to it
  * continues the conversation as a reply to the text would. Speaking never harms the text answer: a failure is one log line and
@@ -28,9 +28,6 @@ import type { AnswerDeps } from './answer-deps.ts'
 
 /** Characters `/audio/speech` takes in one `input`. */
 export const SPEECH_INPUT_LIMIT = 4096
-
-/** The voice answers are spoken in. */
-const VOICE = 'alloy'
 
 export interface SpokenPart {
   text: string
@@ -101,7 +98,7 @@ export async function speakAnswer(ctx: SpeakContext, markdown: string): Promise<
       return NOT_SPOKEN
     }
     const bytes = await s.media.speak(
-      { model, input: spoken.text, voice: VOICE, response_format: 'opus' },
+      { model, input: spoken.text, voice: s.config.speechVoice, response_format: 'opus' },
       signal,
     )
     const cost = await s.usage.record({

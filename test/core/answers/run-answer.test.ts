@@ -101,6 +101,7 @@ async function setUp(scripts: Script[], opts: { maxConcurrentStreams?: number } 
       imageModel: 'gpt-image-1',
       transcribeModel: 'gpt-4o-mini-transcribe',
       speechModel: 'gpt-4o-mini-tts',
+      speechVoice: 'alloy',
       limits: { maxImageBytes: 1_000_000, maxToolRounds: 5, maxAudioSeconds: 300, maxFileBytes: 1_000_000 },
       conversation: { mode: 'auto' },
       openai: { baseUrl: 'http://relay.invalid/v1' },
