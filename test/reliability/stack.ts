@@ -1,10 +1,9 @@
 import type { Env } from '../../src/app/config.ts'
 import type { StartOptions } from '../../src/app/lifecycle.ts'
 import type { Store } from '../../src/core/store/store.ts'
-import type { FakeDiscord, FakeDiscordOptions } from '../fakes/fake-discord.ts'
-import type { FakeResponsesApi } from '../fakes/fake-responses-api.ts'
+import type { FakeDiscordOptions } from '../fakes/fake-discord.ts'
 import type { FakeTelegram, FakeTelegramOptions } from '../fakes/fake-telegram.ts'
-import { type Bot, startBot, startBotStack, type UpstreamTap } from '../helpers/bot-stack.ts'
+import { type Bot, type BotStack, startBot, startBotStack } from '../helpers/bot-stack.ts'
 import { until } from '../helpers/until.ts'
 
 /**
@@ -44,13 +43,8 @@ export interface StackOptions {
 /** One Herald of the stack; `url` is http://127.0.0.1:<port> of its /healthz, /metrics and webhook. */
 export type HeraldNode = Bot
 
-export interface Stack {
-  readonly telegram: FakeTelegram | undefined
-  readonly discord: FakeDiscord | undefined
-  readonly responses: FakeResponsesApi
-  readonly tap: UpstreamTap | undefined
-  readonly env: Env
-  readonly storeFile: string
+export interface Stack
+  extends Pick<BotStack, 'telegram' | 'discord' | 'responses' | 'tap' | 'env' | 'storeFile'> {
   /** The Herald started first. */
   readonly herald: HeraldNode
   readonly nodes: readonly HeraldNode[]

@@ -1,15 +1,13 @@
-import type { Clock } from '../contracts/clock.ts'
 import { HeraldError } from '../contracts/errors.ts'
-import type { Logger } from '../contracts/log.ts'
 import { stateFromResponse } from '../responses/fold.ts'
 import { type AnswerState, initialState } from '../responses/state.ts'
 import { type HeldRuns, ResearchCancel } from './research-cancel.ts'
 import { deliver, outcomeOf } from './research-delivery.ts'
-import { type ResearchDeps, wordsOf } from './research-deps.ts'
-import { type JobOutcome, lockKey, type ResearchJob, type ResearchJobs } from './research-jobs.ts'
+import { wordsOf } from './research-deps.ts'
+import { type JobOutcome, lockKey, type ResearchJob } from './research-jobs.ts'
 import type { Origin } from './research-requests.ts'
 import { type RunnerDeps, type RunResult, runJob } from './research-runner.ts'
-import { JobRuntime, type RuntimeDeps } from './research-runtime.ts'
+import { type JobDeps, JobRuntime, type RuntimeDeps } from './research-runtime.ts'
 
 /**
  * The research jobs this process holds the lock of, from the moment it takes one (a new run, or
@@ -25,15 +23,7 @@ import { JobRuntime, type RuntimeDeps } from './research-runtime.ts'
  *   runs.running                                         // runs going upstream now
  *   await runs.stop()                                    // jobs stay in the store for the next start
  */
-export interface RunsDeps {
-  s: ResearchDeps
-  clock: Clock
-  log: Logger
-  jobs: ResearchJobs
-  /** This process in lock ownership. */
-  processId: string
-  /** Lock lifetime; renewed every third of it. */
-  lockTtlMs: number
+export interface RunsDeps extends JobDeps {
   /** First poll interval when polling, and the reconnect backoff base. */
   pollMs: number
 }

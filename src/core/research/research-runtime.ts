@@ -22,13 +22,19 @@ import { lockKey, type ResearchJob, type ResearchJobs } from './research-jobs.ts
  *   await rt.save((j) => ({ ...j, status: 'running' }))
  *   await rt.close()   // releases the lock
  */
-export interface RuntimeDeps {
+/** What every part that drives jobs shares: research's deps, time, logs, the job records and this process's lock. */
+export interface JobDeps {
   s: ResearchDeps
   clock: Clock
   log: Logger
   jobs: ResearchJobs
+  /** This process in lock ownership. */
   processId: string
+  /** Lock lifetime; renewed every third of it. */
   lockTtlMs: number
+}
+
+export interface RuntimeDeps extends JobDeps {
   onLockLost(rt: JobRuntime): void
   /** The record says cancel was pressed elsewhere (seen at each lock renewal). */
   onCancelRequested(rt: JobRuntime): void
