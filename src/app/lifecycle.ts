@@ -118,8 +118,8 @@ class Startup {
     const httpPort = await this.#listen()
     await this.#startPlatforms()
     const sweeper = await this.#finaliseInterrupted()
-    const resumed = await services.research.resumeAll()
-    if (resumed > 0) this.#log.info({ resumed }, 'resumed research jobs')
+    // Research logs the jobs it took up itself.
+    await services.research.resumeAll()
     this.#log.info(
       {
         processId: services.processId,
