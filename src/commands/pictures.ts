@@ -1,6 +1,6 @@
-import { scopeOf } from '../core/state/settings.ts'
 import type { CommandContext } from './context.ts'
 import { defineCommand } from './define.ts'
+import { switchSetting } from './settings-scope.ts'
 
 export const pictures = defineCommand<CommandContext>({
   name: 'pictures',
@@ -8,14 +8,11 @@ export const pictures = defineCommand<CommandContext>({
   access: 'settings',
   options: [{ name: 'enabled', description: { en: 'on or off', zh: '开启或关闭' }, type: 'boolean' }],
   async run(s, inv) {
-    const enabled = inv.args.enabled
-    const scope = scopeOf(inv)
-    const updated =
-      typeof enabled === 'boolean'
-        ? await s.settings.setPictures(scope, enabled)
-        : await s.settings.get(scope)
-    await inv.notify(
-      s.t('settings.pictures_set', { pictures: s.t(updated.pictures ? 'settings.on' : 'settings.off') }),
-    )
+    await switchSetting(s, inv, inv.args.enabled, {
+      setting: 'pictures',
+      set: (scope, on) => s.settings.setPictures(scope, on),
+      said: (state) => s.t('settings.pictures_set', { pictures: state }),
+      bare: 'this setting',
+    })
   },
 })

@@ -1,7 +1,6 @@
-import { scopeOf } from '../core/state/settings.ts'
 import type { CommandContext } from './context.ts'
 import { defineCommand } from './define.ts'
-import { describeSettings } from './settings-scope.ts'
+import { switchSetting } from './settings-scope.ts'
 
 export const reasoning = defineCommand<CommandContext>({
   name: 'reasoning',
@@ -12,16 +11,11 @@ export const reasoning = defineCommand<CommandContext>({
   access: 'settings',
   options: [{ name: 'shown', description: { en: 'on or off', zh: '开启或关闭' }, type: 'boolean' }],
   async run(s, inv) {
-    const shown = inv.args.shown
-    if (typeof shown !== 'boolean') {
-      await inv.notify(describeSettings(s, await s.settings.get(scopeOf(inv))))
-      return
-    }
-    const updated = await s.settings.setShowReasoning(scopeOf(inv), shown)
-    await inv.notify(
-      s.t('settings.reasoning_set', {
-        reasoning: s.t(updated.showReasoning ? 'settings.on' : 'settings.off'),
-      }),
-    )
+    await switchSetting(s, inv, inv.args.shown, {
+      setting: 'showReasoning',
+      set: (scope, on) => s.settings.setShowReasoning(scope, on),
+      said: (state) => s.t('settings.reasoning_set', { reasoning: state }),
+      bare: 'all settings',
+    })
   },
 })

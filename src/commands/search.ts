@@ -1,7 +1,6 @@
-import { scopeOf } from '../core/state/settings.ts'
 import type { CommandContext } from './context.ts'
 import { defineCommand } from './define.ts'
-import { describeSettings } from './settings-scope.ts'
+import { switchSetting } from './settings-scope.ts'
 
 export const search = defineCommand<CommandContext>({
   name: 'search',
@@ -9,14 +8,11 @@ export const search = defineCommand<CommandContext>({
   access: 'settings',
   options: [{ name: 'enabled', description: { en: 'on or off', zh: '开启或关闭' }, type: 'boolean' }],
   async run(s, inv) {
-    const enabled = inv.args.enabled
-    if (typeof enabled !== 'boolean') {
-      await inv.notify(describeSettings(s, await s.settings.get(scopeOf(inv))))
-      return
-    }
-    const updated = await s.settings.setWebSearch(scopeOf(inv), enabled)
-    await inv.notify(
-      s.t('settings.search_set', { search: s.t(updated.webSearch ? 'settings.on' : 'settings.off') }),
-    )
+    await switchSetting(s, inv, inv.args.enabled, {
+      setting: 'webSearch',
+      set: (scope, on) => s.settings.setWebSearch(scope, on),
+      said: (state) => s.t('settings.search_set', { search: state }),
+      bare: 'all settings',
+    })
   },
 })

@@ -1,6 +1,6 @@
-import { scopeOf } from '../core/state/settings.ts'
 import type { CommandContext } from './context.ts'
 import { defineCommand } from './define.ts'
+import { switchSetting } from './settings-scope.ts'
 
 export const voice = defineCommand<CommandContext>({
   name: 'voice',
@@ -8,12 +8,11 @@ export const voice = defineCommand<CommandContext>({
   access: 'settings',
   options: [{ name: 'enabled', description: { en: 'on or off', zh: '开启或关闭' }, type: 'boolean' }],
   async run(s, inv) {
-    const enabled = inv.args.enabled
-    const scope = scopeOf(inv)
-    const updated =
-      typeof enabled === 'boolean' ? await s.settings.setVoice(scope, enabled) : await s.settings.get(scope)
-    await inv.notify(
-      s.t('settings.voice_set', { voice: s.t(updated.voice ? 'settings.on' : 'settings.off') }),
-    )
+    await switchSetting(s, inv, inv.args.enabled, {
+      setting: 'voice',
+      set: (scope, on) => s.settings.setVoice(scope, on),
+      said: (state) => s.t('settings.voice_set', { voice: state }),
+      bare: 'this setting',
+    })
   },
 })
