@@ -90,6 +90,9 @@ describe('Telegram commands, end to end', () => {
     expect(await command('/effort')).toBe(
       'Model: gpt-5 · effort: high · web search: off · reasoning shown: on',
     )
+    expect(await command('/search')).toBe(
+      'Model: gpt-5 · effort: high · web search: off · reasoning shown: on',
+    )
     await askAndWait(e2e!, { chat: CHAT, from: ADA, text: 'hello' })
 
     const body = responses.requests[0]?.body
